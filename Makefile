@@ -1,0 +1,28 @@
+# Bootstraps .venv from pyproject.toml on first use; every target runs inside it.
+PYTHON ?= python3.11
+VENV ?= .venv
+STACK ?= dev
+BIN := $(VENV)/bin
+
+.PHONY: preview test test-fast lint clean
+
+$(BIN)/regzone: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+preview: $(BIN)/regzone  ## offline compliance preview of stacks/Pulumi.$(STACK).yaml
+	$(BIN)/regzone preview --stack $(STACK)
+
+test: $(BIN)/regzone  ## the full suite (what CI runs)
+	$(BIN)/python -m pytest -n 2
+
+test-fast: $(BIN)/regzone  ## skip slow end-to-end tests
+	$(BIN)/python -m pytest -n 2 -m 'not slow'
+
+lint: $(BIN)/regzone  ## static security analysis of the project's own code
+	$(BIN)/bandit -q -c pyproject.toml -r regzone components stacks policypacks/regulated-ai/regulated_ai
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Pulumi ComponentResources for regulated AI zones, one module per concern."""

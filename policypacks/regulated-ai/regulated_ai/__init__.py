@@ -1,0 +1,1 @@
+"""Policies of the regulated-ai pack and the small framework they share."""

@@ -1,0 +1,204 @@
+"""Declaring policies: metadata from the control catalog, plain property views, fail-closed unknowns.
+
+A policy module declares checks with `@resource_policy(...)` or `@stack_policy(...)`; the check
+yields violation messages. The decorators build the pulumi-policy objects with the catalog's
+framework, severity, remediation and docs URL so that every policy is traceable to its controls.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import (EnforcementLevel, Policy, PolicyComplianceFramework, ReportViolation,
+                           ResourceValidationArgs, ResourceValidationPolicy, Severity,
+                           StackValidationArgs, StackValidationPolicy)
+
+from regulated_ai.values import UNKNOWN, Unverifiable, is_unknown, lookup, plain
+from regzone.catalog import Control, load_catalog
+
+_REGISTRY: list[Policy] = []
+_POLICY_CONTROLS: dict[str, list[str]] = {}
+_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_SEVERITY = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH,
+             "critical": Severity.CRITICAL}
+_SEVERITY_ORDER = ["low", "medium", "high", "critical"]
+
+
+@dataclass
+class ResourceView:
+    """One resource as a policy sees it, with plain properties (unknowns are UNKNOWN)."""
+
+    type: str
+    name: str
+    urn: str
+    props: dict[str, Any]
+    protect: bool = False
+    provider_props: dict[str, Any] = field(default_factory=dict)
+    parent: "ResourceView | None" = None
+    dependencies: list["ResourceView"] = field(default_factory=list)
+    property_dependencies: dict[str, list["ResourceView"]] = field(default_factory=dict)
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """The value at `path`, or UNKNOWN at preview: use for references that do not decide compliance."""
+        return lookup(self.props, path, default)
+
+    def known(self, path: str, default: Any = None) -> Any:
+        """The value at `path`; an unknown raises Unverifiable so that the policy reports it."""
+        value = lookup(self.props, path, default)
+        if is_unknown(value):
+            raise Unverifiable(path)
+        return value
+
+
+class StackView:
+    """All resources of a stack, indexed by type and URN once, so stack policies stay linear."""
+
+    def __init__(self, resources: list[ResourceView]) -> None:
+        self.resources = resources
+        self.by_urn = {r.urn: r for r in resources}
+        self._by_type: dict[str, list[ResourceView]] = defaultdict(list)
+        for resource in resources:
+            self._by_type[resource.type].append(resource)
+
+    def of_type(self, *types: str) -> Iterator[ResourceView]:
+        for type_token in types:
+            yield from self._by_type.get(type_token, ())
+
+
+def _metadata(name: str, controls: Sequence[str]) -> dict[str, Any]:
+    catalog = load_catalog()
+    entries: list[Control] = []
+    for control_id in controls:
+        try:
+            entries.append(catalog.control(control_id))
+        except KeyError:
+            raise ValueError(f"policy {name} names control {control_id}, which is not in catalog/controls.yaml") from None
+    first = entries[0]
+    framework_name = next(iter(first.requirements))
+    framework = catalog.frameworks[framework_name]
+    tags = [f"control:{c.id}" for c in entries]
+    tags += sorted({f"{fw}:{req}" for c in entries for fw, reqs in c.requirements.items() for req in reqs})
+    severity = max((c.severity for c in entries), key=_SEVERITY_ORDER.index)
+    return {
+        "severity": _SEVERITY[severity],
+        "framework": PolicyComplianceFramework(name=framework_name, version=framework.version,
+                                               reference=framework.reference,
+                                               specification=", ".join(first.requirements[framework_name])),
+        "tags": tags,
+        "remediation_steps": "\n".join(f"{c.id}: {c.remediation}" for c in entries),
+        "url": catalog.docs_link(first.id),
+    }
+
+
+def _prefix(controls: Sequence[str]) -> str:
+    return "[" + ", ".join(controls) + "] "
+
+
+def _unverifiable_message(path: str) -> str:
+    return (f"cannot be verified at preview: `{path}` is unknown until deployment. "
+            "Give it a literal value so that the control is checked before anything is deployed.")
+
+
+def resource_view_from_args(args: ResourceValidationArgs) -> ResourceView:
+    provider = plain(args.provider.props) if args.provider is not None else {}
+    protect = bool(args.opts.protect) if args.opts is not None else False
+    return ResourceView(type=args.resource_type, name=args.name, urn=args.urn, props=plain(args.props),
+                        protect=protect, provider_props=provider)
+
+
+def resource_policy(name: str, *, description: str, controls: Sequence[str], types: Collection[str],
+                    enforcement: EnforcementLevel = EnforcementLevel.MANDATORY
+                    ) -> Callable[[Callable[[ResourceView], Iterable[str]]], ResourceValidationPolicy]:
+    """Declare a resource policy; the check yields one message per violation."""
+    if not _NAME.match(name):
+        raise ValueError(f"policy name {name!r} must be kebab-case")
+    wanted = frozenset(types)
+
+    def decorate(check: Callable[[ResourceView], Iterable[str]]) -> ResourceValidationPolicy:
+        prefix = _prefix(controls)
+
+        def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+            if args.resource_type not in wanted:
+                return
+            view = resource_view_from_args(args)
+            try:
+                for message in check(view):
+                    report_violation(prefix + message, None)
+            except Unverifiable as missing:
+                report_violation(prefix + _unverifiable_message(missing.path), None)
+
+        policy = ResourceValidationPolicy(name=name, description=description, validate=validate,
+                                          enforcement_level=enforcement, **_metadata(name, controls))
+        policy.check = check  # the plain function, for unit tests
+        policy.types = wanted
+        _register(policy, controls)
+        return policy
+
+    return decorate
+
+
+def stack_policy(name: str, *, description: str, controls: Sequence[str],
+                 enforcement: EnforcementLevel = EnforcementLevel.MANDATORY
+                 ) -> Callable[[Callable[[StackView], Iterable[tuple[str, str]]]], StackValidationPolicy]:
+    """Declare a stack policy; the check yields `(urn, message)` per violation."""
+    if not _NAME.match(name):
+        raise ValueError(f"policy name {name!r} must be kebab-case")
+
+    def decorate(check: Callable[[StackView], Iterable[tuple[str, str]]]) -> StackValidationPolicy:
+        prefix = _prefix(controls)
+
+        def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+            stack = stack_view_from_args(args)
+            try:
+                for urn, message in check(stack):
+                    report_violation(prefix + message, urn)
+            except Unverifiable as missing:
+                report_violation(prefix + _unverifiable_message(missing.path), None)
+
+        policy = StackValidationPolicy(name=name, description=description, validate=validate,
+                                       enforcement_level=enforcement, **_metadata(name, controls))
+        policy.check = check
+        _register(policy, controls)
+        return policy
+
+    return decorate
+
+
+def stack_view_from_args(args: StackValidationArgs) -> StackView:
+    views: dict[int, ResourceView] = {}
+    for resource in args.resources:
+        provider = plain(resource.provider.props) if resource.provider is not None else {}
+        views[id(resource)] = ResourceView(
+            type=resource.resource_type, name=resource.name, urn=resource.urn, props=plain(resource.props),
+            protect=bool(resource.opts.protect) if resource.opts is not None else False,
+            provider_props=provider)
+    for resource in args.resources:
+        view = views[id(resource)]
+        if resource.parent is not None:
+            view.parent = views.get(id(resource.parent))
+        view.dependencies = [views[id(d)] for d in resource.dependencies if id(d) in views]
+        view.property_dependencies = {key: [views[id(d)] for d in deps if id(d) in views]
+                                      for key, deps in resource.property_dependencies.items()}
+    return StackView(list(views.values()))
+
+
+def _register(policy: Policy, controls: Sequence[str]) -> None:
+    if any(existing.name == policy.name for existing in _REGISTRY):
+        raise ValueError(f"policy {policy.name} is declared twice")
+    _REGISTRY.append(policy)
+    _POLICY_CONTROLS[policy.name] = list(controls)
+
+
+def registered_policies() -> list[Policy]:
+    return list(_REGISTRY)
+
+
+def policy_controls() -> dict[str, list[str]]:
+    return dict(_POLICY_CONTROLS)
+
+
+__all__ = ["UNKNOWN", "ResourceView", "StackView", "Unverifiable", "is_unknown", "policy_controls",
+           "registered_policies", "resource_policy", "stack_policy"]

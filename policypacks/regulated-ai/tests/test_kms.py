@@ -1,0 +1,77 @@
+"""KMS policies: a compliant baseline passes; each change of one property fires its policy."""
+import json
+
+import pytest
+
+from regzone.preview.analyzer import PolicyPackClient
+from analyzer_helpers import resource, violations
+from components.kms_policy import key_policy
+
+KEY = "aws:kms/key:Key"
+POLICY = key_policy(purpose="data", account_id="111122223333", region="eu-west-1", partition="aws",
+                    administrators=["arn:aws:iam::111122223333:role/key-admin"],
+                    users=["arn:aws:iam::111122223333:role/workload"])
+BASELINE = {"enableKeyRotation": True, "deletionWindowInDays": 30, "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+            "policy": POLICY}
+UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+
+
+def key(**changes):
+    return resource(KEY, {**BASELINE, **changes}, name="zone-data", protect=True)
+
+
+@pytest.mark.parametrize("policy", ["kms-key-rotation-enabled", "kms-key-deletion-window",
+                                    "kms-key-policy-separation", "regulated-resource-protected"])
+def test_baseline_key_passes(pack: PolicyPackClient, policy: str):
+    assert violations(pack, policy, key()) == []
+
+
+def test_rotation_off_fires(pack):
+    found = violations(pack, "kms-key-rotation-enabled", key(enableKeyRotation=False))
+    assert len(found) == 1 and found[0].enforcement == "mandatory"
+    assert "RAZ-KMS-001" in found[0].message and "does not rotate" in found[0].message
+
+
+def test_rotation_unset_fires(pack):
+    props = {k: v for k, v in BASELINE.items() if k != "enableKeyRotation"}
+    assert violations(pack, "kms-key-rotation-enabled", resource(KEY, props))
+
+
+def test_asymmetric_key_is_exempt_from_rotation(pack):
+    assert violations(pack, "kms-key-rotation-enabled",
+                      key(enableKeyRotation=False, customerMasterKeySpec="RSA_4096")) == []
+
+
+def test_unknown_rotation_is_reported_not_passed(pack):
+    found = violations(pack, "kms-key-rotation-enabled", key(enableKeyRotation=UNKNOWN_BOOL))
+    assert len(found) == 1 and found[0].enforcement == "mandatory"
+    assert "cannot be verified at preview" in found[0].message
+
+
+def test_short_deletion_window_fires(pack):
+    found = violations(pack, "kms-key-deletion-window", key(deletionWindowInDays=7))
+    assert found and "7" in found[0].message
+
+
+@pytest.mark.parametrize("statement, expected", [
+    ({"Sid": "All", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+      "Action": "kms:*", "Resource": "*"}, "grants kms:*"),
+    ({"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": ["kms:Decrypt"], "Resource": "*"},
+     "'*' principal"),
+    ({"Sid": "Mixed", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/app"},
+      "Action": ["kms:Decrypt", "kms:PutKeyPolicy"], "Resource": "*"}, "both key administration"),
+])
+def test_key_policy_separation_fires(pack, statement, expected):
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    found = violations(pack, "kms-key-policy-separation", key(policy=document))
+    assert any(expected in d.message for d in found)
+
+
+def test_missing_key_policy_fires(pack):
+    props = {k: v for k, v in BASELINE.items() if k != "policy"}
+    assert violations(pack, "kms-key-policy-separation", resource(KEY, props))
+
+
+def test_unprotected_key_fires(pack):
+    found = violations(pack, "regulated-resource-protected", resource(KEY, BASELINE, protect=False))
+    assert found and "not protected" in found[0].message

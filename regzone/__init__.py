@@ -1,0 +1,1 @@
+"""Tooling for regulated AI zones: config model, control catalog, offline preview, evidence."""

@@ -1,0 +1,96 @@
+"""The control catalog (catalog/controls.yaml) as typed, validated data.
+
+Everything that reports on controls -- policies, the preview, the evidence collector and the
+compliance matrix -- reads it through `load_catalog()` so that one file stays the truth.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from regzone.paths import CATALOG_DIR
+
+FrameworkName = Literal["SOX", "HIPAA", "PCI-DSS", "GDPR"]
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+class Framework(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    version: str
+    reference: str
+    min_audit_retention_days: int = Field(ge=0)
+
+
+class Control(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^RAZ-[A-Z0-9]+-\d{3}$")
+    title: str
+    description: str
+    severity: Severity
+    requirements: dict[FrameworkName, list[str]]
+    remediation: str
+    component: str | None = None
+    policies: list[str] = []
+    evidence: list[str] = []
+    justification: str | None = None
+
+    @model_validator(mode="after")
+    def _gaps_are_justified(self) -> "Control":
+        missing = [name for name, present in (("component", bool(self.component)),
+                                               ("policies", bool(self.policies)),
+                                               ("evidence", bool(self.evidence))) if not present]
+        if missing and not self.justification:
+            raise ValueError(f"control {self.id} has no {', '.join(missing)} and no justification")
+        return self
+
+
+class Catalog(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    docs_url: str
+    frameworks: dict[FrameworkName, Framework]
+    data_class_frameworks: dict[str, list[FrameworkName]]
+    controls: list[Control]
+
+    @model_validator(mode="after")
+    def _ids_unique(self) -> "Catalog":
+        seen: set[str] = set()
+        for control in self.controls:
+            if control.id in seen:
+                raise ValueError(f"duplicate control id {control.id}")
+            seen.add(control.id)
+        return self
+
+    def control(self, control_id: str) -> Control:
+        for control in self.controls:
+            if control.id == control_id:
+                return control
+        raise KeyError(control_id)
+
+    def controls_for_policy(self, policy_name: str) -> list[Control]:
+        return [c for c in self.controls if policy_name in c.policies]
+
+    def controls_for_check(self, check_name: str) -> list[Control]:
+        return [c for c in self.controls if check_name in c.evidence]
+
+    def min_retention_days(self, frameworks: list[str]) -> int:
+        return max((self.frameworks[f].min_audit_retention_days for f in frameworks), default=0)
+
+    def docs_link(self, control_id: str) -> str:
+        return f"{self.docs_url}#{control_id.lower()}"
+
+
+@lru_cache(maxsize=1)
+def load_catalog() -> Catalog:
+    with open(CATALOG_DIR / "controls.yaml", encoding="utf-8") as handle:
+        return Catalog.model_validate(yaml.safe_load(handle))
+
+
+@lru_cache(maxsize=1)
+def region_az_counts() -> dict[str, int]:
+    with open(CATALOG_DIR / "regions.yaml", encoding="utf-8") as handle:
+        return dict(yaml.safe_load(handle)["regions"])

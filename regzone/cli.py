@@ -1,0 +1,72 @@
+"""`regzone`: the offline compliance preview and, in later subcommands, evidence and the matrix.
+
+Exit codes: 0 compliant, 1 a mandatory violation (or failing evidence), 2 config or usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from regzone.paths import STACKS_DIR
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors exit 2 with the usage line, as argparse does
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from regzone.config.errors import ConfigError
+    from regzone.preview.analyzer import PackError
+    from regzone.preview.recorder import ProgramError
+    from regzone.preview.run import load_pack_config, run_preview
+    from regzone.reports import preview_json, preview_table
+
+    renderers: dict[str, Callable] = {"table": preview_table.render, "json": preview_json.render}
+    try:
+        result = run_preview(args.stack, stacks_dir=args.program,
+                             pack_config=load_pack_config(args.policy_pack_config))
+    except (ConfigError, ProgramError, PackError) as err:
+        print(f"regzone preview: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    _write(renderers[args.format](result), args.output)
+    if args.output is not None and args.format != "table":
+        sys.stderr.write(preview_table.render(result))
+    return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="regzone", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    preview = commands.add_parser(
+        "preview", help="run a stack under mocks and check it with the regulated-ai policy pack, offline")
+    preview.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    preview.add_argument("--program", type=Path, default=STACKS_DIR,
+                         help="program directory holding __main__.py and Pulumi.<stack>.yaml (default: stacks/)")
+    preview.add_argument("--format", choices=["table", "json"], default="table")
+    preview.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    preview.add_argument("--policy-pack-config", type=Path,
+                         help="JSON policy config, as for `pulumi preview --policy-pack-config`")
+    preview.set_defaults(handler=_preview)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""Typed zone config. Shapes follow what security teams already write (seed 001):
+a `regulated_ai_zone` block per zone and a stack-wide `data_class_policy`.
+
+Secure defaults: private ingress only, egress denied except the allow-list, signed images,
+encrypted volumes and runtime identity required, retention at least what frameworks require.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from regzone.catalog import FrameworkName, load_catalog, region_az_counts
+from regzone.config.errors import KeyedError
+
+_DNS_LABEL = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
+# A hostname or a leading-wildcard domain (`*.example.com`, `.example.com`), as Network Firewall
+# domain lists accept them.
+_DOMAIN = re.compile(r"^(\*\.|\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _valid_region(region: str) -> str:
+    known = region_az_counts()
+    if region not in known:
+        raise ValueError(f"unknown AWS region; valid: {', '.join(sorted(known))}")
+    return region
+
+
+def _valid_domain(domain: str) -> str:
+    if len(domain) > 253 or not _DOMAIN.match(domain) or "." not in domain.lstrip("*."):
+        raise ValueError("not a valid domain name or wildcard domain; "
+                         "valid: 'api.example.com', '*.example.com' or '.example.com'")
+    return domain
+
+
+Region = Annotated[str, AfterValidator(_valid_region)]
+Domain = Annotated[str, AfterValidator(_valid_domain)]
+Name = Annotated[str, Field(pattern=_DNS_LABEL)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Egress(_Strict):
+    default: Literal["deny"] = "deny"
+    allowed_destinations: list[Domain] = []
+    air_gapped: bool = False
+
+    @model_validator(mode="after")
+    def _air_gap_has_no_allow_list(self) -> "Egress":
+        if self.air_gapped and self.allowed_destinations:
+            raise KeyedError(("allowed_destinations",), "must be empty when air_gapped is true; "
+                             "valid: remove the allow-list or set air_gapped: false")
+        return self
+
+    @property
+    def is_air_gapped(self) -> bool:
+        """No internet path at all: explicit, or implied by deny with nothing allowed."""
+        return self.air_gapped or not self.allowed_destinations
+
+
+class WorkloadRequirements(_Strict):
+    require_signed_images: bool = True
+    require_encrypted_volumes: bool = True
+    require_runtime_identity: bool = True
+
+
+class RegulatedAiZonePolicy(_Strict):
+    ingress: Literal["private_only"] = "private_only"
+    egress: Egress = Egress()
+    workloads: WorkloadRequirements = WorkloadRequirements()
+
+
+class DataClassRule(_Strict):
+    allowed_zones: list[Name] = Field(min_length=1)
+    require_redacted_logs: bool = False
+    require_private_ingress: bool = False
+    require_audit_logging: bool = False
+    require_network_segmentation: bool = False
+    prohibit_external_llm_calls: bool = False
+    require_confidential_compute: bool = False
+    retention_days: int | None = Field(default=None, ge=1)
+
+
+class Workload(_Strict):
+    name: Name
+    kind: Literal["training", "inference", "batch_evaluation"]
+    data_classes: list[str] = Field(min_length=1)
+
+
+class Zone(_Strict):
+    name: Name
+    region: Region | None = None
+    az_count: int = Field(default=2, ge=2, le=6)
+    vpc_cidr: ipaddress.IPv4Network = Field(default=ipaddress.IPv4Network("10.40.0.0/16"))
+    audit_retention_days: int | None = Field(default=None, ge=1)
+    regulated_ai_zone: RegulatedAiZonePolicy = RegulatedAiZonePolicy()
+    workloads: list[Workload] = []
+
+    @model_validator(mode="after")
+    def _cidr_size(self) -> "Zone":
+        if not 16 <= self.vpc_cidr.prefixlen <= 22:
+            raise KeyedError(("vpc_cidr",), "is too small or too large; valid: a private range "
+                             "from /16 to /22, so that it holds the zone's subnets in every AZ")
+        if not self.vpc_cidr.is_private:
+            raise KeyedError(("vpc_cidr",), "is not a private range; valid: inside 10.0.0.0/8, "
+                             "172.16.0.0/12 or 192.168.0.0/16")
+        return self
+
+
+class StackConfig(_Strict):
+    """Everything under the `regzone:` namespace of a stack file."""
+
+    region: Region
+    allowed_regions: list[Region] = Field(min_length=1)
+    frameworks: list[FrameworkName] = []
+    data_class_policy: dict[str, DataClassRule] = Field(min_length=1)
+    zones: list[Zone] = Field(min_length=1)
+    owner: str = Field(min_length=1)
+    environment: Literal["dev", "test", "staging", "prod"] = "dev"
+    change_ref: str = Field(default="unset", min_length=1)
+
+    def zone_region(self, zone: Zone) -> str:
+        return zone.region or self.region
+
+    def zone_data_classes(self, zone: Zone) -> list[str]:
+        return sorted({c for w in zone.workloads for c in w.data_classes})
+
+    def zone_frameworks(self, zone: Zone) -> list[str]:
+        """Frameworks that apply to a zone: those declared plus those its data classes bring in."""
+        implied = load_catalog().data_class_frameworks
+        names = set(self.frameworks)
+        for data_class in self.zone_data_classes(zone):
+            names.update(implied.get(data_class, []))
+        return sorted(names)
+
+    def zone_retention_days(self, zone: Zone) -> int:
+        required = load_catalog().min_retention_days(self.zone_frameworks(zone))
+        return zone.audit_retention_days or max(required, 365)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "StackConfig":
+        self._check_residency()
+        self._check_zones_unique_and_disjoint()
+        self._check_az_counts()
+        self._check_workload_placement()
+        self._check_retention()
+        return self
+
+    def _check_residency(self) -> None:
+        allowed = set(self.allowed_regions)
+        if self.region not in allowed:
+            raise KeyedError(("region",), "is outside allowed_regions; "
+                             f"valid: {', '.join(self.allowed_regions)}")
+        for i, zone in enumerate(self.zones):
+            if zone.region and zone.region not in allowed:
+                raise KeyedError(("zones", i, "region"), "is outside allowed_regions; "
+                                 f"valid: {', '.join(self.allowed_regions)}")
+
+    def _check_zones_unique_and_disjoint(self) -> None:
+        names = [z.name for z in self.zones]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise KeyedError(("zones", names.index(duplicates[0], names.index(duplicates[0]) + 1), "name"),
+                             "zone names must be unique; valid: a name no other zone uses")
+        for i, a in enumerate(self.zones):
+            for j in range(i + 1, len(self.zones)):
+                b = self.zones[j]
+                if a.vpc_cidr.overlaps(b.vpc_cidr):
+                    raise KeyedError(("zones", j, "vpc_cidr"), f"overlaps {a.vpc_cidr} of zone {a.name!r}; "
+                                     "valid: a range disjoint from every other zone's vpc_cidr")
+
+    def _check_az_counts(self) -> None:
+        counts = region_az_counts()
+        for i, zone in enumerate(self.zones):
+            region = self.zone_region(zone)
+            if zone.az_count > counts[region]:
+                raise KeyedError(("zones", i, "az_count"), f"exceeds the {counts[region]} Availability "
+                                 f"Zones of {region}; valid: 2..{counts[region]}")
+
+    def _check_workload_placement(self) -> None:
+        classes = sorted(self.data_class_policy)
+        for i, zone in enumerate(self.zones):
+            for k, workload in enumerate(zone.workloads):
+                for data_class in workload.data_classes:
+                    rule = self.data_class_policy.get(data_class)
+                    where = ("zones", i, "workloads", k, "data_classes", workload.data_classes.index(data_class))
+                    if rule is None:
+                        raise KeyedError(where, "unknown data class; valid (from data_class_policy): "
+                                         f"{', '.join(classes)}")
+                    if zone.name not in rule.allowed_zones:
+                        raise KeyedError(where, f"data class is not allowed in zone {zone.name!r}; valid zones "
+                                         f"(data_class_policy.{data_class}.allowed_zones): "
+                                         f"{', '.join(rule.allowed_zones)}")
+
+    def _check_retention(self) -> None:
+        catalog = load_catalog()
+        for i, zone in enumerate(self.zones):
+            if zone.audit_retention_days is None:
+                continue
+            frameworks = self.zone_frameworks(zone)
+            required = catalog.min_retention_days(frameworks)
+            if zone.audit_retention_days < required:
+                strictest = max(frameworks, key=lambda f: catalog.frameworks[f].min_audit_retention_days)
+                raise KeyedError(("zones", i, "audit_retention_days"), f"is shorter than {strictest} "
+                                 f"requires; valid: >= {required} days")

@@ -1,0 +1,7 @@
+"""Where the repository's data lives, resolved from this package (editable install or checkout)."""
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CATALOG_DIR = REPO_ROOT / "catalog"
+STACKS_DIR = REPO_ROOT / "stacks"
+POLICY_PACK_DIR = REPO_ROOT / "policypacks" / "regulated-ai"

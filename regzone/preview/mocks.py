@@ -1,0 +1,66 @@
+"""Mocks that stand in for the AWS and Kubernetes providers during an offline preview.
+
+They return the computed outputs a provider would (ids, ARNs, names) so that every value a
+policy reads is known, exactly as it would be at `pulumi up`. The account id is AWS's
+documentation example, never a real account.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import pulumi
+
+MOCK_ACCOUNT_ID = "111122223333"
+MOCK_PARTITION = "aws"
+_AZ_SUFFIXES = "abcdef"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:17]
+
+
+def _service_of(type_token: str) -> str:
+    # "aws:kms/key:Key" -> "kms"
+    return type_token.split(":")[1].split("/")[0]
+
+
+class ZoneMocks(pulumi.runtime.Mocks):
+    """Deterministic provider stand-in: same program, same ids, same report."""
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        resource_id = f"{args.name}-{_short_hash(args.typ + args.name)[:8]}"
+        outputs = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return resource_id, outputs
+        if args.typ.startswith("aws:"):
+            service = _service_of(args.typ)
+            region = outputs.get("region", self.region)
+            outputs.setdefault("arn", f"arn:{MOCK_PARTITION}:{service}:{region}:{MOCK_ACCOUNT_ID}:{args.name}")
+            outputs.setdefault("id", resource_id)
+            if args.typ == "aws:kms/key:Key":
+                outputs["keyId"] = resource_id
+            if args.typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+                outputs.setdefault("bucket", args.name)
+                outputs["arn"] = f"arn:{MOCK_PARTITION}:s3:::{outputs['bucket']}"
+        return resource_id, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        function = args.token
+        if function == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {"accountId": MOCK_ACCOUNT_ID, "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/preview",
+                    "userId": "PREVIEW", "id": MOCK_ACCOUNT_ID}
+        if function == "aws:index/getPartition:getPartition":
+            return {"partition": MOCK_PARTITION, "dnsSuffix": "amazonaws.com", "id": MOCK_PARTITION,
+                    "reverseDnsPrefix": "com.amazonaws"}
+        if function == "aws:index/getRegion:getRegion":
+            region = args.args.get("name") or args.args.get("region") or self.region
+            return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if function == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            region = args.args.get("region") or self.region
+            names = [f"{region}{s}" for s in _AZ_SUFFIXES]
+            return {"names": names, "zoneIds": [f"{region[:3]}-az{i + 1}" for i in range(len(names))],
+                    "id": region}
+        return {}

@@ -1,0 +1,150 @@
+"""Runs a Pulumi program under the SDK's mocks and records every registration as the engine
+would hand it to an analyzer: type, name, URN, parent, dependencies, provider, options and the
+inputs in wire form. It also captures where in the project's code each resource was created,
+so that reports (SARIF) can point reviewers at the line.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import json
+import runpy
+import traceback
+from collections import defaultdict, deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.resource
+import pulumi.runtime
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime.mocks import MockMonitor
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from regzone.paths import REPO_ROOT
+from regzone.preview.mocks import ZoneMocks
+
+PROJECT = "regzone"
+
+
+@dataclass
+class SourceLocation:
+    path: str  # relative to the repository root
+    line: int
+
+
+@dataclass
+class RecordedResource:
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    provider: str  # "<provider urn>::<id>" or "" for the default provider
+    protect: bool
+    retain_on_delete: bool
+    properties: struct_pb2.Struct
+    source: SourceLocation | None = None
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        return json_format.MessageToDict(self.properties)
+
+
+@dataclass
+class Recording:
+    stack: str
+    resources: list[RecordedResource] = field(default_factory=list)
+
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
+
+class ProgramError(Exception):
+    """The program itself failed (bad config or a bug); the message is for the user."""
+
+
+class _RecordingMonitor(MockMonitor):
+    def __init__(self, mocks: pulumi.runtime.Mocks, recording: Recording,
+                 sources: dict[tuple[str, str], deque]) -> None:
+        super().__init__(mocks)
+        self._recording = recording
+        self._sources = sources
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != "pulumi:pulumi:Stack":
+            pending = self._sources.get((request.type, request.name))
+            self._recording.resources.append(RecordedResource(
+                urn=response.urn, type=request.type, name=request.name, custom=bool(request.custom),
+                parent=request.parent, dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                provider=request.provider, protect=bool(request.protect),
+                retain_on_delete=bool(request.retainOnDelete), properties=request.object,
+                source=pending.popleft() if pending else None))
+        return response
+
+
+def _project_frame(stack: traceback.StackSummary) -> SourceLocation | None:
+    """The innermost frame in the project's own program or components."""
+    for frame in reversed(stack):
+        path = Path(frame.filename)
+        try:
+            relative = path.resolve().relative_to(REPO_ROOT)
+        except ValueError:
+            continue
+        if relative.parts and relative.parts[0] in ("stacks", "components") and frame.lineno:
+            return SourceLocation(relative.as_posix(), frame.lineno)
+    return None
+
+
+@contextlib.contextmanager
+def _capture_creation_sites(sources: dict[tuple[str, str], deque]) -> Iterator[None]:
+    original = pulumi.resource.Resource.__init__
+
+    def init(self, t, name, *args, **kwargs):
+        sources[(t, name)].append(_project_frame(traceback.extract_stack()[:-1]))
+        original(self, t, name, *args, **kwargs)
+
+    pulumi.resource.Resource.__init__ = init
+    try:
+        yield
+    finally:
+        pulumi.resource.Resource.__init__ = original
+
+
+def _wire_config(config: dict[str, Any]) -> dict[str, str]:
+    """Config as the CLI hands it to a program: strings, structured values JSON-encoded."""
+    return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
+
+
+def record_program(program: Path, stack: str, config: dict[str, Any]) -> Recording:
+    """Run `program` (a directory with `__main__.py`) under mocks in an isolated context."""
+    return contextvars.Context().run(_record, program, stack, config)
+
+
+def _record(program: Path, stack: str, config: dict[str, Any]) -> Recording:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    recording = Recording(stack=stack)
+    sources: dict[tuple[str, str], deque] = defaultdict(deque)
+    region = str(config.get("aws:region", "us-east-1"))
+    mocks = ZoneMocks(region)
+    pulumi.runtime.set_all_config(_wire_config(config))
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=True,
+                             monitor=_RecordingMonitor(mocks, recording, sources))
+    main = program / "__main__.py"
+    try:
+        with _capture_creation_sites(sources):
+            _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
+    except pulumi.RunError as err:
+        raise ProgramError(str(err)) from None
+    finally:
+        asyncio.set_event_loop(None)
+    return recording

@@ -1,0 +1,124 @@
+"""The offline compliance preview: validate config, record the program under mocks, analyze
+every resource with the real policy pack over gRPC, and collect violations with their controls."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import struct_pb2
+
+from regzone.config.loader import parse_stack_config, read_stack_file
+from regzone.paths import POLICY_PACK_DIR, STACKS_DIR
+from regzone.preview.analyzer import AnalyzerResource, Diagnostic, PolicyInfo, PolicyPackClient
+from regzone.preview.recorder import PROJECT, RecordedResource, Recording, record_program
+
+DEFAULT_PROVIDER_URN = "urn:pulumi:{stack}::{project}::pulumi:providers:aws::default"
+
+
+@dataclass
+class Violation:
+    policy: str
+    enforcement: str
+    urn: str
+    type: str
+    name: str
+    message: str
+    controls: list[str]
+    severity: str
+    source: Any = None  # SourceLocation of the code that created the resource
+
+
+@dataclass
+class PreviewResult:
+    stack: str
+    recording: Recording
+    policies: list[PolicyInfo]
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement in ("mandatory", "remediate")]
+
+
+_SEVERITY_NAMES = {0: "unspecified", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+
+
+def stack_file(stack: str, stacks_dir: Path = STACKS_DIR) -> Path:
+    return stacks_dir / f"Pulumi.{stack}.yaml"
+
+
+def _default_provider(stack: str, config: dict[str, Any]) -> tuple[str, str, str, struct_pb2.Struct]:
+    """What the engine would hand the pack for resources on the default AWS provider."""
+    props = struct_pb2.Struct()
+    inputs: dict[str, Any] = {}
+    if "aws:region" in config:
+        inputs["region"] = config["aws:region"]
+    if "aws:defaultTags" in config:
+        inputs["defaultTags"] = config["aws:defaultTags"]
+    props.update(inputs)
+    return ("pulumi:providers:aws", DEFAULT_PROVIDER_URN.format(stack=stack, project=PROJECT), "default", props)
+
+
+def to_analyzer_resources(recording: Recording, config: dict[str, Any]) -> list[AnalyzerResource]:
+    by_urn = recording.by_urn()
+    default_provider = _default_provider(recording.stack, config)
+    resources = []
+    for r in recording.resources:
+        provider = None
+        if r.provider:
+            provider_urn = r.provider.rsplit("::", 1)[0]
+            p = by_urn.get(provider_urn)
+            if p is not None:
+                provider = (p.type, p.urn, p.name, p.properties)
+        elif r.custom and r.type.startswith("aws:"):
+            provider = default_provider
+        resources.append(AnalyzerResource(
+            urn=r.urn, type=r.type, name=r.name, properties=r.properties, protect=r.protect, parent=r.parent,
+            dependencies=tuple(r.dependencies), property_dependencies=r.property_dependencies, provider=provider))
+    return resources
+
+
+def _violations(diagnostics: list[Diagnostic], policies: dict[str, PolicyInfo],
+                recorded: dict[str, RecordedResource]) -> list[Violation]:
+    out = []
+    for d in diagnostics:
+        resource = recorded.get(d.urn)
+        info = policies.get(d.policy)
+        out.append(Violation(
+            policy=d.policy, enforcement=d.enforcement, urn=d.urn,
+            type=resource.type if resource else "", name=resource.name if resource else "",
+            message=d.message, controls=info.controls if info else [],
+            severity=_SEVERITY_NAMES.get(d.severity, "unspecified"),
+            source=resource.source if resource else None))
+    return out
+
+
+def load_pack_config(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    from regzone.config.errors import ConfigError
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"policy pack config {path}: {err}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"policy pack config {path}: expected a JSON object keyed by policy name")
+    return data
+
+
+def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = POLICY_PACK_DIR,
+                pack_config: dict[str, Any] | None = None) -> PreviewResult:
+    path = stack_file(stack, stacks_dir)
+    config = read_stack_file(path)
+    parse_stack_config(config, str(path))  # a ConfigError here means nothing is registered
+    with PolicyPackClient(pack_dir, project=PROJECT, stack=stack) as pack:
+        recording = record_program(stacks_dir, stack, config)
+        _, policies = pack.info()
+        pack.configure(policies, pack_config)
+        resources = to_analyzer_resources(recording, config)
+        diagnostics = [d for resource in resources for d in pack.analyze(resource)]
+        diagnostics += pack.analyze_stack(resources)
+    return PreviewResult(stack=stack, recording=recording, policies=policies,
+                         violations=_violations(diagnostics, {p.name: p for p in policies}, recording.by_urn()))

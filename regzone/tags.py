@@ -1,0 +1,19 @@
+"""Tag keys every zone resource carries (provider default_tags), shared by components,
+policies and the evidence collector so that `--zone` and required-tag checks agree."""
+TAG_OWNER = "owner"
+TAG_ZONE = "zone"
+TAG_DATA_CLASS = "data-class"
+TAG_ENVIRONMENT = "environment"
+TAG_CHANGE_REF = "change-ref"
+TAG_MANAGED_BY = "managed-by"
+REQUIRED_TAGS = (TAG_OWNER, TAG_ZONE, TAG_DATA_CLASS, TAG_ENVIRONMENT, TAG_CHANGE_REF)
+DATA_CLASS_SEPARATOR = "+"
+NO_DATA_CLASS = "none"
+
+
+def data_class_tag(classes: list[str]) -> str:
+    return DATA_CLASS_SEPARATOR.join(sorted(classes)) or NO_DATA_CLASS
+
+
+def parse_data_class_tag(value: str) -> list[str]:
+    return [] if value in ("", NO_DATA_CLASS) else value.split(DATA_CLASS_SEPARATOR)

@@ -1,0 +1,30 @@
+"""The regulated AI zone program: one RegulatedAiZone per zone in the stack config."""
+import pulumi
+import pulumi_aws as aws
+
+from components.zone import RegulatedAiZone, RegulatedAiZoneArgs
+from regzone.config import ConfigError
+from regzone.config.program import stack_config_from_runtime
+from regzone.tags import (TAG_CHANGE_REF, TAG_DATA_CLASS, TAG_ENVIRONMENT, TAG_MANAGED_BY, TAG_OWNER,
+                          TAG_ZONE, data_class_tag)
+
+try:
+    stack = stack_config_from_runtime()
+except ConfigError as err:
+    # RunError prints the message alone: the user sees which key is wrong, not a stack trace.
+    raise pulumi.RunError(str(err)) from None
+
+zones = {}
+for zone in stack.zones:
+    provider = aws.Provider(f"{zone.name}-aws", region=stack.zone_region(zone), default_tags={"tags": {
+        TAG_OWNER: stack.owner,
+        TAG_ZONE: zone.name,
+        TAG_DATA_CLASS: data_class_tag(stack.zone_data_classes(zone)),
+        TAG_ENVIRONMENT: stack.environment,
+        TAG_CHANGE_REF: stack.change_ref,
+        TAG_MANAGED_BY: "pulumi",
+    }})
+    zones[zone.name] = RegulatedAiZone(zone.name, RegulatedAiZoneArgs(stack=stack, zone=zone),
+                                       opts=pulumi.ResourceOptions(providers=[provider]))
+
+pulumi.export("zones", {name: {"key_arns": z.keys.key_arns} for name, z in zones.items()})

@@ -1,0 +1,148 @@
+"""The zone config model: valid config parses; each kind of bad config gets one clear message
+naming the key, the bad value and what would be valid."""
+import pytest
+
+from regzone.config import ConfigError, parse_stack_config
+
+
+def parse(config):
+    return parse_stack_config(config, "stacks/Pulumi.test.yaml")
+
+
+def error_of(config) -> str:
+    with pytest.raises(ConfigError) as raised:
+        parse(config)
+    return str(raised.value)
+
+
+def zone(config, index=0):
+    return config["regzone:zones"][index]
+
+
+def test_dev_config_parses_with_secure_defaults(dev_config):
+    stack = parse(dev_config)
+    z = stack.zones[0]
+    assert stack.region == "eu-west-1"
+    assert z.regulated_ai_zone.ingress == "private_only"
+    assert z.regulated_ai_zone.egress.default == "deny"
+    assert stack.zone_frameworks(z) == ["GDPR"]
+    assert stack.zone_data_classes(z) == ["personal_data", "public"]
+
+
+def test_seed_block_shapes_are_accepted(dev_config):
+    zone(dev_config)["regulated_ai_zone"] = {
+        "ingress": "private_only",
+        "egress": {"default": "deny", "allowed_destinations": ["model-registry.internal", "feature-store.internal"]},
+        "workloads": {"require_signed_images": True, "require_encrypted_volumes": True,
+                      "require_runtime_identity": True},
+    }
+    assert parse(dev_config).zones[0].regulated_ai_zone.egress.allowed_destinations[0] == "model-registry.internal"
+
+
+def test_unknown_data_class(dev_config):
+    zone(dev_config)["workloads"][0]["data_classes"] = ["public", "genomics"]
+    message = error_of(dev_config)
+    assert "regzone:zones[0].workloads[0].data_classes[1] = 'genomics'" in message
+    assert "unknown data class" in message and "personal_data, public" in message
+
+
+def test_data_class_not_allowed_in_zone(dev_config):
+    dev_config["regzone:data_class_policy"]["ephi"] = {"allowed_zones": ["hipaa-ai"]}
+    dev_config["regzone:frameworks"] = ["GDPR", "HIPAA"]
+    zone(dev_config)["workloads"][0]["data_classes"] = ["ephi"]
+    message = error_of(dev_config)
+    assert "data_classes[0] = 'ephi'" in message and "not allowed in zone 'dev-ai'" in message
+    assert "hipaa-ai" in message
+
+
+def test_region_outside_residency(dev_config):
+    zone(dev_config)["region"] = "us-east-1"
+    message = error_of(dev_config)
+    assert "regzone:zones[0].region = 'us-east-1'" in message
+    assert "outside allowed_regions" in message and "eu-west-1, eu-central-1" in message
+
+
+def test_unknown_region(dev_config):
+    zone(dev_config)["region"] = "eu-west-9"
+    assert "unknown AWS region" in error_of(dev_config)
+
+
+def test_overlapping_cidrs(dev_config):
+    second = dict(zone(dev_config), name="dev-ai-2", vpc_cidr="10.40.128.0/17")
+    dev_config["regzone:zones"].append(second)
+    dev_config["regzone:data_class_policy"]["public"]["allowed_zones"].append("dev-ai-2")
+    dev_config["regzone:data_class_policy"]["personal_data"]["allowed_zones"].append("dev-ai-2")
+    message = error_of(dev_config)
+    assert "regzone:zones[1].vpc_cidr = '10.40.128.0/17'" in message and "overlaps 10.40.0.0/16" in message
+
+
+@pytest.mark.parametrize("cidr", ["10.40.0.0/26", "10.0.0.0/8"])
+def test_cidr_size(dev_config, cidr):
+    zone(dev_config)["vpc_cidr"] = cidr
+    message = error_of(dev_config)
+    assert f"regzone:zones[0].vpc_cidr = '{cidr}'" in message and "/16 to /22" in message
+
+
+def test_public_cidr_rejected(dev_config):
+    zone(dev_config)["vpc_cidr"] = "8.8.0.0/16"
+    assert "not a private range" in error_of(dev_config)
+
+
+def test_az_count_above_region(dev_config):
+    zone(dev_config)["az_count"] = 4
+    message = error_of(dev_config)
+    assert "regzone:zones[0].az_count = 4" in message and "3 Availability Zones of eu-west-1" in message
+
+
+def test_retention_shorter_than_framework(dev_config):
+    dev_config["regzone:frameworks"] = ["GDPR", "SOX"]
+    zone(dev_config)["audit_retention_days"] = 400
+    message = error_of(dev_config)
+    assert "regzone:zones[0].audit_retention_days = 400" in message
+    assert "SOX" in message and ">= 2555" in message
+
+
+def test_data_class_brings_framework_retention(dev_config):
+    dev_config["regzone:data_class_policy"]["ephi"] = {"allowed_zones": ["dev-ai"]}
+    zone(dev_config)["workloads"][0]["data_classes"] = ["ephi"]
+    zone(dev_config)["audit_retention_days"] = 365
+    assert "HIPAA" in error_of(dev_config)
+
+
+def test_default_retention_follows_frameworks(dev_config):
+    dev_config["regzone:frameworks"] = ["SOX"]
+    stack = parse(dev_config)
+    assert stack.zone_retention_days(stack.zones[0]) == 2555
+
+
+def test_invalid_egress_domain(dev_config):
+    zone(dev_config)["regulated_ai_zone"]["egress"]["allowed_destinations"] = ["https://bad/path"]
+    message = error_of(dev_config)
+    assert "allowed_destinations[0] = 'https://bad/path'" in message and "valid domain" in message
+
+
+def test_egress_allow_is_not_permitted(dev_config):
+    zone(dev_config)["regulated_ai_zone"]["egress"]["default"] = "allow"
+    message = error_of(dev_config)
+    assert "egress.default = 'allow'" in message and "'deny'" in message
+
+
+def test_public_ingress_is_not_permitted(dev_config):
+    zone(dev_config)["regulated_ai_zone"]["ingress"] = "public"
+    assert "ingress = 'public'" in error_of(dev_config)
+
+
+def test_typo_is_reported_as_unknown_key(dev_config):
+    zone(dev_config)["az_cuont"] = 2
+    assert "regzone:zones[0].az_cuont: unknown key" in error_of(dev_config)
+
+
+def test_missing_required_key(dev_config):
+    del dev_config["regzone:owner"]
+    assert "regzone:owner: required but not set" in error_of(dev_config)
+
+
+def test_several_problems_are_all_listed(dev_config):
+    del dev_config["regzone:owner"]
+    zone(dev_config)["az_cuont"] = 2
+    assert "2 problems" in error_of(dev_config)
