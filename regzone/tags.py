@@ -17,3 +17,9 @@ def data_class_tag(classes: list[str]) -> str:
 
 def parse_data_class_tag(value: str) -> list[str]:
     return [] if value in ("", NO_DATA_CLASS) else value.split(DATA_CLASS_SEPARATOR)
+
+# Network tier of a subnet or route table, so that stack policies know which subnets carry workloads.
+TAG_TIER = "regzone:tier"
+TIER_WORKLOAD = "workload"
+TIER_FIREWALL = "firewall"
+TIER_EGRESS = "egress"
