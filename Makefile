@@ -4,7 +4,7 @@ VENV ?= .venv
 STACK ?= dev
 BIN := $(VENV)/bin
 
-.PHONY: preview test test-fast lint clean
+.PHONY: preview test test-fast lint bench clean
 
 $(BIN)/regzone: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ test-fast: $(BIN)/regzone  ## skip slow end-to-end tests
 
 lint: $(BIN)/regzone  ## static security analysis of the project's own code
 	$(BIN)/bandit -q -c pyproject.toml -r regzone components stacks policypacks/regulated-ai/regulated_ai
+
+bench: $(BIN)/regzone  ## print the benchmark figures (bench/README.md); takes a few minutes
+	$(BIN)/python bench/preview_scale.py
+	$(BIN)/python bench/policy_overhead.py
+	$(BIN)/python bench/evidence_scale.py
+	bench/test_suite_time.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache
