@@ -23,3 +23,8 @@ TAG_TIER = "regzone:tier"
 TIER_WORKLOAD = "workload"
 TIER_FIREWALL = "firewall"
 TIER_EGRESS = "egress"
+
+# Buckets that hold audit evidence (besides those a trail or flow log delivers to): the evidence
+# collector requires COMPLIANCE-mode Object Lock with the frameworks' retention on them.
+TAG_AUDIT = "regzone:audit"
+AUDIT_TRUE = "true"
