@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.network import ZoneNetwork, ZoneNetworkArgs
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
 from regzone.config import StackConfig, Zone
 
@@ -20,6 +21,12 @@ class RegulatedAiZone(pulumi.ComponentResource):
     """A zone: keys first (everything else encrypts with them), then the components that use them."""
 
     keys: ZoneKeys
+    network: ZoneNetwork
+    # What workload components build on (from `network`).
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: str
+    workload_subnet_ids: list[pulumi.Output[str]]
+    endpoints_security_group_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: RegulatedAiZoneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("regzone:index:RegulatedAiZone", name, None, opts)
@@ -32,5 +39,15 @@ class RegulatedAiZone(pulumi.ComponentResource):
         self.keys = ZoneKeys(f"{name}-keys", ZoneKeysArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id,
             partition=partition.partition), opts=child)
+        egress = zone.regulated_ai_zone.egress
+        self.network = ZoneNetwork(f"{name}-network", ZoneNetworkArgs(
+            zone_name=zone.name, region=region, account_id=identity.account_id, vpc_cidr=str(zone.vpc_cidr),
+            az_count=zone.az_count, allowed_destinations=egress.allowed_destinations,
+            air_gapped=egress.is_air_gapped, log_kms_key_arn=self.keys.key_arns["audit"],
+            log_retention_days=stack.zone_retention_days(zone), ssm_endpoints=zone.ssm_endpoints), opts=child)
+        self.vpc_id = self.network.vpc_id
+        self.vpc_cidr = self.network.vpc_cidr
+        self.workload_subnet_ids = self.network.workload_subnet_ids
+        self.endpoints_security_group_id = self.network.endpoints_security_group_id
 
         self.register_outputs({"key_arns": self.keys.key_arns})

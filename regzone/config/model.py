@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from components.subnet_plan import SubnetPlanError, plan_subnets
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
 from regzone.config.errors import KeyedError
 
@@ -99,6 +100,9 @@ class Zone(_Strict):
     audit_retention_days: int | None = Field(default=None, ge=1)
     regulated_ai_zone: RegulatedAiZonePolicy = RegulatedAiZonePolicy()
     workloads: list[Workload] = []
+    # Interface endpoints for SSM (ssm, ssmmessages, ec2messages): Session Manager without internet.
+    # Off by default: each endpoint costs one ENI per AZ and the zone's nodes need no shell access.
+    ssm_endpoints: bool = False
 
     @model_validator(mode="after")
     def _cidr_size(self) -> "Zone":
@@ -108,6 +112,10 @@ class Zone(_Strict):
         if not self.vpc_cidr.is_private:
             raise KeyedError(("vpc_cidr",), "is not a private range; valid: inside 10.0.0.0/8, "
                              "172.16.0.0/12 or 192.168.0.0/16")
+        try:
+            plan_subnets(self.vpc_cidr, self.az_count, internet_egress=True)
+        except SubnetPlanError as err:
+            raise KeyedError(("vpc_cidr",), str(err)) from None
         return self
 
 

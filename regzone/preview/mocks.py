@@ -29,6 +29,7 @@ class ZoneMocks(pulumi.runtime.Mocks):
 
     def __init__(self, region: str) -> None:
         self.region = region
+        self._subnet_azs: dict[str, str] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         resource_id = f"{args.name}-{_short_hash(args.typ + args.name)[:8]}"
@@ -42,6 +43,19 @@ class ZoneMocks(pulumi.runtime.Mocks):
             outputs.setdefault("id", resource_id)
             if args.typ == "aws:kms/key:Key":
                 outputs["keyId"] = resource_id
+            if args.typ == "aws:ec2/vpc:Vpc":
+                for key, prefix in (("defaultNetworkAclId", "acl"), ("defaultSecurityGroupId", "sg"),
+                                    ("mainRouteTableId", "rtb")):
+                    outputs.setdefault(key, f"{prefix}-{_short_hash(key + resource_id)}")
+            if args.typ == "aws:ec2/subnet:Subnet":
+                self._subnet_azs[resource_id] = outputs.get("availabilityZone", "")
+            if args.typ == "aws:networkfirewall/firewall:Firewall":
+                # One endpoint per subnet mapping, in that subnet's AZ, as the provider reports them.
+                outputs["firewallStatuses"] = [{"syncStates": [
+                    {"availabilityZone": self._subnet_azs.get(m["subnetId"], ""),
+                     "attachments": [{"subnetId": m["subnetId"], "status": "READY",
+                                      "endpointId": f"vpce-{_short_hash(m['subnetId'])}"}]}
+                    for m in outputs.get("subnetMappings", [])]}]
             if args.typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
                 outputs.setdefault("bucket", args.name)
                 outputs["arn"] = f"arn:{MOCK_PARTITION}:s3:::{outputs['bucket']}"

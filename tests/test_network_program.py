@@ -1,0 +1,152 @@
+"""The dev zone's network under mocks: tiers, routes through the firewall only, closed defaults,
+flow logs, endpoints; the air-gapped variant builds no internet path at all."""
+import json
+
+import pytest
+
+from regzone.config.loader import read_stack_file
+from regzone.paths import STACKS_DIR
+from regzone.preview.recorder import ProgramError, record_program
+from tests.helpers import write_stack
+
+FIREWALL = "aws:networkfirewall/firewall:Firewall"
+ROUTE = "aws:ec2/route:Route"
+INTERNET_TYPES = ("aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway", "aws:ec2/eip:Eip",
+                  FIREWALL, "aws:networkfirewall/firewallPolicy:FirewallPolicy",
+                  "aws:networkfirewall/ruleGroup:RuleGroup", ROUTE)
+
+
+@pytest.fixture(scope="module")
+def dev():
+    return record_program(STACKS_DIR, "dev", read_stack_file(STACKS_DIR / "Pulumi.dev.yaml"))
+
+
+def of_type(recording, type_token):
+    return [r for r in recording.resources if r.type == type_token]
+
+
+def one(recording, type_token):
+    (found,) = of_type(recording, type_token)
+    return found
+
+
+def tier_of(recording, urn):
+    return recording.by_urn()[urn].inputs["tags"]["regzone:tier"]
+
+
+def test_subnets_are_private_and_tagged_by_tier(dev):
+    subnets = of_type(dev, "aws:ec2/subnet:Subnet")
+    tiers = sorted(s.inputs["tags"]["regzone:tier"] for s in subnets)
+    assert tiers == ["egress"] * 2 + ["firewall"] * 2 + ["workload"] * 2
+    for subnet in subnets:
+        assert subnet.inputs["mapPublicIpOnLaunch"] is False
+    workload = {s.inputs["cidrBlock"]: s.inputs["availabilityZone"] for s in subnets
+                if s.inputs["tags"]["regzone:tier"] == "workload"}
+    assert workload == {"10.40.0.0/18": "eu-west-1a", "10.40.64.0/18": "eu-west-1b"}
+    assert one(dev, "aws:ec2/vpc:Vpc").inputs["cidrBlock"] == "10.40.0.0/16"
+
+
+def test_workload_subnets_route_only_to_firewall_endpoints(dev):
+    firewall = one(dev, FIREWALL)
+    by_table = {}
+    for route in of_type(dev, ROUTE):
+        (table,) = route.property_dependencies["routeTableId"]
+        by_table.setdefault(tier_of(dev, table), []).append(route)
+    workload = by_table["workload"]
+    assert len(workload) == 2
+    for route in workload:
+        assert set(route.inputs) == {"routeTableId", "destinationCidrBlock", "vpcEndpointId"}
+        assert route.property_dependencies["vpcEndpointId"] == [firewall.urn]
+    assert all("natGatewayId" in r.inputs for r in by_table["firewall"])
+    egress_targets = sorted(next(k for k in ("gatewayId", "vpcEndpointId") if k in r.inputs) for r in by_table["egress"])
+    assert egress_targets == ["gatewayId", "gatewayId", "vpcEndpointId", "vpcEndpointId"]
+
+
+def test_firewall_allows_only_the_zone_allow_list(dev):
+    group = one(dev, "aws:networkfirewall/ruleGroup:RuleGroup").inputs
+    source = group["ruleGroup"]["rulesSource"]["rulesSourceList"]
+    assert group["type"] == "STATEFUL" and source["generatedRulesType"] == "ALLOWLIST"
+    assert source["targetTypes"] == ["TLS_SNI", "HTTP_HOST"]
+    assert source["targets"] == ["*.api.example.com", "model-registry.internal.example.com"]
+    assert group["ruleGroup"]["statefulRuleOptions"]["ruleOrder"] == "STRICT_ORDER"
+    policy = one(dev, "aws:networkfirewall/firewallPolicy:FirewallPolicy").inputs["firewallPolicy"]
+    assert policy["statefulEngineOptions"]["ruleOrder"] == "STRICT_ORDER"
+    assert "aws:drop_established" in policy["statefulDefaultActions"]
+    firewall = one(dev, FIREWALL)
+    assert firewall.inputs["deleteProtection"] is True and len(firewall.inputs["subnetMappings"]) == 2
+    logging = one(dev, "aws:networkfirewall/loggingConfiguration:LoggingConfiguration").inputs
+    configs = logging["loggingConfiguration"]["logDestinationConfigs"]
+    assert sorted(c["logType"] for c in configs) == ["ALERT", "FLOW"]
+
+
+def test_log_groups_are_encrypted_with_the_audit_key_and_protected(dev):
+    audit_key = next(k.urn for k in of_type(dev, "aws:kms/key:Key") if k.name.endswith("-audit"))
+    groups = {g.inputs["name"]: g for g in of_type(dev, "aws:cloudwatch/logGroup:LogGroup")}
+    for name in ("/regzone/dev-ai/vpc-flow-logs", "/regzone/dev-ai/network-firewall/alert",
+                 "/regzone/dev-ai/network-firewall/flow"):
+        group = groups[name]
+        assert group.property_dependencies["kmsKeyId"] == [audit_key]
+        assert group.inputs["retentionInDays"] >= 365
+        assert group.protect and group.retain_on_delete
+    flow_log = one(dev, "aws:ec2/flowLog:FlowLog")
+    assert flow_log.inputs["trafficType"] == "ALL"
+    assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
+    assert flow_log.property_dependencies["logDestination"] == [groups["/regzone/dev-ai/vpc-flow-logs"].urn]
+
+
+def test_defaults_are_closed_and_nacl_denies_the_rest(dev):
+    default_sg = one(dev, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs
+    assert default_sg.get("ingress", []) == [] and default_sg.get("egress", []) == []
+    default_nacl = one(dev, "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl").inputs
+    assert default_nacl.get("ingress", []) == [] and default_nacl.get("egress", []) == []
+    nacl = one(dev, "aws:ec2/networkAcl:NetworkAcl").inputs
+    assert len(nacl["subnetIds"]) == 6
+    internet_out = sorted((r["fromPort"], r["toPort"]) for r in nacl["egress"] if r["cidrBlock"] == "0.0.0.0/0")
+    assert internet_out == [(80, 80), (443, 443)]
+    assert all(r["action"] == "allow" for r in nacl["ingress"] + nacl["egress"])
+
+
+def test_endpoints_are_private_and_limited_to_the_zone_account(dev):
+    endpoints = {e.inputs["serviceName"].removeprefix("com.amazonaws.eu-west-1."): e.inputs
+                 for e in of_type(dev, "aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert set(endpoints) == {"s3", "ecr.api", "ecr.dkr", "kms", "sts", "logs", "eks", "ec2"}
+    assert endpoints["s3"]["vpcEndpointType"] == "Gateway" and len(endpoints["s3"]["routeTableIds"]) == 2
+    for service, endpoint in endpoints.items():
+        statements = json.loads(endpoint["policy"])["Statement"]
+        assert statements[0]["Condition"]["StringEquals"]["aws:PrincipalAccount"] == "111122223333", service
+        if service != "s3":
+            assert endpoint["vpcEndpointType"] == "Interface" and endpoint["privateDnsEnabled"] is True
+            assert len(endpoint["subnetIds"]) == 2 and len(endpoint["securityGroupIds"]) == 1
+
+
+@pytest.mark.parametrize("egress", [{"default": "deny", "allowed_destinations": []},
+                                    {"default": "deny", "air_gapped": True}])
+def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
+    dev_config["regzone:zones"][0]["regulated_ai_zone"]["egress"] = egress
+    dev_config["regzone:zones"][0]["ssm_endpoints"] = True
+    write_stack(tmp_path, "airgap", dev_config)
+    (tmp_path / "__main__.py").write_text((STACKS_DIR / "__main__.py").read_text())
+    recording = record_program(tmp_path, "airgap", dev_config)
+    for type_token in INTERNET_TYPES:
+        assert of_type(recording, type_token) == [], type_token
+    tiers = {s.inputs["tags"]["regzone:tier"] for s in of_type(recording, "aws:ec2/subnet:Subnet")}
+    assert tiers == {"workload"}
+    nacl = one(recording, "aws:ec2/networkAcl:NetworkAcl").inputs
+    assert [r["toPort"] for r in nacl["egress"] if r["cidrBlock"] == "0.0.0.0/0"] == []
+    services = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in of_type(recording, "aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert {"ssm", "ssmmessages", "ec2messages"} <= services
+    assert one(recording, "aws:ec2/flowLog:FlowLog").inputs["trafficType"] == "ALL"
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"regulated_ai_zone": {"egress": {"allowed_destinations": ["https://evil.example.com"]}}},
+     "regzone:zones[0].regulated_ai_zone.egress.allowed_destinations[0]"),
+    ({"az_count": 3, "vpc_cidr": "10.40.0.0/23"}, "regzone:zones[0].vpc_cidr = '10.40.0.0/23'"),
+])
+def test_bad_network_config_registers_nothing(tmp_path, dev_config, changes, expected):
+    dev_config["regzone:zones"][0].update(changes)
+    write_stack(tmp_path, "broken", dev_config)
+    (tmp_path / "__main__.py").write_text((STACKS_DIR / "__main__.py").read_text())
+    with pytest.raises(ProgramError) as raised:
+        record_program(tmp_path, "broken", dev_config)
+    assert expected in str(raised.value)
