@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from regzone.evidence.command import register as register_evidence
 from regzone.paths import STACKS_DIR
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--policy-pack-config", type=Path,
                          help="JSON policy config, as for `pulumi preview --policy-pack-config`")
     preview.set_defaults(handler=_preview)
+    register_evidence(commands)
     return parser
 
 

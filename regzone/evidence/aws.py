@@ -1,0 +1,126 @@
+"""boto3 clients for the evidence collector: retries, API-call counting, and fail-closed calls.
+
+Every call goes through `Aws.call` / `Aws.paginate`. Whatever goes wrong -- AccessDenied,
+throttling that outlasts the retries, an endpoint that does not implement the API (moto raises
+`NotImplementedError` in-process, HTTP 500 or an unparseable body in server mode, 404 for EKS) --
+comes back as an `ApiError` naming the API and the IAM permission, which checks turn into ERROR.
+Only error codes a caller lists as `absent` (e.g. "no policy attached") count as an answer.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from regzone.evidence.model import ApiError
+
+# IAM actions whose names differ from the API operation they authorise.
+_PERMISSIONS = {
+    "s3:ListBuckets": "s3:ListAllMyBuckets",
+    "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
+    "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
+    "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketPolicy": "s3:GetBucketPolicy",
+    "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+}
+_IAM_PREFIX = {"s3control": "s3"}
+_ACCOUNT_HOST_PREFIX = re.compile(r"^\d{12}\.")
+_MAX_REASON = 300
+
+
+def permission_for(service: str, api_name: str) -> str:
+    """The IAM action that allows `service`'s operation `api_name` (e.g. s3 ListBuckets)."""
+    return _PERMISSIONS.get(f"{service}:{api_name}", f"{_IAM_PREFIX.get(service, service)}:{api_name}")
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ClientError):
+        err = error.response.get("Error", {})
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
+        text = f"{err.get('Code', 'Unknown')} (HTTP {status}): {err.get('Message', '')}".rstrip(": ")
+    elif isinstance(error, NotImplementedError):
+        text = f"not implemented by the endpoint: {error}".rstrip(": ")
+    else:
+        text = f"{type(error).__name__}: {error}"
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_REASON else text[:_MAX_REASON] + "..."
+
+
+def _strip_account_host_prefix(request, **_: Any) -> None:
+    """S3 Control prefixes the account id to the host; a custom endpoint (moto, a proxy) has no such name."""
+    parts = urlsplit(request.url)
+    host = parts.netloc
+    if _ACCOUNT_HOST_PREFIX.match(host) and not parts.hostname.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        request.url = urlunsplit(parts._replace(netloc=_ACCOUNT_HOST_PREFIX.sub("", host, count=1)))
+
+
+class Aws:
+    """Thread-safe client cache over one boto3 session, counting every operation and HTTP request."""
+
+    def __init__(self, session: boto3.Session | None = None, *, retry_mode: str = "adaptive",
+                 max_attempts: int = 5, max_workers: int = 16):
+        self.session = session or boto3.Session()
+        self._config = Config(retries={"mode": retry_mode, "max_attempts": max_attempts},
+                              max_pool_connections=max_workers, connect_timeout=10, read_timeout=60,
+                              user_agent_extra="regzone-evidence")
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+        self.api_calls = 0
+        self.http_requests = 0
+
+    def _count_call(self, **_: Any) -> None:
+        with self._lock:
+            self.api_calls += 1
+
+    def _count_request(self, **_: Any) -> None:
+        with self._lock:
+            self.http_requests += 1
+
+    def client(self, service: str, region: str):
+        with self._lock:
+            client = self._clients.get((service, region))
+            if client is None:
+                client = self.session.client(service, region_name=region, config=self._config)
+                client.meta.events.register("before-call", self._count_call)
+                client.meta.events.register("before-send", self._count_request)
+                if service == "s3control":
+                    client.meta.events.register_first("before-send.s3-control", _strip_account_host_prefix)
+                self._clients[(service, region)] = client
+        return client
+
+    def _api(self, client, operation: str) -> tuple[str, str]:
+        name = client.meta.method_to_api_mapping.get(operation, operation)
+        service = client.meta.service_model.service_name
+        return f"{service}:{name}", permission_for(service, name)
+
+    def call(self, service: str, region: str, operation: str, *, absent: dict[str, Any] | None = None,
+             **params: Any) -> Any:
+        """One API call; `absent` maps error codes that mean "not configured" to the value to return."""
+        client = self.client(service, region)
+        try:
+            return getattr(client, operation)(**params)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if absent is not None and code in absent:
+                return absent[code]
+            raise ApiError(*self._api(client, operation), _reason(error)) from error
+        except Exception as error:  # NotImplementedError, ResponseParserError, connection errors: fail closed
+            raise ApiError(*self._api(client, operation), _reason(error)) from error
+
+    def paginate(self, service: str, region: str, operation: str, key: str, **params: Any) -> list[Any]:
+        """Every item under `key` across all pages of a list/describe operation."""
+        client = self.client(service, region)
+        try:
+            if not client.can_paginate(operation):
+                return list(getattr(client, operation)(**params).get(key, []))
+            items: list[Any] = []
+            for page in client.get_paginator(operation).paginate(**params):
+                items.extend(page.get(key, []))
+            return items
+        except Exception as error:
+            raise ApiError(*self._api(client, operation), _reason(error)) from error

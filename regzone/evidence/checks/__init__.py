@@ -1,0 +1,109 @@
+"""Checks: one folder per check, `check.py` (an `execute(ctx)` that judges collected data only)
+and `metadata.json` (title, severity, resource type, risk, remediation, IAM permissions, and the
+collectors it reads). Helpers here turn collection failures into ERROR results for the check."""
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from regzone.evidence.collectors import GLOBAL_SERVICES, collectors
+from regzone.evidence.model import ApiError, Inventory, Resource, Result, Status
+from regzone.tags import TAG_ZONE
+
+CHECKS_DIR = Path(__file__).resolve().parent
+Verdict = tuple[Status, str] | None
+
+
+def passed(message: str) -> Verdict:
+    return Status.PASS, message
+
+
+def failed(message: str) -> Verdict:
+    return Status.FAIL, message
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    title: str
+    severity: str
+    resource_type: str
+    risk: str
+    remediation: str
+    permissions: tuple[str, ...]
+    services: tuple[str, ...]
+    execute: Callable[["ScanContext"], Iterable[Result]]
+
+
+@lru_cache(maxsize=1)
+def load_checks() -> tuple[Check, ...]:
+    """Every check folder, sorted by name; metadata is validated so a typo fails loudly."""
+    known_services = set(collectors())
+    checks = []
+    for folder in sorted(p for p in CHECKS_DIR.iterdir() if (p / "metadata.json").is_file()):
+        meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
+        module = importlib.import_module(f"{__name__}.{folder.name}.check")
+        unknown = set(meta["services"]) - known_services
+        if unknown:
+            raise ValueError(f"check {folder.name}: unknown services {sorted(unknown)} in metadata.json")
+        checks.append(Check(folder.name, meta["title"], meta["severity"], meta["resource_type"], meta["risk"],
+                            meta["remediation"], tuple(meta["permissions"]), tuple(meta["services"]),
+                            module.execute))
+    return tuple(checks)
+
+
+@dataclass
+class ScanContext:
+    """What a check may read: the collected inventories and the scan's settings."""
+    account: str
+    partition: str
+    regions: tuple[str, ...]
+    zone: str | None
+    min_retention_days: int
+    collected: dict[tuple[str, str], Inventory]
+
+    def inventories(self, service: str) -> list[Inventory]:
+        regions = ("global",) if service in GLOBAL_SERVICES else self.regions
+        return [self.collected[(service, region)] for region in regions]
+
+    def inventory(self, service: str, region: str) -> Inventory:
+        return self.collected[(service, "global" if service in GLOBAL_SERVICES else region)]
+
+    def scope_id(self, service: str, region: str) -> str:
+        """Where no single resource can be named (a list call failed, a region has none)."""
+        return f"{self.account}/{region}/{service}"
+
+    def in_scope(self, resource: Resource) -> bool:
+        """Everything without `--zone`; with it, resources (or their VPC) tagged zone=<name>."""
+        if self.zone is None:
+            return True
+        zone = resource.get("tags").get(TAG_ZONE)
+        if zone is None and resource.parent is not None:
+            zone = resource.parent.get("tags").get(TAG_ZONE)
+        return zone == self.zone
+
+
+def per_resource(ctx: ScanContext, service: str, kind: str,
+                 judge: Callable[[Resource, ScanContext], Verdict], *, scoped: bool = True) -> Iterator[Result]:
+    """Judge every collected resource of `kind`; anything that could not be read is an ERROR."""
+    for inventory in ctx.inventories(service):
+        try:
+            resources = inventory.of(kind)
+        except ApiError as error:
+            yield Result(ctx.scope_id(service, inventory.region), inventory.region, Status.ERROR,
+                         f"cannot list {kind}s: {error}")
+            continue
+        for resource in resources:
+            try:
+                if scoped and not ctx.in_scope(resource):
+                    continue
+                verdict = judge(resource, ctx)
+            except ApiError as error:
+                yield Result(resource.id, resource.region, Status.ERROR, str(error))
+                continue
+            if verdict is not None:
+                yield Result(resource.id, resource.region, *verdict)

@@ -1,0 +1,68 @@
+"""The `regzone evidence` subcommand: arguments, defaults and exit codes."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+FORMATS = ("json", "markdown", "junit", "ocsf")
+
+
+def register(commands) -> None:
+    """Add `evidence` to the `regzone` subcommands (kept here so cli.py stays small)."""
+    parser = commands.add_parser(
+        "evidence", help="collect live evidence from an AWS account that every catalog control holds")
+    parser.add_argument("--region", action="append", dest="regions", metavar="REGION",
+                        help="region to scan (repeatable; default: the session's region)")
+    parser.add_argument("--zone", help="only resources tagged zone=NAME (default: the whole account)")
+    parser.add_argument("--format", choices=FORMATS, default="json")
+    parser.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    parser.add_argument("--framework", action="append", dest="frameworks", metavar="FRAMEWORK",
+                        choices=["SOX", "HIPAA", "PCI-DSS", "GDPR"],
+                        help="frameworks whose audit retention applies (repeatable; default: all in the catalog)")
+    parser.add_argument("--min-retention-days", type=int, metavar="DAYS",
+                        help="required Object Lock retention for audit buckets (overrides --framework)")
+    parser.add_argument("--check", action="append", dest="checks", metavar="CHECK", default=[],
+                        help="run only this check (repeatable)")
+    parser.add_argument("--max-workers", type=int, default=16, help="API calls in flight (default: 16)")
+    parser.add_argument("--max-attempts", type=int, default=5, help="attempts per API call, retries included")
+    parser.add_argument("--retry-mode", choices=["adaptive", "standard"], default="adaptive")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import boto3
+
+    from regzone.catalog import load_catalog
+    from regzone.evidence.formats import RENDERERS
+    from regzone.evidence.runner import Progress, ScanError, ScanOptions, scan
+
+    if args.max_workers < 1 or args.max_attempts < 1 or (args.min_retention_days or 0) < 0:
+        print("regzone evidence: --max-workers and --max-attempts must be >= 1, --min-retention-days >= 0",
+              file=sys.stderr)
+        return 2
+    session = boto3.Session()
+    regions = tuple(dict.fromkeys(args.regions or ([session.region_name] if session.region_name else [])))
+    if not regions:
+        print("regzone evidence: no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION", file=sys.stderr)
+        return 2
+    catalog = load_catalog()
+    retention = (args.min_retention_days if args.min_retention_days is not None
+                 else catalog.min_retention_days(args.frameworks or list(catalog.frameworks)))
+    options = ScanOptions(regions=regions, zone=args.zone, min_retention_days=retention,
+                          checks=tuple(args.checks), max_workers=args.max_workers,
+                          retry_mode=args.retry_mode, max_attempts=args.max_attempts)
+    try:
+        report = scan(options, session, Progress())
+    except ScanError as error:
+        print(f"regzone evidence: {error}", file=sys.stderr)
+        return 2
+    text = RENDERERS[args.format](report)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    counts = report.counts()
+    print(f"regzone evidence: {counts['PASS']} pass, {counts['FAIL']} fail, {counts['ERROR']} error "
+          f"({report.stats['api_calls']} API calls, {report.stats['seconds']:.1f}s)", file=sys.stderr)
+    return 0 if report.ok else 1
