@@ -33,9 +33,11 @@ def _preview(args: argparse.Namespace) -> int:
     from regzone.preview.analyzer import PackError
     from regzone.preview.recorder import ProgramError
     from regzone.preview.run import load_pack_config, run_preview
-    from regzone.reports import preview_json, preview_table
+    from regzone.reports import preview_json, preview_markdown, preview_sarif, preview_table
 
-    renderers: dict[str, Callable] = {"table": preview_table.render, "json": preview_json.render}
+    renderers: dict[str, Callable] = {
+        "table": preview_table.render, "json": preview_json.render, "markdown": preview_markdown.render,
+        "sarif": lambda result: preview_sarif.render(result, stacks_dir=args.program)}
     try:
         result = run_preview(args.stack, stacks_dir=args.program,
                              pack_config=load_pack_config(args.policy_pack_config))
@@ -48,6 +50,56 @@ def _preview(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if result.mandatory else EXIT_OK
 
 
+def _matrix(args: argparse.Namespace) -> int:
+    from regzone import matrix
+    from regzone.catalog import load_catalog
+    from regzone.matrix.model import build_matrix, pack_policy_names
+    from regzone.matrix.render import FORMATS
+    from regzone.preview.analyzer import PackError
+
+    catalog = load_catalog()
+    try:
+        rows = build_matrix(catalog, pack_policy_names())
+    except PackError as err:
+        print(f"regzone matrix: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.write_docs:
+        for path in matrix.write_docs(catalog, rows):
+            print(f"wrote {path}", file=sys.stderr)
+    if not args.check:
+        if args.output is not None or not args.write_docs:
+            _write(FORMATS[args.format](catalog, rows), args.output)
+        return EXIT_OK
+    failures = [f"{control}: {gap}" for control, gaps in matrix.gaps(rows).items() for gap in gaps]
+    failures += [f"{path} is out of date: run `regzone matrix --write-docs` (make docs)"
+                 for path in matrix.stale_docs(catalog, rows)]
+    for failure in failures:
+        print(f"regzone matrix: {failure}", file=sys.stderr)
+    if not failures:
+        print(f"regzone matrix: {len(rows)} controls, no unjustified gap, docs up to date", file=sys.stderr)
+    return EXIT_VIOLATIONS if failures else EXIT_OK
+
+
+def _pack_config(args: argparse.Namespace) -> int:
+    import json
+
+    from regzone.config.errors import ConfigError
+    from regzone.config.loader import load_stack_file
+    from regzone.pack_config import derive_pack_config
+    from regzone.paths import POLICY_PACK_DIR
+    from regzone.preview.analyzer import PackError, PolicyPackClient
+
+    try:
+        stack = load_stack_file(args.program / f"Pulumi.{args.stack}.yaml")
+        with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack=args.stack) as pack:
+            names = [p.name for p in pack.info()[1]]
+    except (ConfigError, PackError) as err:
+        print(f"regzone pack-config: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    _write(json.dumps(derive_pack_config(stack, names), indent=2, sort_keys=True) + "\n", args.output)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="regzone", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -56,11 +108,27 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
     preview.add_argument("--program", type=Path, default=STACKS_DIR,
                          help="program directory holding __main__.py and Pulumi.<stack>.yaml (default: stacks/)")
-    preview.add_argument("--format", choices=["table", "json"], default="table")
+    preview.add_argument("--format", choices=["table", "json", "markdown", "sarif"], default="table")
     preview.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     preview.add_argument("--policy-pack-config", type=Path,
                          help="JSON policy config, as for `pulumi preview --policy-pack-config`")
     preview.set_defaults(handler=_preview)
+    pack_config = commands.add_parser(
+        "pack-config", help="derive the regulated-ai pack config (--policy-pack-config) from a stack's zone config")
+    pack_config.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    pack_config.add_argument("--program", type=Path, default=STACKS_DIR,
+                             help="directory holding Pulumi.<stack>.yaml (default: stacks/)")
+    pack_config.add_argument("--output", type=Path, help="write the config to this file instead of stdout")
+    pack_config.set_defaults(handler=_pack_config)
+    matrix = commands.add_parser(
+        "matrix", help="the compliance matrix: per control its frameworks, component, policy, evidence and tests")
+    matrix.add_argument("--format", choices=["markdown", "csv", "json", "html"], default="markdown")
+    matrix.add_argument("--output", type=Path, help="write the matrix to this file instead of stdout")
+    matrix.add_argument("--check", action="store_true",
+                        help="exit 1 when a control has an unjustified gap or docs/ is out of date")
+    matrix.add_argument("--write-docs", action="store_true",
+                        help="regenerate docs/compliance-matrix.md and docs/controls.md")
+    matrix.set_defaults(handler=_matrix)
     register_evidence(commands)
     return parser
 
