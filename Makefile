@@ -4,7 +4,7 @@ VENV ?= .venv
 STACK ?= dev
 BIN := $(VENV)/bin
 
-.PHONY: preview test test-fast lint bench clean
+.PHONY: preview test test-fast lint bench docs clean
 
 $(BIN)/regzone: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ bench: $(BIN)/regzone  ## print the benchmark figures (bench/README.md); takes a
 	$(BIN)/python bench/policy_overhead.py
 	$(BIN)/python bench/evidence_scale.py
 	bench/test_suite_time.sh
+
+docs: $(BIN)/regzone  ## regenerate docs/compliance-matrix.md and docs/controls.md from the catalog, pack and tests
+	$(BIN)/regzone matrix --write-docs
 
 clean:
 	rm -rf $(VENV) .pytest_cache
