@@ -80,6 +80,26 @@ def _matrix(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if failures else EXIT_OK
 
 
+def _pack_config(args: argparse.Namespace) -> int:
+    import json
+
+    from regzone.config.errors import ConfigError
+    from regzone.config.loader import load_stack_file
+    from regzone.pack_config import derive_pack_config
+    from regzone.paths import POLICY_PACK_DIR
+    from regzone.preview.analyzer import PackError, PolicyPackClient
+
+    try:
+        stack = load_stack_file(args.program / f"Pulumi.{args.stack}.yaml")
+        with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack=args.stack) as pack:
+            names = [p.name for p in pack.info()[1]]
+    except (ConfigError, PackError) as err:
+        print(f"regzone pack-config: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    _write(json.dumps(derive_pack_config(stack, names), indent=2, sort_keys=True) + "\n", args.output)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="regzone", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -93,6 +113,13 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--policy-pack-config", type=Path,
                          help="JSON policy config, as for `pulumi preview --policy-pack-config`")
     preview.set_defaults(handler=_preview)
+    pack_config = commands.add_parser(
+        "pack-config", help="derive the regulated-ai pack config (--policy-pack-config) from a stack's zone config")
+    pack_config.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    pack_config.add_argument("--program", type=Path, default=STACKS_DIR,
+                             help="directory holding Pulumi.<stack>.yaml (default: stacks/)")
+    pack_config.add_argument("--output", type=Path, help="write the config to this file instead of stdout")
+    pack_config.set_defaults(handler=_pack_config)
     matrix = commands.add_parser(
         "matrix", help="the compliance matrix: per control its frameworks, component, policy, evidence and tests")
     matrix.add_argument("--format", choices=["markdown", "csv", "json", "html"], default="markdown")

@@ -10,6 +10,8 @@ from typing import Any
 from google.protobuf import struct_pb2
 
 from regzone.config.loader import parse_stack_config, read_stack_file
+from regzone.pack_config import derive_pack_config, validate_pack_config
+from regzone.pack_config import load_pack_config as pack_config_file
 from regzone.paths import POLICY_PACK_DIR, STACKS_DIR
 from regzone.preview.analyzer import AnalyzerResource, Diagnostic, PolicyInfo, PolicyPackClient
 from regzone.preview.recorder import PROJECT, RecordedResource, Recording, record_program
@@ -95,28 +97,23 @@ def _violations(diagnostics: list[Diagnostic], policies: dict[str, PolicyInfo],
     return out
 
 
-def load_pack_config(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    from regzone.config.errors import ConfigError
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise ConfigError(f"policy pack config {path}: {err}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"policy pack config {path}: expected a JSON object keyed by policy name")
-    return data
+def load_pack_config(path: Path | None) -> dict[str, Any] | None:
+    """The validated `--policy-pack-config` file; None means: derive it from the stack."""
+    return None if path is None else pack_config_file(path)
 
 
 def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = POLICY_PACK_DIR,
                 pack_config: dict[str, Any] | None = None) -> PreviewResult:
     path = stack_file(stack, stacks_dir)
     config = read_stack_file(path)
-    parse_stack_config(config, str(path))  # a ConfigError here means nothing is registered
+    stack_config = parse_stack_config(config, str(path))  # a ConfigError here means nothing is registered
     with PolicyPackClient(pack_dir, project=PROJECT, stack=stack) as pack:
         recording = record_program(stacks_dir, stack, config)
         _, policies = pack.info()
-        pack.configure(policies, pack_config)
+        names = [p.name for p in policies]
+        if pack_config is None:  # placement and residency rules are the stack's own
+            pack_config = derive_pack_config(stack_config, names)
+        pack.configure(policies, validate_pack_config(pack_config, "policy pack config", names))
         resources = to_analyzer_resources(recording, config)
         diagnostics = [d for resource in resources for d in pack.analyze(resource)]
         diagnostics += pack.analyze_stack(resources)

@@ -12,10 +12,11 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy import (EnforcementLevel, Policy, PolicyComplianceFramework, ReportViolation,
-                           ResourceValidationArgs, ResourceValidationPolicy, Severity,
+from pulumi_policy import (EnforcementLevel, Policy, PolicyComplianceFramework, PolicyConfigSchema,
+                           ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity,
                            StackValidationArgs, StackValidationPolicy)
 
+from regulated_ai.settings import DEFAULTS, SETTINGS_SCHEMA, Settings, SettingsError, settings_from_config
 from regulated_ai.values import UNKNOWN, Unverifiable, is_unknown, lookup, plain
 from regzone.catalog import Control, load_catalog
 
@@ -40,6 +41,7 @@ class ResourceView:
     parent: "ResourceView | None" = None
     dependencies: list["ResourceView"] = field(default_factory=list)
     property_dependencies: dict[str, list["ResourceView"]] = field(default_factory=dict)
+    settings: Settings = DEFAULTS  # the pack config this policy received (regulated_ai/settings.py)
 
     def get(self, path: str, default: Any = None) -> Any:
         """The value at `path`, or UNKNOWN at preview: use for references that do not decide compliance."""
@@ -56,8 +58,9 @@ class ResourceView:
 class StackView:
     """All resources of a stack, indexed by type and URN once, so stack policies stay linear."""
 
-    def __init__(self, resources: list[ResourceView]) -> None:
+    def __init__(self, resources: list[ResourceView], settings: Settings = DEFAULTS) -> None:
         self.resources = resources
+        self.settings = settings
         self.by_urn = {r.urn: r for r in resources}
         self._by_type: dict[str, list[ResourceView]] = defaultdict(list)
         for resource in resources:
@@ -90,6 +93,8 @@ def _metadata(name: str, controls: Sequence[str]) -> dict[str, Any]:
         "tags": tags,
         "remediation_steps": "\n".join(f"{c.id}: {c.remediation}" for c in entries),
         "url": catalog.docs_link(first.id),
+        # Every policy declares the same shared settings: the CLI sends config per policy.
+        "config_schema": PolicyConfigSchema(properties=SETTINGS_SCHEMA),
     }
 
 
@@ -102,6 +107,14 @@ def _unverifiable_message(path: str) -> str:
             "Give it a literal value so that the control is checked before anything is deployed.")
 
 
+def _policy_error(err: Exception) -> str:
+    """An unexpected failure is a violation (fail closed), not a crashed preview."""
+    if isinstance(err, SettingsError):
+        return f"policy config error: {err}. Fix the --policy-pack-config file (see docs/policy-pack.md)."
+    return (f"policy error: {type(err).__name__}: {err}. The control was not evaluated; "
+            "this blocks the deployment until the policy or the resource is fixed.")
+
+
 def resource_view_from_args(args: ResourceValidationArgs) -> ResourceView:
     provider = plain(args.provider.props) if args.provider is not None else {}
     protect = bool(args.opts.protect) if args.opts is not None else False
@@ -109,26 +122,32 @@ def resource_view_from_args(args: ResourceValidationArgs) -> ResourceView:
                         protect=protect, provider_props=provider)
 
 
-def resource_policy(name: str, *, description: str, controls: Sequence[str], types: Collection[str],
+def resource_policy(name: str, *, description: str, controls: Sequence[str],
+                    types: Collection[str] | Callable[[str], bool],
                     enforcement: EnforcementLevel = EnforcementLevel.MANDATORY
                     ) -> Callable[[Callable[[ResourceView], Iterable[str]]], ResourceValidationPolicy]:
-    """Declare a resource policy; the check yields one message per violation."""
+    """Declare a resource policy; the check yields one message per violation. `types` is a set of
+    type tokens or a predicate on the token (e.g. every `aws:` type)."""
     if not _NAME.match(name):
         raise ValueError(f"policy name {name!r} must be kebab-case")
-    wanted = frozenset(types)
+    wanted = types if callable(types) else frozenset(types)
+    applies = wanted if callable(wanted) else wanted.__contains__
 
     def decorate(check: Callable[[ResourceView], Iterable[str]]) -> ResourceValidationPolicy:
         prefix = _prefix(controls)
 
         def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-            if args.resource_type not in wanted:
+            if not applies(args.resource_type):
                 return
-            view = resource_view_from_args(args)
             try:
+                view = resource_view_from_args(args)
+                view.settings = settings_from_config(args.get_config())
                 for message in check(view):
                     report_violation(prefix + message, None)
             except Unverifiable as missing:
                 report_violation(prefix + _unverifiable_message(missing.path), None)
+            except Exception as err:  # noqa: BLE001 - any failure must block, not crash the preview
+                report_violation(prefix + _policy_error(err), None)
 
         policy = ResourceValidationPolicy(name=name, description=description, validate=validate,
                                           enforcement_level=enforcement, **_metadata(name, controls))
@@ -151,12 +170,15 @@ def stack_policy(name: str, *, description: str, controls: Sequence[str],
         prefix = _prefix(controls)
 
         def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-            stack = stack_view_from_args(args)
             try:
+                stack = stack_view_from_args(args)
+                stack.settings = settings_from_config(args.get_config())
                 for urn, message in check(stack):
                     report_violation(prefix + message, urn)
             except Unverifiable as missing:
                 report_violation(prefix + _unverifiable_message(missing.path), None)
+            except Exception as err:  # noqa: BLE001 - any failure must block, not crash the preview
+                report_violation(prefix + _policy_error(err), None)
 
         policy = StackValidationPolicy(name=name, description=description, validate=validate,
                                        enforcement_level=enforcement, **_metadata(name, controls))

@@ -1,0 +1,264 @@
+"""Data-class placement and zone requirements (seed 001 data_class_policy) over the real pack.
+
+One configured pack per module (settings as `regzone pack-config` writes them); a compliant
+four-zone baseline passes, and each one-resource change fires its rule or reports an unknown.
+"""
+import json
+
+import pytest
+
+from analyzer_helpers import resource, stack_violations
+from regzone.paths import POLICY_PACK_DIR
+from regzone.preview.analyzer import PolicyPackClient
+
+UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+PLACEMENT, REQUIREMENTS = "data-class-placement", "zone-data-class-requirements"
+SETTINGS = {
+    "allowed_regions": ["eu-west-1", "eu-central-1", "us-east-1"],
+    "zones": {
+        "regulated-ai-eu": {"regions": ["eu-west-1", "eu-central-1"], "data_classes": ["personal_data"]},
+        "hipaa-ai": {"regions": ["us-east-1"], "data_classes": ["ephi"]},
+        "pci-ai": {"regions": ["us-east-1"], "data_classes": ["cardholder_data"],
+                   "egress_allowed_destinations": ["updates.example.com"]},
+        "standard-ai": {"regions": ["eu-west-1"], "data_classes": ["public"]},
+    },
+    "data_class_policy": {
+        "public": {"allowed_zones": ["standard-ai"]},
+        "personal_data": {"allowed_zones": ["regulated-ai-eu"], "require_redacted_logs": True},
+        "ephi": {"allowed_zones": ["hipaa-ai"], "require_private_ingress": True, "require_audit_logging": True},
+        "cardholder_data": {"allowed_zones": ["pci-ai"], "require_network_segmentation": True,
+                            "prohibit_external_llm_calls": True},
+    },
+}
+CLASS_OF = {"regulated-ai-eu": "personal_data", "hipaa-ai": "ephi", "pci-ai": "cardholder_data",
+            "standard-ai": "public"}
+DEIDENTIFY = json.dumps({"Name": "redact", "Version": "2021-06-01", "Statement": [
+    {"Sid": "audit", "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+     "Operation": {"Audit": {"FindingsDestination": {}}}},
+    {"Sid": "redact", "DataIdentifier": ["arn:aws:dataprotection::aws:data-identifier/EmailAddress"],
+     "Operation": {"Deidentify": {"MaskConfig": {}}}}]})
+
+
+@pytest.fixture(scope="module")
+def gate():
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {p.name: SETTINGS for p in policies})
+        yield client
+
+
+def in_zone(type_token, props, zone, *, name, data_class=None, region=None, **kwargs):
+    """A resource on the zone's provider: zone and data class come from its default tags."""
+    tags = {"zone": zone, "data-class": data_class or CLASS_OF[zone]}
+    region = region or SETTINGS["zones"][zone]["regions"][0]
+    return resource(type_token, props, name=name, provider_props={
+        "region": region, "defaultTags": json.dumps({"tags": tags})}, **kwargs)
+
+
+def workload(zone_label, data_class_label, *, name="scorer"):
+    labels = {"zone": zone_label, "data-class": data_class_label}
+    return resource("kubernetes:apps/v1:Deployment", {
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "c"}]}}}}, name=name)
+
+
+def baseline():
+    return {
+        "trail": in_zone("aws:cloudtrail/trail:Trail", {"enableLogging": True, "isMultiRegionTrail": True},
+                         "hipaa-ai", name="hipaa-trail"),
+        "lb": in_zone("aws:lb/loadBalancer:LoadBalancer", {"internal": True}, "hipaa-ai", name="hipaa-lb"),
+        "eks": in_zone("aws:eks/cluster:Cluster", {"vpcConfig": {"endpointPublicAccess": False}}, "hipaa-ai",
+                       name="hipaa-eks"),
+        "sg": in_zone("aws:ec2/securityGroup:SecurityGroup", {"ingress": [{"cidrBlocks": ["10.0.0.0/16"]}]},
+                      "hipaa-ai", name="hipaa-sg"),
+        "vpc": in_zone("aws:ec2/vpc:Vpc", {"cidrBlock": "10.50.0.0/16"}, "pci-ai", name="pci-vpc"),
+        "allowlist": in_zone("aws:networkfirewall/ruleGroup:RuleGroup", {"type": "STATEFUL", "ruleGroup": {
+            "rulesSource": {"rulesSourceList": {"generatedRulesType": "ALLOWLIST", "targetTypes": ["TLS_SNI"],
+                                                "targets": ["updates.example.com"]}}}}, "pci-ai", name="pci-allow"),
+        "audit-logs": in_zone("aws:cloudwatch/logGroup:LogGroup", {"name": "/eu/audit", "tags": {"log-tier": "audit"}},
+                              "regulated-ai-eu", name="eu-audit"),
+        "payload-logs": in_zone("aws:cloudwatch/logGroup:LogGroup",
+                                {"name": "/eu/payloads", "tags": {"log-tier": "sensitive"}},
+                                "regulated-ai-eu", name="eu-payloads"),
+        "redaction": in_zone("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
+                             {"logGroupName": "/eu/payloads", "policyDocument": DEIDENTIFY},
+                             "regulated-ai-eu", name="eu-redaction"),
+        "workload": workload("regulated-ai-eu", "personal_data"),
+        "public-site": in_zone("aws:s3/bucket:Bucket", {}, "standard-ai", name="site"),
+    }
+
+
+def judge(gate, policy, **changes):
+    resources = {**baseline(), **changes}
+    return stack_violations(gate, policy, [r for r in resources.values() if r is not None])
+
+
+@pytest.mark.parametrize("policy", [PLACEMENT, REQUIREMENTS])
+def test_compliant_baseline_passes(gate, policy):
+    assert judge(gate, policy) == []
+
+
+def test_data_class_in_a_zone_it_is_not_allowed_in_fires(gate):
+    found = judge(gate, PLACEMENT, extra=in_zone("aws:s3/bucket:Bucket", {}, "pci-ai", name="x", data_class="ephi"))
+    assert len(found) == 1 and found[0].enforcement == "mandatory"
+    assert "'ephi' in zone 'pci-ai'" in found[0].message and "RAZ-DCP-001" in found[0].message
+    assert found[0].urn.endswith("::x")
+
+
+def test_resource_tag_overrides_the_providers_data_class(gate):
+    bucket = resource("aws:s3/bucket:Bucket", {"tags": {"data-class": "cardholder_data"}}, name="b", provider_props={
+        "region": "eu-west-1", "defaultTags": json.dumps({"tags": {"zone": "standard-ai", "data-class": "public"}})})
+    found = judge(gate, PLACEMENT, extra=bucket)
+    assert [d.urn.endswith("::b") for d in found] == [True] and "'cardholder_data'" in found[0].message
+
+
+def test_several_classes_in_one_tag_are_each_judged(gate):
+    found = judge(gate, PLACEMENT, extra=in_zone("aws:s3/bucket:Bucket", {}, "standard-ai", name="x",
+                                                 data_class="ephi+public"))
+    assert len(found) == 1 and "'ephi'" in found[0].message
+
+
+def test_undefined_data_class_fires(gate):
+    found = judge(gate, PLACEMENT, extra=in_zone("aws:s3/bucket:Bucket", {}, "pci-ai", name="x", data_class="genomes"))
+    assert found and "does not define" in found[0].message
+
+
+def test_data_without_a_zone_fires(gate):
+    orphan = resource("aws:s3/bucket:Bucket", {"tags": {"data-class": "ephi"}}, name="orphan")
+    found = judge(gate, PLACEMENT, extra=orphan)
+    assert found and "names no zone" in found[0].message
+
+
+def test_unregistered_zone_fires(gate):
+    found = judge(gate, PLACEMENT, extra=in_zone("aws:s3/bucket:Bucket", {}, "standard-ai", name="x"),
+                  shadow=resource("aws:s3/bucket:Bucket", {"tags": {"zone": "shadow-ai", "data-class": "public"}},
+                                  name="shadow"))
+    assert any("not in the zone registry" in d.message for d in found)
+
+
+def test_kubernetes_workload_label_is_judged(gate):
+    found = judge(gate, PLACEMENT, workload=workload("standard-ai", "public.ephi"))
+    assert len(found) == 1 and "'ephi' in zone 'standard-ai'" in found[0].message
+
+
+def test_unknown_zone_tag_is_reported_not_passed(gate):
+    found = judge(gate, PLACEMENT, extra=resource("aws:s3/bucket:Bucket", {"tags": {"zone": UNKNOWN_STRING}},
+                                                  name="late"))
+    assert found and "unknown until deployment" in found[0].message and found[0].enforcement == "mandatory"
+
+
+def test_missing_audit_trail_fires(gate):
+    found = judge(gate, REQUIREMENTS, trail=None)
+    assert len(found) == 1 and "zone 'hipaa-ai' requires audit logging" in found[0].message
+
+
+def test_trail_with_logging_off_fires(gate):
+    found = judge(gate, REQUIREMENTS, trail=in_zone("aws:cloudtrail/trail:Trail", {"enableLogging": False},
+                                                    "hipaa-ai", name="hipaa-trail"))
+    assert found and "requires audit logging" in found[0].message
+
+
+@pytest.mark.parametrize("key, replacement, expected", [
+    ("lb", ("aws:lb/loadBalancer:LoadBalancer", {}), "internet-facing load balancer"),
+    ("lb", ("aws:alb/loadBalancer:LoadBalancer", {"internal": False}), "internet-facing load balancer"),
+    ("eks", ("aws:eks/cluster:Cluster", {"vpcConfig": {}}), "public Kubernetes API endpoint"),
+    ("sg", ("aws:ec2/securityGroup:SecurityGroup", {"ingress": [{"cidrBlocks": ["0.0.0.0/0"]}]}), "from anywhere"),
+    ("sg", ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {"cidrIpv6": "::/0"}), "from anywhere"),
+    ("sg", ("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": True}), "public IPs"),
+    ("sg", ("aws:ec2/launchTemplate:LaunchTemplate",
+            {"networkInterfaces": [{"associatePublicIpAddress": "true"}]}), "public IPs"),
+])
+def test_public_ingress_in_a_private_zone_fires(gate, key, replacement, expected):
+    type_token, props = replacement
+    found = judge(gate, REQUIREMENTS, **{key: in_zone(type_token, props, "hipaa-ai", name="door")})
+    assert len(found) == 1 and expected in found[0].message and found[0].urn.endswith("::door")
+
+
+def test_public_kubernetes_service_fires_and_internal_one_passes(gate):
+    def service(annotations):
+        return resource("kubernetes:core/v1:Service", {
+            "metadata": {"labels": {"zone": "hipaa-ai", "data-class": "ephi"}, "annotations": annotations},
+            "spec": {"type": "LoadBalancer"}}, name="svc")
+    assert "without the internal-scheme annotation" in judge(gate, REQUIREMENTS, svc=service({}))[0].message
+    internal = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}
+    assert judge(gate, REQUIREMENTS, svc=service(internal)) == []
+
+
+def test_public_ingress_outside_private_zones_is_not_this_rule(gate):
+    assert judge(gate, REQUIREMENTS, extra=in_zone("aws:lb/loadBalancer:LoadBalancer", {}, "standard-ai",
+                                                   name="site-lb")) == []
+
+
+def test_unknown_ingress_cidr_is_reported(gate):
+    found = judge(gate, REQUIREMENTS, sg=in_zone("aws:ec2/securityGroup:SecurityGroup",
+                                                 {"ingress": [{"cidrBlocks": [UNKNOWN_STRING]}]}, "hipaa-ai", name="sg"))
+    assert found and "ingress.0.cidrBlocks.0" in found[0].message and "unknown until deployment" in found[0].message
+
+
+def test_segmented_zone_without_vpc_fires(gate):
+    found = judge(gate, REQUIREMENTS, vpc=None)
+    assert len(found) == 1 and "no VPC of its own" in found[0].message
+
+
+def test_peering_out_of_a_segmented_zone_fires(gate):
+    found = judge(gate, REQUIREMENTS, peer=in_zone("aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
+                                                   {"vpcId": "vpc-1", "peerVpcId": "vpc-2"}, "pci-ai", name="peer"))
+    assert len(found) == 1 and "connects zone 'pci-ai'" in found[0].message
+
+
+@pytest.mark.parametrize("target", ["api.openai.com", "*.openai.azure.com", "myres.openai.azure.com",
+                                    ".anthropic.com", "*.com", "us-central1-aiplatform.googleapis.com"])
+def test_llm_api_in_the_firewall_allow_list_fires(gate, target):
+    rule_group = in_zone("aws:networkfirewall/ruleGroup:RuleGroup", {"ruleGroup": {"rulesSource": {
+        "rulesSourceList": {"generatedRulesType": "ALLOWLIST", "targets": ["updates.example.com", target]}}}},
+        "pci-ai", name="pci-allow")
+    found = judge(gate, REQUIREMENTS, allowlist=rule_group)
+    assert len(found) == 1 and f"'{target}'" in found[0].message and "prohibits external LLM calls" in found[0].message
+
+
+def test_llm_api_on_a_deny_list_passes(gate):
+    rule_group = in_zone("aws:networkfirewall/ruleGroup:RuleGroup", {"ruleGroup": {"rulesSource": {
+        "rulesSourceList": {"generatedRulesType": "DENYLIST", "targets": ["api.openai.com"]}}}}, "pci-ai", name="deny")
+    assert judge(gate, REQUIREMENTS, allowlist=rule_group) == []
+
+
+def test_llm_api_in_a_suricata_pass_rule_fires(gate):
+    rules = 'pass tls $HOME_NET any -> $EXTERNAL_NET 443 (tls.sni; content:"api.anthropic.com"; sid:1;)'
+    rule_group = in_zone("aws:networkfirewall/ruleGroup:RuleGroup", {"ruleGroup": {"rulesSource": {
+        "rulesString": rules}}}, "pci-ai", name="suricata")
+    assert "'api.anthropic.com'" in judge(gate, REQUIREMENTS, allowlist=rule_group)[0].message
+
+
+def test_unknown_allow_list_is_reported(gate):
+    rule_group = in_zone("aws:networkfirewall/ruleGroup:RuleGroup", {"ruleGroup": {"rulesSource": {
+        "rulesSourceList": {"generatedRulesType": "ALLOWLIST", "targets": [UNKNOWN_STRING]}}}}, "pci-ai", name="late")
+    found = judge(gate, REQUIREMENTS, allowlist=rule_group)
+    assert found and "unknown until deployment" in found[0].message
+
+
+def test_log_group_without_tier_fires_in_a_redacted_zone(gate):
+    found = judge(gate, REQUIREMENTS, **{"audit-logs": in_zone("aws:cloudwatch/logGroup:LogGroup", {"name": "/eu/x"},
+                                                               "regulated-ai-eu", name="eu-untiered")})
+    assert len(found) == 1 and "no log-tier tag" in found[0].message
+
+
+def test_sensitive_log_group_without_deidentification_fires(gate):
+    found = judge(gate, REQUIREMENTS, redaction=None)
+    assert len(found) == 1 and "holds sensitive payloads" in found[0].message
+
+
+def test_data_protection_found_through_property_dependency(gate):
+    payloads = baseline()["payload-logs"]
+    unnamed = in_zone("aws:cloudwatch/logGroup:LogGroup", {"tags": {"log-tier": "sensitive"}}, "regulated-ai-eu",
+                      name="eu-payloads")
+    redaction = in_zone("aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
+                        {"logGroupName": UNKNOWN_STRING, "policyDocument": DEIDENTIFY}, "regulated-ai-eu",
+                        name="eu-redaction", property_dependencies={"logGroupName": [payloads.urn]})
+    assert judge(gate, REQUIREMENTS, **{"payload-logs": unnamed, "redaction": redaction}) == []
+
+
+def test_requirements_come_from_resource_tags_too(gate):
+    """A zone with no registered data classes still gets the rules of the data it holds."""
+    found = judge(gate, REQUIREMENTS, extra=in_zone("aws:lb/loadBalancer:LoadBalancer", {}, "standard-ai",
+                                                    name="lb", data_class="ephi"))
+    assert any("zone 'standard-ai' requires audit logging" in d.message for d in found)

@@ -1,0 +1,100 @@
+"""The regulated-ai pack config (`--policy-pack-config`): derived from a stack's zone config, and
+validated before the pack runs so that a bad key is a clear error, not a silently ignored setting.
+
+pulumi-policy sends each policy only its own entry, so the shared settings
+(`policypacks/regulated-ai/regulated_ai/settings.py`) are written under every policy's name.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from regzone.config.errors import ConfigError
+from regzone.config.model import StackConfig
+from regzone.paths import POLICY_PACK_DIR
+
+ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+ALL = "all"  # the CLI applies its enforcementLevel to every policy; it carries no settings
+
+
+@lru_cache(maxsize=1)
+def _settings() -> ModuleType:
+    """The pack's settings module, loaded from the pack directory (the pack is not an installed package)."""
+    path = POLICY_PACK_DIR / "regulated_ai" / "settings.py"
+    spec = importlib.util.spec_from_file_location("regzone_pack_settings", path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(f"cannot load the pack settings schema from {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # pydantic resolves the models' annotations through it
+    spec.loader.exec_module(module)
+    return module
+
+
+def derive_settings(stack: StackConfig) -> dict[str, Any]:
+    """Settings that make the gate's placement and residency rules those of the stack."""
+    return {
+        "frameworks": list(stack.frameworks),
+        "allowed_regions": list(stack.allowed_regions),
+        "zones": {zone.name: {
+            "regions": list(stack.allowed_regions),
+            "data_classes": stack.zone_data_classes(zone),
+            "frameworks": stack.zone_frameworks(zone),
+            "audit_retention_days": stack.zone_retention_days(zone),
+            "egress_allowed_destinations": list(zone.regulated_ai_zone.egress.allowed_destinations),
+        } for zone in stack.zones},
+        "data_class_policy": {name: rule.model_dump(exclude_defaults=True)
+                              for name, rule in sorted(stack.data_class_policy.items())},
+    }
+
+
+def derive_pack_config(stack: StackConfig, policy_names: list[str]) -> dict[str, Any]:
+    """A full `--policy-pack-config` document: the stack's settings under every policy."""
+    settings = derive_settings(stack)
+    return {name: dict(settings) for name in sorted(policy_names)}
+
+
+def _check_level(key: str, level: Any, source: str) -> None:
+    if level not in ENFORCEMENT_LEVELS:
+        raise ConfigError(f"{source}: {key} = {level!r}: not an enforcement level; "
+                          f"valid: {', '.join(ENFORCEMENT_LEVELS)}")
+
+
+def validate_pack_config(config: Any, source: str, policy_names: list[str] | None = None) -> dict[str, Any]:
+    """Check levels and settings of every entry (and, given the pack's policies, the policy names)."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"{source}: expected a JSON object keyed by policy name")
+    settings = _settings()
+    for key, entry in config.items():
+        if key != ALL and policy_names is not None and key not in policy_names:
+            raise ConfigError(f"{source}: {key}: no policy of that name in the regulated-ai pack; "
+                              f"valid: {ALL}, {', '.join(sorted(policy_names))}")
+        if isinstance(entry, str):
+            _check_level(key, entry, source)
+            continue
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{source}: {key}: expected an enforcement level or an object of settings")
+        if "enforcementLevel" in entry:
+            _check_level(f"{key}.enforcementLevel", entry["enforcementLevel"], source)
+        values = {k: v for k, v in entry.items() if k != "enforcementLevel"}
+        if key == ALL and values:
+            raise ConfigError(f"{source}: {ALL}.{next(iter(values))}: `{ALL}` only takes enforcementLevel "
+                              "(the CLI does not pass its settings to policies); put settings under each policy")
+        try:
+            settings.parse_settings(values)
+        except settings.SettingsError as err:
+            raise ConfigError(f"{source}: {key}.{err}") from None
+    return config
+
+
+def load_pack_config(path: Path) -> dict[str, Any]:
+    """Read and validate a `--policy-pack-config` JSON file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"policy pack config {path}: {err}") from None
+    return validate_pack_config(data, f"policy pack config {path}")
