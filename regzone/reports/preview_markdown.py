@@ -11,6 +11,9 @@ from regzone.catalog import load_catalog
 from regzone.preview.run import PreviewResult, Violation
 from regzone.reports.preview_sarif import docs_base_url
 
+# GitHub refuses comments over 65,536 characters; a table this long is read in code scanning instead.
+MAX_ROWS = 50
+
 
 def marker(stack: str) -> str:
     return f"<!-- regzone-preview:{stack} -->"
@@ -39,8 +42,11 @@ def _resource(v: Violation) -> str:
 
 def _violation_table(violations: list[Violation], docs_base: str | None) -> list[str]:
     lines = ["| policy | resource | controls | message |", "|---|---|---|---|"]
-    for v in sorted(violations, key=lambda v: (v.policy, v.urn)):
+    ordered = sorted(violations, key=lambda v: (v.policy, v.urn))
+    for v in ordered[:MAX_ROWS]:
         lines.append(f"| `{v.policy}` | {_cell(_resource(v))} | {_controls(v, docs_base)} | {_cell(v.message)} |")
+    if len(ordered) > MAX_ROWS:
+        lines += ["", f"... and {len(ordered) - MAX_ROWS} more: see the code scanning alerts or the job log."]
     return lines
 
 

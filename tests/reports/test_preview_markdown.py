@@ -81,3 +81,13 @@ def test_inventory_is_collapsed_and_counts_types(broken_preview):
     inventory = text[text.index(f"<details><summary>Resource inventory ({len(result.recording.resources)})"):]
     assert "</details>" in inventory
     assert "| `aws:kms/key:Key` | 2 |" in inventory
+
+
+def test_long_tables_are_cut_to_fit_a_comment(broken_preview):
+    result, _, _ = broken_preview
+    many = [dataclasses.replace(result.mandatory[0], urn=f"urn:{i:03d}", message="x" * 400)
+            for i in range(preview_markdown.MAX_ROWS + 7)]
+    text = render(dataclasses.replace(result, violations=many))
+    assert len(table_rows(text, VIOLATIONS_HEADER)) == preview_markdown.MAX_ROWS
+    assert "... and 7 more: see the code scanning alerts or the job log." in text
+    assert len(text) < 65536

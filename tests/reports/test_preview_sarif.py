@@ -53,7 +53,9 @@ def test_one_rule_per_pack_policy_with_help_and_severity(broken_preview, sarif):
     assert rotation["defaultConfiguration"]["level"] == "error"
     properties = rotation["properties"]
     assert properties["controls"] == ["RAZ-KMS-001"] and properties["severity"] == "high"
-    assert "control:RAZ-KMS-001" in properties["tags"] and "security" in properties["tags"]
+    assert properties["tags"] == ["security", "compliance", "RAZ-KMS-001", "GDPR", "HIPAA", "PCI-DSS", "SOX"]
+    assert "HIPAA:164.312(a)(2)(iv)" in properties["requirements"]
+    assert all(len(r["properties"]["tags"]) <= 10 for r in rules)  # GitHub shows 10, rejects over 20
     assert 7.0 <= float(properties["security-severity"]) < 9.0
     separation = next(r for r in rules if r["id"] == "kms-key-policy-separation")
     assert float(separation["properties"]["security-severity"]) > 9.0  # critical control
