@@ -1,16 +1,18 @@
 """KMS key policy documents that separate key administrators from key users.
 
-Administrators get management actions and no cryptographic ones; users get cryptographic
-actions only through the AWS services that need them (`kms:ViaService`); service principals
-(CloudTrail, CloudWatch Logs) appear only on the audit key.
+Administrators get management actions and no cryptographic ones (nor grants, which would let
+them give themselves use); users get cryptographic actions and grants only through the AWS
+services that need them (`kms:ViaService`); service principals (CloudTrail, CloudWatch Logs and
+the S3/log-delivery services that write audit logs) appear only on the audit key.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
 
+# No "kms:Create*": it would include kms:CreateGrant, with which an administrator could grant itself use.
 ADMIN_ACTIONS = [
-    "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+    "kms:CreateAlias", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
     "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
     "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
 ]
@@ -60,6 +62,7 @@ def key_policy(*, purpose: str, account_id: str, region: str, partition: str,
             "Condition": {
                 "Bool": {"kms:GrantIsForAWSResource": "true"},
                 "StringEquals": {"kms:CallerAccount": account_id},
+                "ForAnyValue:StringEquals": {"kms:ViaService": via},
             },
         },
     ]
@@ -94,6 +97,16 @@ def _audit_service_statements(account_id: str, region: str, partition: str) -> l
                 "ArnLike": {"kms:EncryptionContext:aws:logs:arn":
                             f"arn:{partition}:logs:{region}:{account_id}:log-group:*"},
             },
+        },
+        {
+            # S3 server access logs and VPC flow logs are written by these services into the
+            # KMS-encrypted audit and access-log buckets.
+            "Sid": "LogDeliveryEncryptsAuditObjects",
+            "Effect": "Allow",
+            "Principal": {"Service": ["logging.s3.amazonaws.com", "delivery.logs.amazonaws.com"]},
+            "Action": ["kms:GenerateDataKey*", "kms:Encrypt", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
         },
     ]
 

@@ -21,6 +21,9 @@ LogTier = Literal["operational", "audit", "sensitive"]
 
 def cloudwatch_retention(days: int) -> int:
     """The smallest retention CloudWatch accepts that is not shorter than `days`."""
+    if days < 1:
+        raise ValueError(f"log retention must be at least 1 day, got {days}: a log group without "
+                         "retention keeps logs forever (0 means never expire)")
     index = bisect.bisect_left(CLOUDWATCH_RETENTION_DAYS, days)
     if index == len(CLOUDWATCH_RETENTION_DAYS):
         raise ValueError(f"retention of {days} days exceeds CloudWatch's maximum of "
@@ -30,7 +33,10 @@ def cloudwatch_retention(days: int) -> int:
 
 def zone_log_group(resource_name: str, *, log_group_name: pulumi.Input[str], kms_key_arn: pulumi.Input[str],
                    retention_days: int, tier: LogTier, parent: pulumi.Resource) -> aws.cloudwatch.LogGroup:
-    """A KMS-encrypted, retained, protected log group. Sensitive tiers get the short retention."""
+    """A KMS-encrypted, retained, protected log group. Sensitive tiers get the short retention.
+
+    Every tier is protected and retained on delete: logs are evidence, and retention, not a
+    `pulumi destroy`, is what removes them."""
     days = SENSITIVE_PAYLOAD_RETENTION_DAYS if tier == "sensitive" else cloudwatch_retention(retention_days)
     return aws.cloudwatch.LogGroup(
         resource_name,
@@ -38,5 +44,5 @@ def zone_log_group(resource_name: str, *, log_group_name: pulumi.Input[str], kms
         kms_key_id=kms_key_arn,
         retention_in_days=days,
         tags={"log-tier": tier},
-        opts=pulumi.ResourceOptions(parent=parent, protect=tier == "audit", retain_on_delete=True),
+        opts=pulumi.ResourceOptions(parent=parent, protect=True, retain_on_delete=True),
     )

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.audit_bucket import AuditBucket, AuditBucketArgs
+from components.audit_trail import AuditTrail, AuditTrailArgs
+from components.data_buckets import DataBuckets, DataBucketsArgs
 from components.network import ZoneNetwork, ZoneNetworkArgs
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
 from regzone.config import StackConfig, Zone
@@ -21,6 +24,9 @@ class RegulatedAiZone(pulumi.ComponentResource):
     """A zone: keys first (everything else encrypts with them), then the components that use them."""
 
     keys: ZoneKeys
+    audit_bucket: AuditBucket
+    data_buckets: DataBuckets
+    audit_trail: AuditTrail
     network: ZoneNetwork
     # What workload components build on (from `network`).
     vpc_id: pulumi.Output[str]
@@ -39,6 +45,19 @@ class RegulatedAiZone(pulumi.ComponentResource):
         self.keys = ZoneKeys(f"{name}-keys", ZoneKeysArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id,
             partition=partition.partition), opts=child)
+        retention_days = stack.zone_retention_days(zone)
+        self.audit_bucket = AuditBucket(f"{name}-audit", AuditBucketArgs(
+            zone_name=zone.name, retention_days=retention_days, kms_key_arn=self.keys.key_arns["audit"],
+            account_id=identity.account_id, partition=partition.partition), opts=child)
+        self.data_buckets = DataBuckets(f"{name}-data", DataBucketsArgs(
+            zone_name=zone.name, kms_key_arn=self.keys.key_arns["data"],
+            retention_days={c: stack.data_class_policy[c].retention_days for c in stack.zone_data_classes(zone)},
+            access_log_bucket=self.audit_bucket.access_log_bucket.bucket), opts=child)
+        self.audit_trail = AuditTrail(f"{name}-trail", AuditTrailArgs(
+            zone_name=zone.name, region=region, account_id=identity.account_id, partition=partition.partition,
+            bucket_name=self.audit_bucket.bucket.bucket, bucket_policy=self.audit_bucket.policy,
+            kms_key_arn=self.keys.key_arns["audit"], retention_days=retention_days,
+            data_bucket_arns=list(self.data_buckets.bucket_arns.values())), opts=child)
         egress = zone.regulated_ai_zone.egress
         self.network = ZoneNetwork(f"{name}-network", ZoneNetworkArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id, vpc_cidr=str(zone.vpc_cidr),

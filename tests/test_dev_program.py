@@ -44,8 +44,11 @@ def test_one_protected_rotating_key_per_purpose(dev):
 def test_only_audit_key_admits_log_services(dev):
     keys = {k.name: json.loads(k.inputs["policy"]) for k in of_type(dev, "aws:kms/key:Key")}
     def services(policy):
-        return {s["Principal"].get("Service") for s in policy["Statement"] if "Service" in s["Principal"]}
-    assert services(keys["dev-ai-keys-audit"]) == {"cloudtrail.amazonaws.com", "logs.eu-west-1.amazonaws.com"}
+        found = [s["Principal"]["Service"] for s in policy["Statement"] if "Service" in s["Principal"]]
+        return {name for entry in found for name in ([entry] if isinstance(entry, str) else entry)}
+    # S3 server access logging and VPC flow log delivery write into the audit-key-encrypted buckets.
+    assert services(keys["dev-ai-keys-audit"]) == {"cloudtrail.amazonaws.com", "logs.eu-west-1.amazonaws.com",
+                                                   "logging.s3.amazonaws.com", "delivery.logs.amazonaws.com"}
     for name, policy in keys.items():
         if name != "dev-ai-keys-audit":
             assert services(policy) == set()

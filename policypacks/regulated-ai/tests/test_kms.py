@@ -75,3 +75,47 @@ def test_missing_key_policy_fires(pack):
 def test_unprotected_key_fires(pack):
     found = violations(pack, "regulated-resource-protected", resource(KEY, BASELINE, protect=False))
     assert found and "not protected" in found[0].message
+
+
+def test_wildcard_that_covers_create_grant_counts_as_use(pack):
+    """`kms:Create*` includes kms:CreateGrant: an administrator could grant itself use of the key."""
+    statement = {"Sid": "Admins", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/key-admin"},
+                 "Action": ["kms:Create*", "kms:Put*", "kms:Describe*"], "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    found = violations(pack, "kms-key-policy-separation", key(policy=document))
+    assert any("both key administration" in d.message for d in found)
+
+
+@pytest.mark.parametrize("purpose", ["data", "audit", "artifacts", "secrets", "volumes"])
+def test_zone_key_policy_of_every_purpose_passes(pack, purpose):
+    document = key_policy(purpose=purpose, account_id="111122223333", region="eu-west-1", partition="aws",
+                          administrators=["arn:aws:iam::111122223333:role/key-admin"],
+                          users=["arn:aws:iam::111122223333:role/workload"])
+    assert violations(pack, "kms-key-policy-separation", key(policy=document)) == []
+
+
+def _statements(purpose):
+    document = key_policy(purpose=purpose, account_id="111122223333", region="eu-west-1", partition="aws",
+                          administrators=["arn:aws:iam::111122223333:role/key-admin"],
+                          users=["arn:aws:iam::111122223333:role/workload"])
+    return {s["Sid"]: s for s in json.loads(document)["Statement"]}
+
+
+@pytest.mark.parametrize("purpose", ["data", "audit", "artifacts", "secrets", "volumes"])
+def test_key_policy_separates_duties_and_limits_grants(purpose):
+    statements = _statements(purpose)
+    admin = [a.lower() for a in statements["KeyAdministration"]["Action"]]
+    assert not any(a.startswith(("kms:create*", "kms:creategrant", "kms:encrypt", "kms:decrypt", "kms:generate"))
+                   for a in admin)
+    assert not any("put" in a or "schedule" in a for a in statements["KeyUseThroughZoneServices"]["Action"])
+    for sid in ("KeyUseThroughZoneServices", "GrantsForAwsResourcesOnly"):
+        via = statements[sid]["Condition"]["ForAnyValue:StringEquals"]["kms:ViaService"]
+        assert via and all(v.endswith(".eu-west-1.amazonaws.com") for v in via)
+
+
+@pytest.mark.parametrize("purpose", ["data", "artifacts", "secrets", "volumes"])
+def test_service_principals_only_on_the_audit_key(purpose):
+    assert not [s for s in _statements(purpose).values() if "Service" in s["Principal"]]
+    audit = [s for s in _statements("audit").values() if "Service" in s["Principal"]]
+    assert {"CloudTrailEncryptsAuditLogs", "CloudWatchLogsEncryptsLogGroups"} <= {s["Sid"] for s in audit}
+    assert all(s.get("Condition") for s in audit)

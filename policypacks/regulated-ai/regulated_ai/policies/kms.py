@@ -1,6 +1,7 @@
 """KMS key policies (controls RAZ-KMS-001..003)."""
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Iterator
 
@@ -8,7 +9,10 @@ from regulated_ai.framework import ResourceView, resource_policy
 from regulated_ai.types import KMS_KEY
 
 MIN_DELETION_WINDOW_DAYS = 30
-_CRYPTO_ACTIONS = ("kms:encrypt", "kms:decrypt", "kms:reencrypt", "kms:generatedatakey")
+# Actions that use a key for data, CreateGrant included: a grant hands out use.
+_CRYPTO_ACTIONS = ("kms:encrypt", "kms:decrypt", "kms:reencryptfrom", "kms:reencryptto", "kms:generatedatakey",
+                   "kms:generatedatakeywithoutplaintext", "kms:generatedatakeypair",
+                   "kms:generatedatakeypairwithoutplaintext", "kms:creategrant")
 # Prefixes of actions that change a key or its policy (CreateGrant is use, not administration).
 _ADMIN_ACTIONS = ("kms:put", "kms:schedule", "kms:cancel", "kms:disable", "kms:enable", "kms:delete",
                   "kms:update", "kms:createalias", "kms:import")
@@ -80,7 +84,8 @@ def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
         if any(a in ("kms:*", "*") for a in actions):
             yield f"statement {sid} grants kms:*; split it into administration and use statements."
             continue
-        uses = any(a.startswith(_CRYPTO_ACTIONS) for a in actions)
+        # Wildcards count for what they match: "kms:Create*" includes kms:CreateGrant.
+        uses = any(fnmatch.fnmatchcase(crypto, a) for a in actions for crypto in _CRYPTO_ACTIONS)
         administers = any(a.startswith(_ADMIN_ACTIONS) for a in actions)
         if uses and administers:
             yield f"statement {sid} grants both key administration and cryptographic use to the same principals."

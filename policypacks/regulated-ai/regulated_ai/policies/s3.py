@@ -1,0 +1,295 @@
+"""S3 buckets: KMS encryption with a customer key, no public access, WORM audit storage
+(controls RAZ-S3-001..004, RAZ-AUD-001).
+
+pulumi-aws 7 configures a bucket through separate resources (and their deprecated V2 aliases);
+the deprecated inline properties of `Bucket` are checked too. Stack policies tie each
+configuration resource to its bucket through the `bucket` property dependency, so that a bucket
+with no public-access block or no encryption resource at all is caught.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
+from regulated_ai.policies.tagging import effective_tags
+from regulated_ai.types import (S3_ACL, S3_BUCKET_POLICY, S3_BUCKETS, S3_OBJECT_LOCK, S3_OWNERSHIP_CONTROLS,
+                                S3_PUBLIC_ACCESS_BLOCK, S3_SSE, S3_VERSIONING)
+from regulated_ai.values import is_unknown
+from regzone.tags import TAG_ZONE
+
+KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
+PUBLIC_CANNED_ACLS = ("public-read", "public-read-write", "authenticated-read")
+PUBLIC_GRANTEE_GROUPS = ("/global/AllUsers", "/global/AuthenticatedUsers")
+PUBLIC_ACCESS_BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+# Condition keys that pin a '*' principal to this account, organization, network or service source.
+RESTRICTING_CONDITION_KEYS = frozenset(k.lower() for k in (
+    "aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:SourceVpce", "aws:SourceVpc",
+    "aws:userid"))
+DAYS_PER_YEAR = 365
+
+
+# --- shared helpers ---------------------------------------------------------------------------
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def policy_statements(document: Any, what: str) -> list[dict]:
+    """The statements of a JSON policy (string or object); ValueError if it is not a policy."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            raise ValueError(f"{what} is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{what} is not a JSON object")
+    return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
+
+
+def is_public_principal(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return "*" in as_list(principal.get("AWS"))
+    return False
+
+
+def is_restricted(statement: dict) -> bool:
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return False
+    return any(key.lower() in RESTRICTING_CONDITION_KEYS
+               for operands in condition.values() if isinstance(operands, dict) for key in operands)
+
+
+def bucket_of(resource: ResourceView, stack: StackView, prop: str = "bucket") -> ResourceView | None:
+    """The bucket a configuration resource (or a trail) points at: through the property's
+    dependency, else by an explicit bucket name."""
+    for dependency in resource.property_dependencies.get(prop, []):
+        if dependency.type in S3_BUCKETS:
+            return dependency
+    name = resource.get(prop)
+    if isinstance(name, str) and not is_unknown(name):
+        for bucket in stack.of_type(*S3_BUCKETS):
+            if bucket.get("bucket") == name:
+                return bucket
+    return None
+
+
+def configured_buckets(stack: StackView, types: tuple[str, ...] | str) -> dict[str, list[ResourceView]]:
+    """Bucket URN -> the configuration resources of `types` that target it."""
+    found: dict[str, list[ResourceView]] = {}
+    for resource in stack.of_type(*([types] if isinstance(types, str) else types)):
+        bucket = bucket_of(resource, stack)
+        if bucket is not None:
+            found.setdefault(bucket.urn, []).append(resource)
+    return found
+
+
+def required_retention_days(resource: ResourceView) -> int:
+    """The audit retention the frameworks in scope require (pack settings, zone registry first)."""
+    zone = effective_tags(resource).get(TAG_ZONE)
+    return resource.settings.audit_retention_days(zone if isinstance(zone, str) else None)
+
+
+# --- encryption -------------------------------------------------------------------------------
+
+def _sse_default_problem(resource: ResourceView, path: str, where: str) -> str | None:
+    """Problem with the applyServerSideEncryptionByDefault block at `path`, if any."""
+    if not isinstance(resource.known(path), dict):
+        return f"{where} has no applyServerSideEncryptionByDefault"
+    algorithm = resource.known(f"{path}.sseAlgorithm")
+    key = resource.known(f"{path}.kmsMasterKeyId")
+    if algorithm not in KMS_ALGORITHMS:
+        return (f"{where} uses {algorithm!r}; it must be aws:kms with a customer-managed key "
+                "(SSE-S3 keys cannot be separated per zone or audited per use)")
+    if not key:
+        return f"{where} uses aws:kms without kmsMasterKeyId, i.e. the AWS managed aws/s3 key; name the zone key"
+    if isinstance(key, str) and (key.startswith("alias/aws/") or ":alias/aws/" in key):
+        return f"{where} uses the AWS managed key {key}; use the zone's customer-managed key"
+    return None
+
+
+@resource_policy(
+    "s3-encryption-kms-cmk",
+    description="S3 default encryption must be SSE-KMS with a customer-managed key.",
+    controls=["RAZ-S3-001"], types=[*S3_SSE, *S3_BUCKETS])
+def s3_encryption_kms_cmk(resource: ResourceView) -> Iterator[str]:
+    if resource.type in S3_BUCKETS:
+        if resource.known("serverSideEncryptionConfiguration") is None:
+            return  # configured by a separate resource; s3-bucket-baseline-configured checks one exists
+        problem = _sse_default_problem(resource, "serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault",
+                                       f"bucket '{resource.name}' serverSideEncryptionConfiguration")
+        if problem:
+            yield problem + "."
+        return
+    rules = as_list(resource.known("rules"))
+    if not rules:
+        yield f"'{resource.name}' has no encryption rule: set rules[0].applyServerSideEncryptionByDefault."
+    for index in range(len(rules)):
+        problem = _sse_default_problem(resource, f"rules.{index}.applyServerSideEncryptionByDefault",
+                                       f"'{resource.name}' rules[{index}]")
+        if problem:
+            yield problem + "."
+
+
+# --- public access ----------------------------------------------------------------------------
+
+@resource_policy(
+    "s3-public-access-block-enabled",
+    description="All four S3 public-access-block flags must be on.",
+    controls=["RAZ-S3-002"], types=[S3_PUBLIC_ACCESS_BLOCK])
+def s3_public_access_block_enabled(resource: ResourceView) -> Iterator[str]:
+    off = [flag for flag in PUBLIC_ACCESS_BLOCK_FLAGS if resource.known(flag, False) is not True]
+    if off:
+        yield f"'{resource.name}' leaves {', '.join(off)} off: set all four public-access-block flags to true."
+
+
+def _public_grants(grants: list, uri_path: str) -> list[str]:
+    return [str(g.get(uri_path)) for g in grants if isinstance(g, dict) and
+            any(str(g.get(uri_path) or "").endswith(group) for group in PUBLIC_GRANTEE_GROUPS)]
+
+
+@resource_policy(
+    "s3-no-public-acl",
+    description="S3 buckets must not grant access through public canned ACLs or grants to all users.",
+    controls=["RAZ-S3-003"], types=[*S3_ACL, *S3_BUCKETS])
+def s3_no_public_acl(resource: ResourceView) -> Iterator[str]:
+    acl = resource.known("acl")
+    if acl in PUBLIC_CANNED_ACLS:
+        yield f"'{resource.name}' sets the public canned ACL {acl!r}: remove it (ACLs are disabled in the zone)."
+    if resource.type in S3_BUCKETS:
+        grants = as_list(resource.known("grants"))
+        public = _public_grants(grants, "uri")
+    else:
+        grants = as_list(resource.known("accessControlPolicy.grants"))
+        public = _public_grants([g.get("grantee") for g in grants if isinstance(g, dict)], "uri")
+    for uri in public:
+        yield f"'{resource.name}' grants access to the group {uri}: remove the grant."
+
+
+@resource_policy(
+    "s3-acls-disabled",
+    description="S3 object ownership must be BucketOwnerEnforced, which disables ACLs.",
+    controls=["RAZ-S3-003"], types=[S3_OWNERSHIP_CONTROLS])
+def s3_acls_disabled(resource: ResourceView) -> Iterator[str]:
+    ownership = resource.known("rule.objectOwnership")
+    if ownership != "BucketOwnerEnforced":
+        yield (f"'{resource.name}' sets objectOwnership {ownership!r}: use BucketOwnerEnforced so that no ACL "
+               "can grant access.")
+
+
+@resource_policy(
+    "s3-bucket-policy-no-public-principal",
+    description="S3 bucket policies must not allow the '*' principal unless a condition pins it to "
+                "this account, organization, network or service source.",
+    controls=["RAZ-S3-004"], types=[S3_BUCKET_POLICY, *S3_BUCKETS])
+def s3_bucket_policy_no_public_principal(resource: ResourceView) -> Iterator[str]:
+    document = resource.known("policy")
+    if document is None:
+        return
+    try:
+        statements = policy_statements(document, f"'{resource.name}' policy")
+    except ValueError as err:
+        yield f"{err}."
+        return
+    for index, statement in enumerate(statements):
+        if statement.get("Effect") == "Allow" and is_public_principal(statement.get("Principal")) \
+                and not is_restricted(statement):
+            yield (f"'{resource.name}' statement {statement.get('Sid', f'#{index}')} allows the '*' principal: "
+                   "name the principals, or pin it with aws:SourceAccount/aws:SourceArn/aws:PrincipalOrgID.")
+
+
+def _denies_insecure_transport(statement: dict) -> bool:
+    actions = [str(a).lower() for a in as_list(statement.get("Action"))]
+    condition = statement.get("Condition") or {}
+    secure = (condition.get("Bool") or {}).get("aws:SecureTransport") if isinstance(condition, dict) else None
+    return (statement.get("Effect") == "Deny" and is_public_principal(statement.get("Principal"))
+            and any(a in ("s3:*", "*") for a in actions) and str(secure).lower() == "false")
+
+
+@resource_policy(
+    "s3-bucket-policy-tls-only",
+    description="S3 bucket policies must deny every request that does not use TLS.",
+    controls=["RAZ-S3-004"], types=[S3_BUCKET_POLICY])
+def s3_bucket_policy_tls_only(resource: ResourceView) -> Iterator[str]:
+    try:
+        statements = policy_statements(resource.known("policy"), f"'{resource.name}' policy")
+    except ValueError as err:
+        yield f"{err}."
+        return
+    if not any(_denies_insecure_transport(s) for s in statements):
+        yield (f"'{resource.name}' does not deny insecure transport: add a Deny of s3:* for Principal '*' "
+               "with Condition Bool aws:SecureTransport = false.")
+
+
+# --- WORM audit storage ----------------------------------------------------------------------
+
+@resource_policy(
+    "s3-object-lock-compliance-retention",
+    description="S3 Object Lock default retention must be COMPLIANCE mode and at least as long as the "
+                "frameworks in scope require.",
+    controls=["RAZ-AUD-001"], types=list(S3_OBJECT_LOCK))
+def s3_object_lock_compliance_retention(resource: ResourceView) -> Iterator[str]:
+    enabled = resource.known("objectLockEnabled", "Enabled")
+    if enabled != "Enabled":
+        yield f"'{resource.name}' sets objectLockEnabled {enabled!r}: it must be Enabled."
+    default = resource.known("rule.defaultRetention")
+    if not isinstance(default, dict):
+        yield (f"'{resource.name}' has no default retention: objects written without their own retention "
+               "would not be locked. Set rule.defaultRetention (mode COMPLIANCE).")
+        return
+    mode = resource.known("rule.defaultRetention.mode")
+    if mode != "COMPLIANCE":
+        yield (f"'{resource.name}' uses Object Lock mode {mode!r}: GOVERNANCE can be bypassed by anyone with "
+               "s3:BypassGovernanceRetention. Use COMPLIANCE.")
+    days = ((resource.known("rule.defaultRetention.days") or 0)
+            + (resource.known("rule.defaultRetention.years") or 0) * DAYS_PER_YEAR)
+    required = required_retention_days(resource)
+    if days < required:
+        yield (f"'{resource.name}' retains audit objects for {days:g} days; the frameworks in scope require "
+               f"at least {required} days (pack setting frameworks/min_retention_days).")
+
+
+def locked_bucket_urns(stack: StackView) -> set[str]:
+    locked = {b.urn for b in stack.of_type(*S3_BUCKETS) if b.get("objectLockEnabled") is True}
+    locked.update(configured_buckets(stack, S3_OBJECT_LOCK))
+    return locked
+
+
+@stack_policy(
+    "s3-locked-bucket-versioning-enabled",
+    description="Versioning must stay enabled on a bucket with Object Lock.",
+    controls=["RAZ-AUD-001"])
+def s3_locked_bucket_versioning_enabled(stack: StackView) -> Iterator[tuple[str, str]]:
+    locked = locked_bucket_urns(stack)
+    for versioning in stack.of_type(*S3_VERSIONING):
+        bucket = bucket_of(versioning, stack)
+        if bucket is None or bucket.urn not in locked:
+            continue
+        status = versioning.known("versioningConfiguration.status")
+        if status != "Enabled":
+            yield versioning.urn, (f"'{versioning.name}' sets versioning {status!r} on the Object Lock bucket "
+                                   f"'{bucket.name}': locked buckets must keep versioning Enabled.")
+
+
+@stack_policy(
+    "s3-bucket-baseline-configured",
+    description="Every S3 bucket must have a public-access block and a KMS default encryption configuration.",
+    controls=["RAZ-S3-001", "RAZ-S3-002"])
+def s3_bucket_baseline_configured(stack: StackView) -> Iterator[tuple[str, str]]:
+    blocks = configured_buckets(stack, S3_PUBLIC_ACCESS_BLOCK)
+    encryption = configured_buckets(stack, S3_SSE)
+    for bucket in stack.of_type(*S3_BUCKETS):
+        if bucket.urn not in blocks:
+            yield bucket.urn, (f"bucket '{bucket.name}' has no BucketPublicAccessBlock: add one with all four "
+                               "flags on.")
+        inline = bucket.get("serverSideEncryptionConfiguration")
+        if bucket.urn not in encryption and not isinstance(inline, dict):
+            yield bucket.urn, (f"bucket '{bucket.name}' has no BucketServerSideEncryptionConfiguration: add one "
+                               "with aws:kms and the zone key.")
