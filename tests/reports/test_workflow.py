@@ -36,6 +36,8 @@ def test_preview_job_uses_the_pulumi_action_with_the_pack_and_oidc():
     assert job["permissions"]["id-token"] == "write" and job["permissions"]["security-events"] == "write"
     pulumi = step("preview", "pulumi/actions@")
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["policyPacks"] == "policypacks/regulated-ai"
+    (derive,) = [c for c in regzone_commands("preview") if c[0] == "pack-config"]
+    assert derive[derive.index("--output") + 1] == pulumi["with"]["policyPackConfigs"]
     aws = step("preview", "aws-actions/configure-aws-credentials@")
     assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_PREVIEW_ROLE_ARN }}"
     assert "aws-access-key-id" not in aws["with"]  # OIDC, never long-lived keys
