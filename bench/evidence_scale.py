@@ -28,7 +28,7 @@ from pathlib import Path
 import boto3
 from botocore.config import Config
 
-from stackgen import machine
+from benchlib import machine
 
 REGION = "us-east-1"
 _REQUEST_LINE = re.compile(r'"(GET|PUT|POST|HEAD|DELETE|PATCH) ')

@@ -22,7 +22,7 @@ from regzone.paths import POLICY_PACK_DIR, STACKS_DIR
 from regzone.preview.analyzer import AnalyzerResource, PolicyPackClient
 from regzone.preview.recorder import PROJECT, record_program
 from regzone.preview.run import stack_file, to_analyzer_resources
-from stackgen import machine
+from benchlib import machine
 
 FLOOR_PACK_DIR = Path(__file__).resolve().parent / "floor_pack"
 

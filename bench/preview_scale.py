@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stackgen import machine, write_stack
+from benchlib import machine, process_cpu, write_stack
 
 
 def _child(workdir: Path, stack: str) -> dict:
@@ -30,6 +30,17 @@ def _child(workdir: Path, stack: str) -> dict:
 
     timings: dict[str, float] = {}
     analyze_calls: list[float] = []
+    pack_cpu: dict[str, float] = {}  # the pack process's CPU seconds at points of the run
+
+    def cpu_mark(fn, before: str | None, after: str):
+        @functools.wraps(fn)
+        def wrapper(pack, *args, **kwargs):
+            if before:
+                pack_cpu[before] = process_cpu(pack._process.pid)
+            result = fn(pack, *args, **kwargs)
+            pack_cpu[after] = process_cpu(pack._process.pid)
+            return result
+        return wrapper
 
     def timed(key: str, fn, calls: list[float] | None = None):
         @functools.wraps(fn)
@@ -52,11 +63,16 @@ def _child(workdir: Path, stack: str) -> dict:
     PolicyPackClient.analyze = timed("analyze", PolicyPackClient.analyze, analyze_calls)
     PolicyPackClient.analyze_stack = timed("analyze_stack", PolicyPackClient.analyze_stack)
     PolicyPackClient.close = timed("pack_stop", PolicyPackClient.close)
+    PolicyPackClient.configure = cpu_mark(PolicyPackClient.configure, None, "configured")
+    PolicyPackClient.analyze_stack = cpu_mark(PolicyPackClient.analyze_stack, "analyzed", "stack_analyzed")
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    own_cpu = time.process_time()
     start = time.perf_counter()
     result = run.run_preview(stack, stacks_dir=workdir)
     wall = time.perf_counter() - start
+    own_cpu = time.process_time() - own_cpu
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "resources": len(result.recording.resources),
         "policies": len(result.policies),
@@ -68,7 +84,12 @@ def _child(workdir: Path, stack: str) -> dict:
         "analyze_max": max(analyze_calls, default=0.0),
         "rss_harness_before_mb": rss_before / 1024,
         "rss_harness_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "rss_pack_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "rss_pack_peak_mb": children.ru_maxrss / 1024,
+        "cpu_harness": own_cpu,
+        "cpu_pack": children.ru_utime + children.ru_stime,
+        "cpu_pack_start": pack_cpu["configured"],
+        "cpu_analyze": pack_cpu["analyzed"] - pack_cpu["configured"],
+        "cpu_analyze_stack": pack_cpu["stack_analyzed"] - pack_cpu["analyzed"],
     }
 
 
@@ -91,11 +112,19 @@ COLUMNS = [
     ("analyze_stack", "AnalyzeStack", 12, 3), ("pack_stop", "pack_stop", 9, 3),
     ("rss_harness_peak_mb", "rss_MB", 6, 0), ("rss_pack_peak_mb", "pack_MB", 7, 0),
 ]
+# CPU seconds, which other load on the machine does not inflate: the harness process (program under
+# mocks, gRPC client) and the pack process (start-up, Analyze, AnalyzeStack).
+CPU_COLUMNS = [
+    ("zones", "zones", 5, 0), ("resources", "resources", 9, 0), ("cpu_harness", "harness_cpu", 11, 2),
+    ("cpu_pack", "pack_cpu", 8, 2), ("cpu_pack_start", "pack_start_cpu", 14, 2),
+    ("cpu_analyze", "Analyze_cpu", 11, 2), ("cpu_analyze_ms", "ms/Analyze_cpu", 14, 2),
+    ("cpu_analyze_stack", "AnalyzeStack_cpu", 16, 2),
+]
 
 
-def _row(values) -> str:
+def _row(values, columns=COLUMNS) -> str:
     return " ".join(f"{v:>{w}.{d}f}" if isinstance(v, (int, float)) else f"{v:>{w}}"
-                    for v, (_, _, w, d) in zip(values, COLUMNS))
+                    for v, (_, _, w, d) in zip(values, columns))
 
 
 def main() -> None:
@@ -113,6 +142,7 @@ def main() -> None:
           "run_preview; program = recording under mocks; configure = GetAnalyzerInfo + ConfigureStack + "
           f"Configure; median of {args.repeat} run(s) by wall_s\n")
     print(_row([header for _, header, _, _ in COLUMNS]))
+    results = []
     with tempfile.TemporaryDirectory(prefix="regzone-bench-") as tmp:
         for zones in args.zones:
             stack = write_stack(Path(tmp), zones)
@@ -120,7 +150,13 @@ def main() -> None:
             figures = runs[len(runs) // 2]
             figures["zones"] = zones
             figures["analyze_ms"] = figures["analyze_p50"] * 1000
+            figures["cpu_analyze_ms"] = figures["cpu_analyze"] / max(figures["analyze_calls"], 1) * 1000
+            results.append(figures)
             print(_row([figures.get(key, 0.0) for key, _, _, _ in COLUMNS]), flush=True)
+    print("\nCPU seconds (not inflated by other load):")
+    print(_row([header for _, header, _, _ in CPU_COLUMNS], CPU_COLUMNS))
+    for figures in results:
+        print(_row([figures.get(key, 0.0) for key, _, _, _ in CPU_COLUMNS], CPU_COLUMNS))
     print(f"\npolicies in the pack: {figures['policies']}; violations in the last run: {figures['violations']}")
 
 

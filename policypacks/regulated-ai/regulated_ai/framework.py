@@ -7,11 +7,14 @@ framework, severity, remediation and docs URL so that every policy is traceable 
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pulumi_policy.policy
+from google.protobuf import json_format
 from pulumi_policy import (EnforcementLevel, Policy, PolicyComplianceFramework, PolicyConfigSchema,
                            ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity,
                            StackValidationArgs, StackValidationPolicy)
@@ -26,6 +29,57 @@ _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _SEVERITY = {"low": Severity.LOW, "medium": Severity.MEDIUM, "high": Severity.HIGH,
              "critical": Severity.CRITICAL}
 _SEVERITY_ORDER = ["low", "medium", "high", "critical"]
+
+# The SDK converts a resource's properties (MessageToDict, deserialize, unknown-checking proxy) for
+# every policy, and for every resource once per stack policy: with dozens of policies that was most of
+# the pack's time (bench/README.md). Within one Analyze or AnalyzeStack call those inputs are the same
+# request objects, so each conversion, and the plain view below, is made once per object and shared by
+# the call's policies (which only read them). Nothing is cached outside a call or across calls.
+_CALL = threading.local()
+
+
+def _once_per_call(convert: Callable[..., Any]) -> Callable[..., Any]:
+    def shared(value: Any, *args: Any) -> Any:
+        memo = getattr(_CALL, "memo", None)
+        if memo is None or args:
+            return convert(value, *args)
+        key = (convert, id(value))
+        if key not in memo:  # the memo holds `value`, so its id cannot be reused during the call
+            memo[key] = (value, convert(value))
+        return memo[key][1]
+    return shared
+
+
+def _call_scope(method: Callable[..., Any]) -> Callable[..., Any]:
+    def scoped(self: Any, request: Any, context: Any) -> Any:
+        _CALL.memo = {}
+        try:
+            return method(self, request, context)
+        finally:
+            _CALL.memo = None
+    return scoped
+
+
+class _SharedJsonFormat:
+    """json_format as the SDK module sees it, with MessageToDict shared within a call."""
+
+    MessageToDict = staticmethod(_once_per_call(json_format.MessageToDict))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(json_format, name)
+
+
+def _share_sdk_conversions(sdk: Any = pulumi_policy.policy) -> None:
+    servicer = sdk._PolicyAnalyzerServicer  # noqa: SLF001 - pulumi-policy is pinned; see bench/README.md
+    sdk.json_format = _SharedJsonFormat()
+    sdk.deserialize_properties = _once_per_call(sdk.deserialize_properties)
+    sdk.unknown_checking_proxy = _once_per_call(sdk.unknown_checking_proxy)
+    servicer.Analyze = _call_scope(servicer.Analyze)
+    servicer.AnalyzeStack = _call_scope(servicer.AnalyzeStack)
+
+
+_share_sdk_conversions()
+_plain = _once_per_call(plain)
 
 
 @dataclass
@@ -116,9 +170,9 @@ def _policy_error(err: Exception) -> str:
 
 
 def resource_view_from_args(args: ResourceValidationArgs) -> ResourceView:
-    provider = plain(args.provider.props) if args.provider is not None else {}
+    provider = _plain(args.provider.props) if args.provider is not None else {}
     protect = bool(args.opts.protect) if args.opts is not None else False
-    return ResourceView(type=args.resource_type, name=args.name, urn=args.urn, props=plain(args.props),
+    return ResourceView(type=args.resource_type, name=args.name, urn=args.urn, props=_plain(args.props),
                         protect=protect, provider_props=provider)
 
 
@@ -192,9 +246,9 @@ def stack_policy(name: str, *, description: str, controls: Sequence[str],
 def stack_view_from_args(args: StackValidationArgs) -> StackView:
     views: dict[int, ResourceView] = {}
     for resource in args.resources:
-        provider = plain(resource.provider.props) if resource.provider is not None else {}
+        provider = _plain(resource.provider.props) if resource.provider is not None else {}
         views[id(resource)] = ResourceView(
-            type=resource.resource_type, name=resource.name, urn=resource.urn, props=plain(resource.props),
+            type=resource.resource_type, name=resource.name, urn=resource.urn, props=_plain(resource.props),
             protect=bool(resource.opts.protect) if resource.opts is not None else False,
             provider_props=provider)
     for resource in args.resources:

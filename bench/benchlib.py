@@ -1,10 +1,13 @@
-"""Generated stacks of N zones for the benchmarks, derived from the dev reference stack so that
-they follow the config model as it grows: every zone is the dev zone under a new name, with a
-disjoint CIDR, a region from `allowed_regions` (alternating), and every data class allowed in it."""
+"""Shared by the benchmarks: generated stacks of N zones, process CPU time, machine facts.
+
+Generated stacks derive from the dev reference stack so that they follow the config model as it
+grows: every zone is the dev zone under a new name, with a disjoint CIDR, a region from
+`allowed_regions` (alternating), and every data class allowed in it."""
 from __future__ import annotations
 
 import copy
 import ipaddress
+import os
 import platform
 import shutil
 from pathlib import Path
@@ -13,7 +16,7 @@ from typing import Any
 import yaml
 
 from regzone.config.loader import parse_stack_config, read_stack_file
-from regzone.paths import REPO_ROOT, STACKS_DIR
+from regzone.paths import STACKS_DIR
 
 TEMPLATE_STACK = STACKS_DIR / "Pulumi.dev.yaml"
 
@@ -54,8 +57,14 @@ def write_stack(workdir: Path, zones: int) -> str:
     return name
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a running process: unlike wall time, this does
+    not grow when other work on the machine competes for the CPUs."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def machine() -> str:
-    import os
     mem_kb = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal:")), 0)
     load = os.getloadavg()
@@ -63,4 +72,4 @@ def machine() -> str:
             f"{platform.platform()}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start")
 
 
-__all__ = ["REPO_ROOT", "generate_config", "machine", "stack_name", "write_stack"]
+__all__ = ["generate_config", "machine", "process_cpu", "stack_name", "write_stack"]
