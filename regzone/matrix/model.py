@@ -1,8 +1,8 @@
 """The compliance matrix as data: per control, each implementation and whether it exists and is tested.
 
 Coverage is derived mechanically from the repository, never declared:
-- a component exists when its module defines the class, and is tested when a test under `tests/`
-  references the class or its module;
+- a component (a class or function of a module, or a module) exists when the module defines it, and
+  is tested when a test under `tests/` references it or its module;
 - a policy exists when the running pack lists it (GetAnalyzerInfo), and is tested when a test under
   `policypacks/regulated-ai/tests` references its name;
 - an evidence check exists when `regzone/evidence/checks/<name>/check.py` does, and is tested when a
@@ -104,13 +104,22 @@ class Repository:
         return [path for path, text in files.items() if any(p.search(text) for p in patterns)]
 
     def component(self, dotted: str) -> Piece:
-        module, _, cls = dotted.rpartition(".")
-        relative = Path(*module.split("."))
-        candidates = [relative.with_suffix(".py"), relative / "__init__.py"]
-        source = next((c for c in candidates if (self.root / c).is_file()), None)
-        exists = source is not None and cls in _classes(self.root / source)
-        tests = self.referencing(self.project_tests, cls, module, relative.with_suffix(".py").as_posix())
-        return Piece("component", dotted, exists, tests, source.as_posix() if source else None)
+        """`pkg.module.Name` (a class, function or constant of a module) or `pkg.module` itself."""
+        as_module = self._module_file(dotted)
+        if as_module is not None:
+            names = (dotted, as_module.as_posix())
+            return Piece("component", dotted, True, self.referencing(self.project_tests, *names), as_module.as_posix())
+        module, _, attribute = dotted.rpartition(".")
+        source = self._module_file(module) if module else None
+        exists = source is not None and attribute in _top_level_names(self.root / source)
+        names = (attribute, module, *((source.as_posix(),) if source else ()))
+        return Piece("component", dotted, exists, self.referencing(self.project_tests, *names),
+                     source.as_posix() if source else None)
+
+    def _module_file(self, dotted: str) -> Path | None:
+        relative = Path(*dotted.split("."))
+        return next((c for c in (relative.with_suffix(".py"), relative / "__init__.py")
+                     if (self.root / c).is_file()), None)
 
     def policy(self, name: str, defined: set[str]) -> Piece:
         return Piece("policy", name, name in defined, self.referencing(self.pack_tests, name))
@@ -122,9 +131,16 @@ class Repository:
                      check.as_posix() if exists else None)
 
 
-def _classes(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    return {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+def _top_level_names(path: Path) -> set[str]:
+    """Classes, functions and assigned names a module defines at top level (read, not imported)."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8"), filename=str(path)).body:
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
 
 
 def pack_policy_names(pack_dir: Path = POLICY_PACK_DIR) -> set[str]:

@@ -100,3 +100,16 @@ def test_the_matrix_own_tests_do_not_count(repo):
     write(repo, "tests/matrix/test_matrix.py", "Widget = 'components.widget.Widget'\n")
     (row,) = rows(repo, control())
     assert row.gaps() == ["component components.widget.Widget has no test"]
+
+
+def test_function_and_module_components(repo):
+    write(repo, "components/logs.py", "def zone_log_group(name):\n    return name\n")
+    write(repo, "regzone/tags.py", "TAGS = {}\n")
+    write(repo, "tests/test_logs.py", "from components.logs import zone_log_group\nimport regzone.tags\n")
+    function, module, missing = rows(repo, control(component="components.logs.zone_log_group"),
+                                     control(id="RAZ-TST-002", component="regzone.tags"),
+                                     control(id="RAZ-TST-003", component="components.logs.absent"))
+    assert function.component.exists and function.component.tests == ["tests/test_logs.py"]
+    assert module.component.exists and module.component.source == "regzone/tags.py"
+    assert module.component.tests == ["tests/test_logs.py"]
+    assert missing.gaps() == ["component components.logs.absent is named in the catalog but not defined"]
