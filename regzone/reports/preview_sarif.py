@@ -142,6 +142,8 @@ def _tool_version() -> str:
 
 def as_dict(result: PreviewResult, *, docs_base: str | None = None,
             stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
+    """The SARIF log. `docs_base`: absolute prefix for docs links; None reads it from GitHub Actions'
+    environment, "" gives none. `stacks_dir`: where stack-wide findings are located."""
     docs_base = docs_base if docs_base is not None else docs_base_url()
     policies = list(result.policies)
     names = {p.name for p in policies}
