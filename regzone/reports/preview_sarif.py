@@ -64,7 +64,7 @@ def _rule(policy: PolicyInfo, docs_base: str | None) -> dict[str, Any]:
     control_lines = [f"{c.id} {c.title} ({_requirements(c)})" for c in controls]
     docs = f"{docs_base}{policy.url}" if docs_base and policy.url else policy.url
     text = "\n".join([policy.description, "", "Controls:", *(f"- {line}" for line in control_lines),
-                      "", "Remediation:", policy.remediation, "", f"Documentation: {docs}"])
+                      "", "Remediation:", policy.remediation, *(["", f"Documentation: {docs}"] if docs else [])])
     markdown = "\n".join([
         policy.description, "", "**Controls**", "",
         *(f"- [{c.id}]({docs_base}{load_catalog().docs_link(c.id)}) {c.title} ({_requirements(c)})"
