@@ -57,13 +57,13 @@ class EgressFirewall(pulumi.ComponentResource):
     endpoint_ids: list[pulumi.Output[str]]
 
     def __init__(self, name: str, args: EgressFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("regzone:network:EgressFirewall", name, None, opts)
         if not args.allowed_destinations:
             raise ValueError(f"EgressFirewall {name}: an empty allow-list means an air-gapped zone; "
                              "do not create an egress firewall for it")
         if len(args.allowed_destinations) * len(TARGET_TYPES) > RULE_GROUP_CAPACITY:
             raise ValueError(f"EgressFirewall {name}: {len(args.allowed_destinations)} allowed destinations "
                              f"exceed the rule group capacity of {RULE_GROUP_CAPACITY // len(TARGET_TYPES)}")
+        super().__init__("regzone:network:EgressFirewall", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         rule_group = aws.networkfirewall.RuleGroup(

@@ -54,9 +54,11 @@ class ZoneNetwork(pulumi.ComponentResource):
             opts=pulumi.InvokeOutputOptions(parent=self))
         azs = [zones.names[i] for i in range(args.az_count)]
 
+        s3_ranges = () if internet else aws.ec2.get_prefix_list_output(
+            name=f"com.amazonaws.{args.region}.s3", opts=pulumi.InvokeOutputOptions(parent=self)).cidr_blocks
         network = PrivateNetwork(f"{name}-private", PrivateNetworkArgs(
             zone_name=args.zone_name, plan=plan, availability_zones=azs,
-            internet_ports=INTERNET_PORTS if internet else ()), opts=child)
+            internet_ports=INTERNET_PORTS if internet else (), s3_cidrs=s3_ranges), opts=child)
         self.vpc_id = network.vpc_id
         self.vpc_cidr = str(plan.vpc)
         self.workload_subnet_ids = network.workload_subnet_ids

@@ -6,6 +6,7 @@ egress firewall (components/egress_firewall.py) adds the one allow-listed path w
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -25,11 +26,15 @@ class PrivateNetworkArgs:
     availability_zones: list[pulumi.Input[str]]
     # Destination ports the zone may open to the internet (through the firewall); empty when air-gapped.
     internet_ports: tuple[int, ...] = ()
+    # S3's public ranges (its managed prefix list): the S3 gateway endpoint's traffic goes there, and
+    # NACLs cannot name a prefix list. Needed only when the internet ports do not already cover it.
+    s3_cidrs: pulumi.Input[Sequence[str]] = ()
 
 
-def nacl_rules(vpc_cidr: str, internet_ports: tuple[int, ...]) -> tuple[list[dict], list[dict]]:
-    """(ingress, egress) NACL rules: anything inside the VPC, plus the allowed ports out and their
-    replies back. Everything else hits the NACL's implicit deny."""
+def nacl_rules(vpc_cidr: str, internet_ports: tuple[int, ...],
+               s3_cidrs: Sequence[str] = ()) -> tuple[list[dict], list[dict]]:
+    """(ingress, egress) NACL rules: anything inside the VPC, the allowed ports out (or, air-gapped,
+    HTTPS to S3's ranges only) and their replies back. Everything else hits the implicit deny."""
     ingress = [{"rule_no": 100, "action": "allow", "protocol": "-1", "cidr_block": vpc_cidr, "from_port": 0, "to_port": 0}]
     egress = [{"rule_no": 100, "action": "allow", "protocol": "-1", "cidr_block": vpc_cidr, "from_port": 0, "to_port": 0}]
     if internet_ports:
@@ -38,6 +43,12 @@ def nacl_rules(vpc_cidr: str, internet_ports: tuple[int, ...]) -> tuple[list[dic
         for offset, port in enumerate(sorted(internet_ports)):
             egress.append({"rule_no": 200 + 10 * offset, "action": "allow", "protocol": "tcp",
                            "cidr_block": ANYWHERE, "from_port": port, "to_port": port})
+        return ingress, egress
+    for offset, cidr in enumerate(sorted(s3_cidrs or ())):
+        ingress.append({"rule_no": 300 + 10 * offset, "action": "allow", "protocol": "tcp", "cidr_block": cidr,
+                        "from_port": EPHEMERAL_PORTS[0], "to_port": EPHEMERAL_PORTS[1]})
+        egress.append({"rule_no": 300 + 10 * offset, "action": "allow", "protocol": "tcp", "cidr_block": cidr,
+                       "from_port": 443, "to_port": 443})
     return ingress, egress
 
 
@@ -87,10 +98,11 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.firewall_subnet_ids = subnet_ids[TIER_FIREWALL]
         self.egress_subnet_ids = subnet_ids[TIER_EGRESS]
 
-        ingress, egress = nacl_rules(str(plan.vpc), args.internet_ports)
+        rules = pulumi.Output.from_input(args.s3_cidrs).apply(
+            lambda cidrs: nacl_rules(str(plan.vpc), args.internet_ports, cidrs or ()))
         aws.ec2.NetworkAcl(f"{name}-nacl", vpc_id=self.vpc.id,
                            subnet_ids=[*self.workload_subnet_ids, *self.firewall_subnet_ids, *self.egress_subnet_ids],
-                           ingress=ingress, egress=egress, tags={"Name": f"{args.zone_name}-zone"}, opts=child)
+                           ingress=rules[0], egress=rules[1], tags={"Name": f"{args.zone_name}-zone"}, opts=child)
 
         self.register_outputs({"vpc_id": self.vpc_id, "workload_subnet_ids": self.workload_subnet_ids,
                                "firewall_subnet_ids": self.firewall_subnet_ids,

@@ -132,7 +132,8 @@ def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
     tiers = {s.inputs["tags"]["regzone:tier"] for s in of_type(recording, "aws:ec2/subnet:Subnet")}
     assert tiers == {"workload"}
     nacl = one(recording, "aws:ec2/networkAcl:NetworkAcl").inputs
-    assert [r["toPort"] for r in nacl["egress"] if r["cidrBlock"] == "0.0.0.0/0"] == []
+    beyond_vpc = sorted((r["cidrBlock"], r["toPort"]) for r in nacl["egress"] if r["cidrBlock"] != "10.40.0.0/16")
+    assert beyond_vpc == [("192.0.2.0/24", 443), ("198.51.100.0/24", 443)]  # the mock's S3 prefix list
     services = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in of_type(recording, "aws:ec2/vpcEndpoint:VpcEndpoint")}
     assert {"ssm", "ssmmessages", "ec2messages"} <= services
     assert one(recording, "aws:ec2/flowLog:FlowLog").inputs["trafficType"] == "ALL"
@@ -141,7 +142,10 @@ def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
 @pytest.mark.parametrize("changes, expected", [
     ({"regulated_ai_zone": {"egress": {"allowed_destinations": ["https://evil.example.com"]}}},
      "regzone:zones[0].regulated_ai_zone.egress.allowed_destinations[0]"),
+    ({"regulated_ai_zone": {"egress": {"allowed_destinations": [f"h{i}.example.com" for i in range(501)]}}},
+     "regzone:zones[0].regulated_ai_zone.egress.allowed_destinations: List should have at most 500 items"),
     ({"az_count": 3, "vpc_cidr": "10.40.0.0/23"}, "regzone:zones[0].vpc_cidr = '10.40.0.0/23'"),
+    ({"az_count": 4}, "regzone:zones[0].az_count = 4: exceeds the 3 Availability Zones of eu-west-1"),
 ])
 def test_bad_network_config_registers_nothing(tmp_path, dev_config, changes, expected):
     dev_config["regzone:zones"][0].update(changes)

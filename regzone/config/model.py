@@ -47,7 +47,8 @@ class _Strict(BaseModel):
 
 class Egress(_Strict):
     default: Literal["deny"] = "deny"
-    allowed_destinations: list[Domain] = []
+    # A Network Firewall rule group holds 1000 capacity units: one per domain and target type (SNI, Host).
+    allowed_destinations: list[Domain] = Field(default=[], max_length=500)
     air_gapped: bool = False
 
     @model_validator(mode="after")

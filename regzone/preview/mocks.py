@@ -72,6 +72,10 @@ class ZoneMocks(pulumi.runtime.Mocks):
         if function == "aws:index/getRegion:getRegion":
             region = args.args.get("name") or args.args.get("region") or self.region
             return {"name": region, "region": region, "id": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if function == "aws:ec2/getPrefixList:getPrefixList":
+            # A managed prefix list (e.g. com.amazonaws.<region>.s3), with documentation ranges.
+            return {"cidrBlocks": ["192.0.2.0/24", "198.51.100.0/24"], "name": args.args.get("name", ""),
+                    "prefixListId": "pl-0123456789abcdef0", "id": "pl-0123456789abcdef0"}
         if function == "aws:index/getAvailabilityZones:getAvailabilityZones":
             region = args.args.get("region") or self.region
             names = [f"{region}{s}" for s in _AZ_SUFFIXES]

@@ -1,0 +1,188 @@
+"""Network stack policies (controls RAZ-NET-001, 005, 006, 007): properties of the topology that no
+single resource shows. Resources are linked through their property dependencies (the engine's
+record of which resource an input came from), so the checks work at preview, before ids exist.
+
+Subnets and route tables carry their tier in the `regzone:tier` tag. Only `firewall` and `egress`
+tiers may route to NAT or internet gateways; an untagged subnet or route table counts as a
+workload one (fail closed).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
+from regulated_ai.types import (ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_CLUSTER, EKS_NODE_GROUP,
+                                FLOW_LOG, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY, NAT_GATEWAY,
+                                NETWORK_FIREWALL, ROUTE, ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, S3_BUCKETS,
+                                SUBNETS, VPC, VPC_ENDPOINT)
+from regzone.tags import TAG_TIER, TIER_EGRESS, TIER_FIREWALL
+
+EDGE_TIERS = (TIER_FIREWALL, TIER_EGRESS)
+_INTERNET_TARGETS = {"gatewayId": "internet gateway", "egressOnlyGatewayId": "egress-only internet gateway",
+                     "carrierGatewayId": "carrier gateway", "natGatewayId": "NAT gateway"}
+_INTERNET_GATEWAY_TYPES = (INTERNET_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY)
+
+
+def _refs(resource: ResourceView, prop: str, *types: str) -> list[ResourceView]:
+    """Resources of `types` that the input `prop` of `resource` came from."""
+    return [d for d in resource.property_dependencies.get(prop, []) if d.type in types]
+
+
+def _tier(resource: ResourceView) -> str | None:
+    tags = resource.get("tags") or {}
+    tier = tags.get(TAG_TIER) if isinstance(tags, dict) else None
+    return None if is_unknown(tier) else tier
+
+
+def _internet_target(route: dict, route_view: ResourceView, prop_prefix: str) -> str | None:
+    """What internet-bound target a route (or inline route) uses, if any."""
+    for key, label in _INTERNET_TARGETS.items():
+        value = route.get(key)
+        if value is None or value == "":
+            continue
+        if key != "gatewayId":
+            return label
+        deps = route_view.property_dependencies.get(f"{prop_prefix}{key}" if prop_prefix else key, [])
+        if any(d.type in _INTERNET_GATEWAY_TYPES for d in deps):
+            return label
+        if is_unknown(value):
+            if deps:  # a virtual private gateway or another non-internet gateway in the stack
+                continue
+            raise Unverifiable(f"{route_view.name}.{key}")
+        if str(value).startswith("igw-"):
+            return label
+    return None
+
+
+class _Topology:
+    """Route tables with the subnets associated with them, and which are edge (firewall/egress) ones."""
+
+    def __init__(self, stack: StackView) -> None:
+        self.subnets_of: dict[str, list[ResourceView]] = {}
+        for association in stack.of_type(ROUTE_TABLE_ASSOCIATION):
+            for table in _refs(association, "routeTableId", ROUTE_TABLE):
+                self.subnets_of.setdefault(table.urn, []).extend(_refs(association, "subnetId", *SUBNETS))
+
+    def is_edge(self, table: ResourceView) -> bool:
+        subnets = self.subnets_of.get(table.urn, [])
+        return _tier(table) in EDGE_TIERS and all(_tier(s) in EDGE_TIERS for s in subnets)
+
+    def tier_of(self, table: ResourceView) -> str:
+        return _tier(table) or "untagged"
+
+
+def _routes(stack: StackView) -> Iterator[tuple[ResourceView, dict, ResourceView | None, str]]:
+    """(route resource, route dict, its route table or None, property prefix) for Route resources and
+    inline RouteTable routes."""
+    for route in stack.of_type(ROUTE):
+        tables = _refs(route, "routeTableId", ROUTE_TABLE)
+        yield route, route.props, tables[0] if tables else None, ""
+    for table in stack.of_type(ROUTE_TABLE):
+        routes = table.get("routes") or []
+        if is_unknown(routes):
+            raise Unverifiable(f"{table.name}.routes")
+        for route in routes:
+            if isinstance(route, dict):
+                yield table, route, table, "routes"
+
+
+@stack_policy(
+    "network-workload-no-internet-route",
+    description="Subnets that carry workloads must have no route to an internet or NAT gateway.",
+    controls=["RAZ-NET-001"])
+def network_workload_no_internet_route(stack: StackView) -> Iterator[tuple[str, str]]:
+    topology = _Topology(stack)
+    for route_view, route, table, prefix in _routes(stack):
+        target = _internet_target(route, route_view, prefix)
+        if target is None:
+            continue
+        if table is None:
+            yield route_view.urn, (f"route '{route_view.name}' goes to a {target} from a route table this stack "
+                                   "does not define, so it cannot be shown not to serve workloads; reference the "
+                                   "zone's RouteTable resource.")
+        elif not topology.is_edge(table):
+            yield route_view.urn, (f"route '{route_view.name}' sends traffic from route table '{table.name}' "
+                                   f"(tier {topology.tier_of(table)}) straight to a {target}: workload subnets "
+                                   "must reach the internet only through the egress firewall, or not at all.")
+
+
+def _vpc_of(resource: ResourceView) -> list[ResourceView]:
+    return _refs(resource, "vpcId", VPC)
+
+
+@stack_policy(
+    "network-vpc-flow-logs",
+    description="Every VPC of a zone must have flow logs for ALL traffic.",
+    controls=["RAZ-NET-006"])
+def network_vpc_flow_logs(stack: StackView) -> Iterator[tuple[str, str]]:
+    logged: set[str] = set()
+    for flow_log in stack.of_type(FLOW_LOG):
+        if flow_log.known("trafficType") == "ALL":
+            logged.update(v.urn for v in _vpc_of(flow_log))
+    for vpc in stack.of_type(VPC):
+        if vpc.urn not in logged:
+            yield vpc.urn, (f"VPC '{vpc.name}' has no flow log with trafficType ALL: accepted and rejected "
+                            "connections would leave no record. Add an aws.ec2.FlowLog for the VPC.")
+
+
+@stack_policy(
+    "network-igw-requires-firewall",
+    description="A VPC with an internet gateway must send egress through a Network Firewall.",
+    controls=["RAZ-NET-005"])
+def network_igw_requires_firewall(stack: StackView) -> Iterator[tuple[str, str]]:
+    with_igw: dict[str, ResourceView] = {}
+    for gateway in stack.of_type(*_INTERNET_GATEWAY_TYPES):
+        for vpc in _vpc_of(gateway):
+            with_igw[vpc.urn] = vpc
+    for attachment in stack.of_type(INTERNET_GATEWAY_ATTACHMENT):
+        for vpc in _vpc_of(attachment):
+            with_igw[vpc.urn] = vpc
+    firewalled = {vpc.urn for firewall in stack.of_type(NETWORK_FIREWALL) for vpc in _vpc_of(firewall)}
+    for urn, vpc in with_igw.items():
+        if urn not in firewalled:
+            yield urn, (f"VPC '{vpc.name}' has an internet gateway but no Network Firewall: egress is not "
+                        "limited to the allow-list. Add the zone's egress firewall or remove the gateway.")
+    # Traffic must reach a NAT gateway only after the firewall: routes to NAT only from firewall subnets.
+    topology = _Topology(stack)
+    for route_view, route, table, _ in _routes(stack):
+        nat = route.get("natGatewayId")
+        if nat is None or nat == "" or table is None:
+            continue
+        subnets = topology.subnets_of.get(table.urn, [])
+        if _tier(table) != TIER_FIREWALL or any(_tier(s) != TIER_FIREWALL for s in subnets):
+            yield route_view.urn, (f"route '{route_view.name}' reaches a NAT gateway from route table "
+                                   f"'{table.name}' (tier {topology.tier_of(table)}), bypassing the firewall: "
+                                   "only firewall subnets may route to NAT.")
+
+
+# Which endpoints a resource type makes the zone need: ECR image layers are served from S3.
+_NEEDS = {**{t: ("s3",) for t in S3_BUCKETS},
+          ECR_REPOSITORY: ("ecr.api", "ecr.dkr", "s3"),
+          EKS_CLUSTER: ("ecr.api", "ecr.dkr", "s3"),
+          EKS_NODE_GROUP: ("ecr.api", "ecr.dkr", "s3"),
+          KMS_KEY: ("kms",)}
+
+
+@stack_policy(
+    "network-private-endpoints-required",
+    description="A zone that uses S3, ECR or KMS must reach them through VPC endpoints in every VPC.",
+    controls=["RAZ-NET-007"])
+def network_private_endpoints_required(stack: StackView) -> Iterator[tuple[str, str]]:
+    needed: dict[str, ResourceView] = {}
+    for type_token, services in _NEEDS.items():
+        for resource in stack.of_type(type_token):
+            for service in services:
+                needed.setdefault(service, resource)
+    if not needed:
+        return
+    present: dict[str, set[str]] = {}
+    for endpoint in stack.of_type(VPC_ENDPOINT):
+        # "com.amazonaws.<region>.ecr.api" -> "ecr.api"
+        parts = str(endpoint.known("serviceName")).split(".", 3)
+        for vpc in _vpc_of(endpoint):
+            present.setdefault(vpc.urn, set()).add(parts[-1])
+    for vpc in stack.of_type(VPC):
+        for service in sorted(set(needed) - present.get(vpc.urn, set())):
+            yield vpc.urn, (f"VPC '{vpc.name}' has no VPC endpoint for {service}, which '{needed[service].name}' "
+                            f"({needed[service].type}) needs: calls would leave through the internet or fail. "
+                            f"Add the com.amazonaws.<region>.{service} endpoint.")

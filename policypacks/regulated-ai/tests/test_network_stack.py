@@ -1,0 +1,159 @@
+"""Network stack policies through the real pack (AnalyzeStack): the zone topology passes; each
+broken link fires. Resources are linked by property dependencies, as the engine links them."""
+import pytest
+
+from analyzer_helpers import resource, stack_violations
+
+UNKNOWN = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+TIER = "regzone:tier"
+POLICIES = ["network-workload-no-internet-route", "network-vpc-flow-logs", "network-igw-requires-firewall",
+            "network-private-endpoints-required"]
+
+
+def urn(type_token, name):
+    return f"urn:pulumi:test::regzone::{type_token}::{name}"
+
+
+def res(type_token, name, props, **deps):
+    """A resource whose inputs `deps` (prop -> resource name with type) came from other resources."""
+    return resource(type_token, props, name=name,
+                    property_dependencies={prop: [urn(*target)] for prop, target in deps.items()})
+
+
+VPC = ("aws:ec2/vpc:Vpc", "vpc")
+IGW = ("aws:ec2/internetGateway:InternetGateway", "igw")
+NAT = ("aws:ec2/natGateway:NatGateway", "nat")
+FIREWALL = ("aws:networkfirewall/firewall:Firewall", "firewall")
+ROUTE = "aws:ec2/route:Route"
+
+
+def subnet_and_table(tier, cidr):
+    subnet = ("aws:ec2/subnet:Subnet", f"{tier}-subnet")
+    table = ("aws:ec2/routeTable:RouteTable", f"{tier}-rt")
+    return [
+        res(*subnet, {"cidrBlock": cidr, "mapPublicIpOnLaunch": False, "tags": {TIER: tier}}, vpcId=VPC),
+        res(*table, {"tags": {TIER: tier}}, vpcId=VPC),
+        res("aws:ec2/routeTableAssociation:RouteTableAssociation", f"{tier}-rta", {},
+            subnetId=subnet, routeTableId=table),
+    ]
+
+
+def route(tier, target_prop, target, name=None, cidr="0.0.0.0/0"):
+    return res(ROUTE, name or f"{tier}-default", {"destinationCidrBlock": cidr, target_prop: f"{target[1]}-id",
+                                                  "routeTableId": f"{tier}-rt-id"},
+               routeTableId=("aws:ec2/routeTable:RouteTable", f"{tier}-rt"), **{target_prop: target})
+
+
+def endpoint(service):
+    return res("aws:ec2/vpcEndpoint:VpcEndpoint", f"ep-{service}",
+               {"serviceName": f"com.amazonaws.eu-west-1.{service}"}, vpcId=VPC)
+
+
+def zone(**replace):
+    """The ZoneNetwork topology (egress variant); `replace` swaps resources by name (None drops one)."""
+    resources = [
+        res(*VPC, {"cidrBlock": "10.40.0.0/16"}),
+        *subnet_and_table("workload", "10.40.0.0/18"),
+        *subnet_and_table("firewall", "10.40.128.0/28"),
+        *subnet_and_table("egress", "10.40.128.32/28"),
+        res(*IGW, {}, vpcId=VPC),
+        res(*NAT, {"connectivityType": "public"}, subnetId=("aws:ec2/subnet:Subnet", "egress-subnet")),
+        res(*FIREWALL, {"deleteProtection": True}, vpcId=VPC),
+        route("workload", "vpcEndpointId", FIREWALL),
+        route("firewall", "natGatewayId", NAT),
+        route("egress", "gatewayId", IGW),
+        route("egress", "vpcEndpointId", FIREWALL, name="egress-return", cidr="10.40.0.0/18"),
+        res("aws:ec2/flowLog:FlowLog", "flow-log", {"trafficType": "ALL"}, vpcId=VPC),
+        *[endpoint(s) for s in ("s3", "ecr.api", "ecr.dkr", "kms", "sts", "logs")],
+        resource("aws:kms/key:Key", {"enableKeyRotation": True}, name="zone-data", protect=True),
+        resource("aws:ecr/repository:Repository", {"imageTagMutability": "IMMUTABLE"}, name="models"),
+    ]
+    by_name = {r.name: r for r in resources}
+    for name, replacement in replace.items():
+        assert name in by_name, name
+        by_name[name] = replacement
+    return [r for r in by_name.values() if r is not None]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_zone_topology_passes(pack, policy):
+    assert stack_violations(pack, policy, zone()) == []
+
+
+def test_air_gapped_topology_passes(pack):
+    resources = zone(**{name: None for name in ("igw", "nat", "firewall", "workload-default", "firewall-default",
+                                                "egress-default", "egress-return")})
+    for policy in POLICIES:
+        assert stack_violations(pack, policy, resources) == [], policy
+
+
+@pytest.mark.parametrize("target_prop, target, expected", [
+    ("gatewayId", IGW, "internet gateway"),
+    ("natGatewayId", NAT, "NAT gateway"),
+])
+def test_workload_route_to_gateway_fires(pack, target_prop, target, expected):
+    found = stack_violations(pack, "network-workload-no-internet-route",
+                             zone(**{"workload-default": route("workload", target_prop, target)}))
+    assert len(found) == 1 and found[0].enforcement == "mandatory"
+    assert f"straight to a {expected}" in found[0].message and "'workload-rt'" in found[0].message
+    assert found[0].urn == urn(ROUTE, "workload-default")
+
+
+def test_untagged_route_table_counts_as_workload(pack):
+    untagged = res("aws:ec2/routeTable:RouteTable", "egress-rt", {"tags": {}}, vpcId=VPC)
+    found = stack_violations(pack, "network-workload-no-internet-route", zone(**{"egress-rt": untagged}))
+    assert found and "tier untagged" in found[0].message
+
+
+def test_inline_igw_route_on_a_workload_table_fires(pack):
+    inline = res("aws:ec2/routeTable:RouteTable", "workload-rt",
+                 {"tags": {TIER: "workload"}, "routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-0abc"}]},
+                 vpcId=VPC)
+    found = stack_violations(pack, "network-workload-no-internet-route", zone(**{"workload-rt": inline}))
+    assert found and "internet gateway" in found[0].message
+
+
+def test_unknown_gateway_without_a_known_source_is_reported(pack):
+    unknown = res(ROUTE, "workload-default", {"destinationCidrBlock": "0.0.0.0/0", "gatewayId": UNKNOWN},
+                  routeTableId=("aws:ec2/routeTable:RouteTable", "workload-rt"))
+    found = stack_violations(pack, "network-workload-no-internet-route", zone(**{"workload-default": unknown}))
+    assert found and "cannot be verified at preview" in found[0].message
+
+
+def test_vpc_without_flow_logs_fires(pack):
+    found = stack_violations(pack, "network-vpc-flow-logs", zone(**{"flow-log": None}))
+    assert len(found) == 1 and "no flow log" in found[0].message and found[0].urn == urn(*VPC)
+
+
+def test_rejected_only_flow_logs_fire(pack):
+    partial = res("aws:ec2/flowLog:FlowLog", "flow-log", {"trafficType": "REJECT"}, vpcId=VPC)
+    assert stack_violations(pack, "network-vpc-flow-logs", zone(**{"flow-log": partial}))
+
+
+def test_unknown_flow_log_traffic_type_is_reported(pack):
+    unknown = res("aws:ec2/flowLog:FlowLog", "flow-log", {"trafficType": UNKNOWN}, vpcId=VPC)
+    found = stack_violations(pack, "network-vpc-flow-logs", zone(**{"flow-log": unknown}))
+    assert found and "cannot be verified at preview" in found[0].message
+
+
+def test_igw_without_firewall_fires(pack):
+    found = stack_violations(pack, "network-igw-requires-firewall", zone(firewall=None))
+    assert any("no Network Firewall" in d.message and d.urn == urn(*VPC) for d in found)
+
+
+def test_nat_route_outside_firewall_subnets_fires(pack):
+    extra = route("egress", "natGatewayId", NAT, name="egress-to-nat", cidr="192.0.2.0/24")
+    found = stack_violations(pack, "network-igw-requires-firewall", zone(**{"egress-return": extra}))
+    assert len(found) == 1 and "bypassing the firewall" in found[0].message
+
+
+@pytest.mark.parametrize("dropped, service", [("ep-s3", "s3"), ("ep-ecr.dkr", "ecr.dkr"), ("ep-kms", "kms")])
+def test_missing_endpoint_fires(pack, dropped, service):
+    found = stack_violations(pack, "network-private-endpoints-required", zone(**{dropped: None}))
+    assert len(found) == 1 and f"no VPC endpoint for {service}" in found[0].message
+
+
+def test_no_need_no_endpoint_required(pack):
+    resources = zone(**{"zone-data": None, "models": None, "ep-kms": None, "ep-ecr.api": None,
+                        "ep-ecr.dkr": None, "ep-s3": None})
+    assert stack_violations(pack, "network-private-endpoints-required", resources) == []
