@@ -27,4 +27,8 @@ for zone in stack.zones:
     zones[zone.name] = RegulatedAiZone(zone.name, RegulatedAiZoneArgs(stack=stack, zone=zone),
                                        opts=pulumi.ResourceOptions(providers=[provider]))
 
-pulumi.export("zones", {name: {"key_arns": z.keys.key_arns} for name, z in zones.items()})
+pulumi.export("zones", {name: {"key_arns": z.keys.key_arns, "audit_bucket": z.audit_bucket.bucket.bucket,
+                               "access_log_bucket": z.audit_bucket.access_log_bucket.bucket,
+                               "trail_arn": z.audit_trail.trail.arn,
+                               "data_buckets": {c: b.bucket for c, b in z.data_buckets.buckets.items()}}
+                        for name, z in zones.items()})
