@@ -11,6 +11,7 @@ from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.data_buckets import DataBuckets, DataBucketsArgs
 from components.network import ZoneNetwork, ZoneNetworkArgs
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
+from components.zone_pki import ServiceCertificate, ZonePki, ZonePkiArgs
 from regzone.config import StackConfig, Zone
 
 
@@ -24,6 +25,7 @@ class RegulatedAiZone(pulumi.ComponentResource):
     """A zone: keys first (everything else encrypts with them), then the components that use them."""
 
     keys: ZoneKeys
+    pki: ZonePki
     audit_bucket: AuditBucket
     data_buckets: DataBuckets
     audit_trail: AuditTrail
@@ -45,6 +47,12 @@ class RegulatedAiZone(pulumi.ComponentResource):
         self.keys = ZoneKeys(f"{name}-keys", ZoneKeysArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id,
             partition=partition.partition), opts=child)
+        self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
+            zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
+            key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,
+            certificate_validity_days=zone.pki.certificate_validity_days,
+            renew_before_days=zone.pki.renew_before_days,
+            services=[ServiceCertificate(s.name, s.dns_names) for s in zone.pki.services]), opts=child)
         retention_days = stack.zone_retention_days(zone)
         self.audit_bucket = AuditBucket(f"{name}-audit", AuditBucketArgs(
             zone_name=zone.name, retention_days=retention_days, kms_key_arn=self.keys.key_arns["audit"],

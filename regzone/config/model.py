@@ -93,6 +93,38 @@ class Workload(_Strict):
     data_classes: list[str] = Field(min_length=1)
 
 
+class PkiService(_Strict):
+    """A service that gets a certificate from the zone CA (for example the governed model gateway)."""
+
+    name: Name
+    dns_names: list[Domain] = Field(min_length=1)
+
+
+class ZonePki(_Strict):
+    """The zone CA and its service certificates; short leaf validity so that renewal is routine."""
+
+    key_algorithm: Literal["ECDSA_P384", "RSA_3072", "RSA_4096"] = "ECDSA_P384"
+    ca_validity_days: int = Field(default=1825, ge=30, le=3650)
+    certificate_validity_days: int = Field(default=90, ge=1, le=397)
+    renew_before_days: int = Field(default=30, ge=1)
+    services: list[PkiService] = []
+
+    @model_validator(mode="after")
+    def _renewal_fits(self) -> "ZonePki":
+        if self.renew_before_days >= self.certificate_validity_days:
+            raise KeyedError(("renew_before_days",), "must be shorter than certificate_validity_days "
+                             f"({self.certificate_validity_days}); valid: 1..{self.certificate_validity_days - 1}")
+        if self.certificate_validity_days >= self.ca_validity_days:
+            raise KeyedError(("certificate_validity_days",), "must be shorter than ca_validity_days "
+                             f"({self.ca_validity_days}); valid: 1..{min(397, self.ca_validity_days - 1)}")
+        names = [s.name for s in self.services]
+        for i, service in enumerate(names):
+            if names.index(service) != i:
+                raise KeyedError(("services", i, "name"), "service names must be unique; "
+                                 "valid: a name no other service uses")
+        return self
+
+
 class Zone(_Strict):
     name: Name
     region: Region | None = None
@@ -101,6 +133,7 @@ class Zone(_Strict):
     audit_retention_days: int | None = Field(default=None, ge=1)
     regulated_ai_zone: RegulatedAiZonePolicy = RegulatedAiZonePolicy()
     workloads: list[Workload] = []
+    pki: ZonePki = ZonePki()
     # Interface endpoints for SSM (ssm, ssmmessages, ec2messages): Session Manager without internet.
     # Off by default: each endpoint costs one ENI per AZ and the zone's nodes need no shell access.
     ssm_endpoints: bool = False

@@ -27,8 +27,10 @@ def _service_of(type_token: str) -> str:
 class ZoneMocks(pulumi.runtime.Mocks):
     """Deterministic provider stand-in: same program, same ids, same report."""
 
-    def __init__(self, region: str) -> None:
+    def __init__(self, region: str, stack_outputs: dict[str, dict] | None = None) -> None:
         self.region = region
+        # Outputs of the stacks a program references (StackReference), by referenced stack name.
+        self.stack_outputs = stack_outputs or {}
         self._subnet_azs: dict[str, str] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -36,6 +38,9 @@ class ZoneMocks(pulumi.runtime.Mocks):
         outputs = dict(args.inputs)
         if args.typ.startswith("pulumi:providers:"):
             return resource_id, outputs
+        if args.typ == "pulumi:pulumi:StackReference":
+            name = outputs.get("name") or args.resource_id or args.name
+            return name, {"name": name, "outputs": self.stack_outputs.get(name, {}), "secretOutputNames": []}
         if args.typ.startswith("aws:"):
             service = _service_of(args.typ)
             region = outputs.get("region", self.region)

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pulumi.resource
 import pulumi.runtime
+import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.mocks import MockMonitor
 from pulumi.runtime.stack import run_pulumi_func
@@ -61,6 +62,8 @@ class RecordedResource:
 class Recording:
     stack: str
     resources: list[RecordedResource] = field(default_factory=list)
+    project: str = PROJECT
+    outputs: dict[str, Any] = field(default_factory=dict)  # the stack's exports, as a StackReference sees them
 
     def by_urn(self) -> dict[str, RecordedResource]:
         return {r.urn: r for r in self.resources}
@@ -91,6 +94,20 @@ class _RecordingMonitor(MockMonitor):
         return response
 
 
+def project_of(program: Path) -> str:
+    """The project name of a program directory: its own Pulumi.yaml, or a parent's whose `main` is it
+    (the zone program: Pulumi.yaml at the root, `main: stacks/`). Without one, the zone project."""
+    candidates = [program / "Pulumi.yaml", program.parent / "Pulumi.yaml"]
+    for index, path in enumerate(candidates):
+        if not path.is_file():
+            continue
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        main = (path.parent / str(document.get("main", "."))).resolve()
+        if index == 0 or main == program.resolve():
+            return str(document.get("name") or PROJECT)
+    return PROJECT
+
+
 def _project_frame(stack: traceback.StackSummary) -> SourceLocation | None:
     """The innermost frame in the project's own program or components."""
     for frame in reversed(stack):
@@ -99,7 +116,7 @@ def _project_frame(stack: traceback.StackSummary) -> SourceLocation | None:
             relative = path.resolve().relative_to(REPO_ROOT)
         except ValueError:
             continue
-        if relative.parts and relative.parts[0] in ("stacks", "components") and frame.lineno:
+        if relative.parts and relative.parts[0] in ("stacks", "components", "incluster") and frame.lineno:
             return SourceLocation(relative.as_posix(), frame.lineno)
     return None
 
@@ -119,30 +136,42 @@ def _capture_creation_sites(sources: dict[tuple[str, str], deque]) -> Iterator[N
         pulumi.resource.Resource.__init__ = original
 
 
+async def _exports() -> dict[str, Any]:
+    """The program's `pulumi.export`s, resolved (as a StackReference to this stack would read them).
+    Under mocks the root stack registers its outputs before the program runs, so read them here."""
+    root = pulumi.runtime.settings.get_root_resource()
+    outputs = getattr(root, "outputs", None) or {}
+    return await pulumi.Output.from_input(dict(outputs)).future() or {}
+
+
 def _wire_config(config: dict[str, Any]) -> dict[str, str]:
     """Config as the CLI hands it to a program: strings, structured values JSON-encoded."""
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
 
 
-def record_program(program: Path, stack: str, config: dict[str, Any]) -> Recording:
-    """Run `program` (a directory with `__main__.py`) under mocks in an isolated context."""
-    return contextvars.Context().run(_record, program, stack, config)
+def record_program(program: Path, stack: str, config: dict[str, Any], *, project: str = PROJECT,
+                   stack_outputs: dict[str, dict[str, Any]] | None = None) -> Recording:
+    """Run `program` (a directory with `__main__.py`) under mocks in an isolated context.
+    `stack_outputs` answers the program's StackReferences, by referenced stack name."""
+    return contextvars.Context().run(_record, program, stack, config, project, stack_outputs or {})
 
 
-def _record(program: Path, stack: str, config: dict[str, Any]) -> Recording:
+def _record(program: Path, stack: str, config: dict[str, Any], project: str,
+            stack_outputs: dict[str, dict[str, Any]]) -> Recording:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    recording = Recording(stack=stack)
+    recording = Recording(stack=stack, project=project)
     sources: dict[tuple[str, str], deque] = defaultdict(deque)
     region = str(config.get("aws:region", "us-east-1"))
-    mocks = ZoneMocks(region)
+    mocks = ZoneMocks(region, stack_outputs=stack_outputs)
     pulumi.runtime.set_all_config(_wire_config(config))
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=True,
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True,
                              monitor=_RecordingMonitor(mocks, recording, sources))
     main = program / "__main__.py"
     try:
         with _capture_creation_sites(sources):
             _sync_await(run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
+        recording.outputs = _sync_await(_exports())
     except pulumi.RunError as err:
         raise ProgramError(str(err)) from None
     finally:

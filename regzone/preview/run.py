@@ -11,13 +11,17 @@ from typing import Any
 from google.protobuf import struct_pb2
 
 from regzone.config.loader import parse_stack_config, read_stack_file
+from regzone.config.model import StackConfig
 from regzone.pack_config import derive_pack_config, validate_pack_config
 from regzone.pack_config import load_pack_config as pack_config_file
 from regzone.paths import POLICY_PACK_DIR, STACKS_DIR
 from regzone.preview.analyzer import AnalyzerResource, Diagnostic, PolicyInfo, PolicyPackClient
-from regzone.preview.recorder import PROJECT, RecordedResource, Recording, record_program
+from regzone.preview.recorder import PROJECT, RecordedResource, Recording, project_of, record_program
 
 DEFAULT_PROVIDER_URN = "urn:pulumi:{stack}::{project}::pulumi:providers:aws::default"
+# A program other than the zone program names the zone stack it builds on as `<project>:zone_stack`
+# (e.g. incluster/: `regzone-incluster:zone_stack: organization/regzone/dev`).
+ZONE_STACK_KEY = "zone_stack"
 
 
 @dataclass
@@ -52,7 +56,8 @@ def stack_file(stack: str, stacks_dir: Path = STACKS_DIR) -> Path:
     return stacks_dir / f"Pulumi.{stack}.yaml"
 
 
-def _default_provider(stack: str, config: dict[str, Any]) -> tuple[str, str, str, struct_pb2.Struct]:
+def _default_provider(stack: str, config: dict[str, Any],
+                      project: str = PROJECT) -> tuple[str, str, str, struct_pb2.Struct]:
     """What the engine would hand the pack for resources on the default AWS provider."""
     props = struct_pb2.Struct()
     inputs: dict[str, Any] = {}
@@ -61,12 +66,12 @@ def _default_provider(stack: str, config: dict[str, Any]) -> tuple[str, str, str
     if "aws:defaultTags" in config:
         inputs["defaultTags"] = config["aws:defaultTags"]
     props.update(inputs)
-    return ("pulumi:providers:aws", DEFAULT_PROVIDER_URN.format(stack=stack, project=PROJECT), "default", props)
+    return ("pulumi:providers:aws", DEFAULT_PROVIDER_URN.format(stack=stack, project=project), "default", props)
 
 
 def to_analyzer_resources(recording: Recording, config: dict[str, Any]) -> list[AnalyzerResource]:
     by_urn = recording.by_urn()
-    default_provider = _default_provider(recording.stack, config)
+    default_provider = _default_provider(recording.stack, config, recording.project)
     resources = []
     for r in recording.resources:
         provider = None
@@ -103,23 +108,41 @@ def load_pack_config(path: Path | None) -> dict[str, Any] | None:
     return None if path is None else pack_config_file(path)
 
 
+def _zone_context(project: str, config: dict[str, Any], source: str) -> tuple[StackConfig | None, dict]:
+    """The zone config that governs a program, and the outputs of the zone stack it references.
+    The zone program's own config is validated; another program's zone stack is recorded first so
+    that its StackReference sees that stack's exports."""
+    if project == PROJECT:
+        return parse_stack_config(config, source), {}
+    reference = config.get(f"{project}:{ZONE_STACK_KEY}")
+    if not reference:
+        return None, {}
+    zone_path = stack_file(str(reference).rsplit("/", 1)[-1])
+    zone_config = read_stack_file(zone_path)
+    stack_config = parse_stack_config(zone_config, str(zone_path))
+    zone = record_program(STACKS_DIR, zone_path.stem.removeprefix("Pulumi."), zone_config)
+    return stack_config, {str(reference): zone.outputs}
+
+
 def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = POLICY_PACK_DIR,
                 pack_config: dict[str, Any] | None = None) -> PreviewResult:
     path = stack_file(stack, stacks_dir)
     config = read_stack_file(path)
-    stack_config = parse_stack_config(config, str(path))  # a ConfigError here means nothing is registered
-    pack = PolicyPackClient(pack_dir, project=PROJECT, stack=stack)
+    project = project_of(stacks_dir)
+    # A ConfigError here means nothing is registered.
+    stack_config, stack_outputs = _zone_context(project, config, str(path))
+    pack = PolicyPackClient(pack_dir, project=project, stack=stack)
     # The pack (a process importing its policies) starts while the program runs: that hides most of
     # its start-up (bench/README.md).
     with ThreadPoolExecutor(max_workers=1) as starter:
         starting = starter.submit(pack.start)
         try:
-            recording = record_program(stacks_dir, stack, config)
+            recording = record_program(stacks_dir, stack, config, project=project, stack_outputs=stack_outputs)
             starting.result()
             _, policies = pack.info()
             names = [p.name for p in policies]
             if pack_config is None:  # placement and residency rules are the stack's own
-                pack_config = derive_pack_config(stack_config, names)
+                pack_config = derive_pack_config(stack_config, names) if stack_config else {}
             pack.configure(policies, validate_pack_config(pack_config, "policy pack config", names))
             resources = to_analyzer_resources(recording, config)
             diagnostics = [d for resource in resources for d in pack.analyze(resource)]

@@ -40,3 +40,33 @@ EC2_INSTANCES = ("aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotI
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+
+# Kubernetes (pulumi-kubernetes 4): current API versions and the deprecated ones the provider still accepts.
+K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
+K8S_SERVICE = "kubernetes:core/v1:Service"
+K8S_NETWORK_POLICIES = ("kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                        "kubernetes:extensions/v1beta1:NetworkPolicy")
+K8S_POD = "kubernetes:core/v1:Pod"
+# Pod-template kinds -> where the pod spec lives in the manifest.
+K8S_POD_TEMPLATE_PATHS = {
+    K8S_POD: "spec",
+    **{f"kubernetes:{api}:{kind}": "spec.template.spec"
+       for api in ("apps/v1", "apps/v1beta1", "apps/v1beta2", "extensions/v1beta1")
+       for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
+       if not (kind == "StatefulSet" and api == "extensions/v1beta1")},
+    "kubernetes:core/v1:ReplicationController": "spec.template.spec",
+    "kubernetes:core/v1:PodTemplate": "template.spec",
+    "kubernetes:batch/v1:Job": "spec.template.spec",
+    **{f"kubernetes:{api}:CronJob": "spec.jobTemplate.spec.template.spec"
+       for api in ("batch/v1", "batch/v1beta1", "batch/v2alpha1")},
+}
+K8S_CLUSTER_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:ClusterRoleBinding"
+                                  for v in ("v1", "v1beta1", "v1alpha1"))
+K8S_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:RoleBinding"
+                          for v in ("v1", "v1beta1", "v1alpha1"))
+
+# TLS (pulumi-tls) and Secrets Manager.
+TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
+TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
+TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
+SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"

@@ -1,0 +1,138 @@
+"""Config and zone-stack outputs of the in-cluster program (incluster/), validated up front.
+
+Config keys live under the program's project namespace (`regzone-incluster:`); errors name the key
+like the zone config's do. The zone stack's outputs it reads (stacks/__main__.py exports them):
+`clusters.<zone>.{name, arn, endpoint, certificate_authority}` (required) and
+`zones.<zone>.key_arns.data` plus, when the zone exports them, `zones.<zone>.data_bucket_arns.<class>`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from regzone.config.errors import ConfigError, KeyedError, format_validation_error
+from regzone.config.model import StackConfig, Zone
+
+NAMESPACE = "regzone-incluster"
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
+# Fully qualified (org/project/stack) or a bare stack name, as `pulumi.StackReference` accepts.
+_STACK_REF = r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Access(_Strict):
+    """IAM roles per duty (EKS access entries); one principal may hold one duty only."""
+
+    trainers: list[str] = []
+    inference_operators: list[str] = []
+    auditors: list[str] = []
+
+    @model_validator(mode="after")
+    def _roles(self) -> "Access":
+        seen: dict[str, str] = {}
+        for duty in ("trainers", "inference_operators", "auditors"):
+            for i, arn in enumerate(getattr(self, duty)):
+                if not re.match(_ROLE_ARN, arn):
+                    raise KeyedError((duty, i), f"{arn!r} is not an IAM role ARN; "
+                                     "valid: arn:aws:iam::111122223333:role/name")
+                if arn in seen:
+                    raise KeyedError((duty, i), f"is already listed under {seen[arn]}; valid: one duty per "
+                                     "principal (segregation of duties)")
+                seen[arn] = duty
+        return self
+
+
+class InClusterSettings(_Strict):
+    zone_stack: str = Field(pattern=_STACK_REF)
+    zone: str = Field(min_length=1)
+    access: Access = Access()
+    verify_image_signatures: bool = False
+    signer_public_key: str | None = None
+
+    @model_validator(mode="after")
+    def _signer(self) -> "InClusterSettings":
+        if self.verify_image_signatures and not (self.signer_public_key or "").startswith("-----BEGIN PUBLIC KEY"):
+            raise KeyedError(("signer_public_key",), "is required when verify_image_signatures is true; "
+                             "valid: the cosign public key (PEM) of the zone's promotion signer")
+        return self
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse_incluster_config(config: dict[str, Any], source: str) -> InClusterSettings:
+    """Validate `regzone-incluster:*` keys of a stack file or the running program's config."""
+    prefix = f"{NAMESPACE}:"
+    raw = {key[len(prefix):]: _decode(value) for key, value in config.items() if key.startswith(prefix)}
+    try:
+        return InClusterSettings.model_validate(raw)
+    except ValidationError as err:
+        raise format_validation_error(err, raw, NAMESPACE, source) from None
+
+
+def zone_of(stack: StackConfig, name: str, source: str) -> Zone:
+    for zone in stack.zones:
+        if zone.name == name:
+            return zone
+    raise ConfigError(f"{source}: {NAMESPACE}:zone = {name!r}: no such zone in the zone stack; "
+                      f"valid: {', '.join(z.name for z in stack.zones)}")
+
+
+@dataclass(frozen=True)
+class ZoneOutputs:
+    """What the in-cluster program needs from the zone stack's outputs."""
+
+    cluster_name: str
+    cluster_arn: str
+    endpoint: str
+    certificate_authority: str
+    data_key_arn: str
+    data_bucket_arns: dict[str, str]
+
+    @staticmethod
+    def of(outputs: dict[str, Any], zone: str, stack_ref: str) -> "ZoneOutputs":
+        def need(path: str) -> Any:
+            node: Any = outputs
+            for part in path.split("."):
+                if not isinstance(node, dict) or part not in node:
+                    raise ConfigError(f"zone stack {stack_ref} has no output `{path}`; deploy the zone stack "
+                                      "with a cluster for this zone first (stacks/__main__.py exports it)")
+                node = node[part]
+            return node
+
+        return ZoneOutputs(
+            cluster_name=need(f"clusters.{zone}.name"), cluster_arn=need(f"clusters.{zone}.arn"),
+            endpoint=need(f"clusters.{zone}.endpoint"),
+            certificate_authority=need(f"clusters.{zone}.certificate_authority"),
+            data_key_arn=need(f"zones.{zone}.key_arns.data"),
+            data_bucket_arns=dict(outputs.get("zones", {}).get(zone, {}).get("data_bucket_arns") or {}))
+
+    def data_bucket_arns_for(self, data_classes: list[str]) -> list[str]:
+        return [self.data_bucket_arns[c] for c in sorted(data_classes) if c in self.data_bucket_arns]
+
+
+def kubeconfig(outputs: ZoneOutputs, region: str) -> dict[str, Any]:
+    """A kubeconfig that authenticates with the runner's IAM identity (`aws eks get-token`): no static token."""
+    return {
+        "apiVersion": "v1", "kind": "Config", "current-context": outputs.cluster_name,
+        "clusters": [{"name": outputs.cluster_name, "cluster": {
+            "server": outputs.endpoint, "certificate-authority-data": outputs.certificate_authority}}],
+        "contexts": [{"name": outputs.cluster_name,
+                      "context": {"cluster": outputs.cluster_name, "user": outputs.cluster_name}}],
+        "users": [{"name": outputs.cluster_name, "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1beta1", "command": "aws",
+            "args": ["eks", "get-token", "--cluster-name", outputs.cluster_name, "--region", region]}}}],
+    }

@@ -1,0 +1,21 @@
+"""The label vocabulary shared by the in-cluster components, the admission policy and the pack.
+
+Label values cannot hold several data classes, so each permitted class is its own key:
+a namespace says `data-class.regzone.io/<class>: permitted`, a workload `data-class.regzone.io/<class>: "true"`.
+"""
+ZONE_LABEL = "regzone.io/zone"
+WORKLOAD_KIND_LABEL = "regzone.io/workload-kind"
+DATA_CLASS_PREFIX = "data-class.regzone.io/"
+NAMESPACE_PERMITS = "permitted"
+PSA_MODES = ("enforce", "audit", "warn")
+PSA_LEVEL = "restricted"
+PSA_LABEL = "pod-security.kubernetes.io/{mode}"
+# Annotations that keep an AWS load balancer inside the VPC (in-tree controller and AWS LB controller).
+INTERNAL_LB_ANNOTATIONS = {
+    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true",),
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
+}
+
+
+def data_class_label(data_class: str) -> str:
+    return f"{DATA_CLASS_PREFIX}{data_class}"

@@ -1,0 +1,236 @@
+"""Kubernetes policies over the analyzer protocol: compliant baselines pass for every pod-template
+kind; one-property changes fire; unknowns are reported, not passed."""
+import copy
+
+import pytest
+
+from analyzer_helpers import resource, stack_violations, violations
+from regulated_ai.types import K8S_POD_TEMPLATE_PATHS
+from regzone.paths import POLICY_PACK_DIR
+from regzone.preview.analyzer import PolicyPackClient
+
+REGISTRY = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/dev-ai/summarizer"
+DIGEST = "@sha256:" + "a" * 64
+IMAGE = REGISTRY + DIGEST
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+BREAK_GLASS = "arn:aws:iam::111122223333:role/break-glass"
+SETTINGS = {"allowed_regions": ["eu-west-1"], "break_glass_subjects": [BREAK_GLASS],
+            "data_class_policy": {"personal_data": {"allowed_zones": ["dev-ai"]},
+                                  "public": {"allowed_zones": ["dev-ai"]}}}
+POD_POLICIES = ["k8s-image-zone-registry", "k8s-image-pinned-digest", "k8s-no-privileged-containers",
+                "k8s-no-host-namespaces", "k8s-run-as-non-root", "k8s-workload-data-class-label"]
+KINDS = sorted(K8S_POD_TEMPLATE_PATHS)
+
+
+@pytest.fixture(scope="module")
+def zone_pack():
+    """The real pack, configured as a zone's --policy-pack-config would configure it."""
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone-incluster", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {p.name: SETTINGS for p in policies})
+        yield client
+
+
+def pod_spec(**changes):
+    spec = {"securityContext": {"runAsNonRoot": True},
+            "initContainers": [{"name": "fetch", "image": IMAGE}],
+            "containers": [{"name": "serve", "image": IMAGE,
+                            "securityContext": {"allowPrivilegeEscalation": False}}]}
+    spec.update(changes)
+    return spec
+
+
+LABELS = {"data-class.regzone.io/personal_data": "true"}
+
+
+def manifest(type_token, spec, labels=LABELS):
+    """The kind's manifest with the pod spec (and its labels) where that kind keeps them."""
+    path = K8S_POD_TEMPLATE_PATHS[type_token].split(".")
+    if path == ["spec"]:
+        return {"metadata": {"name": "p", "labels": labels}, "spec": spec}
+    props = {"metadata": {"name": "w"}}
+    node = props
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node["metadata"] = {"labels": labels}
+    node["spec"] = spec
+    return props
+
+
+def workload(type_token, spec=None, labels=LABELS):
+    return resource(type_token, manifest(type_token, spec if spec is not None else pod_spec(), labels), name="w")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("policy", POD_POLICIES)
+def test_compliant_workload_passes_every_kind(zone_pack, kind, policy):
+    assert violations(zone_pack, policy, workload(kind)) == []
+
+
+def bad_init_image(image):
+    spec = pod_spec()
+    spec["initContainers"][0]["image"] = image
+    return spec
+
+
+FIRING = [
+    ("k8s-image-zone-registry", lambda: bad_init_image("docker.io/library/python@sha256:" + "b" * 64), "not from a private ECR"),
+    ("k8s-image-zone-registry", lambda: bad_init_image(IMAGE.replace("eu-west-1", "us-east-1")), "allowed registry regions: eu-west-1"),
+    ("k8s-image-pinned-digest", lambda: bad_init_image(REGISTRY + ":v1"), "not pinned by digest"),
+    ("k8s-no-privileged-containers",
+     lambda: pod_spec(containers=[{"name": "s", "image": IMAGE, "securityContext": {"privileged": True}}]), "privileged"),
+    ("k8s-no-host-namespaces", lambda: pod_spec(hostNetwork=True), "hostNetwork"),
+    ("k8s-no-host-namespaces", lambda: pod_spec(hostPID=True), "hostPID"),
+    ("k8s-no-host-namespaces", lambda: pod_spec(hostIPC=True), "hostIPC"),
+    ("k8s-run-as-non-root", lambda: pod_spec(securityContext={}), "may run as root"),
+    ("k8s-run-as-non-root",
+     lambda: pod_spec(containers=[{"name": "s", "image": IMAGE, "securityContext": {"runAsNonRoot": False}}]),
+     "may run as root"),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("policy, spec, expected", FIRING)
+def test_one_change_fires_for_every_kind(zone_pack, kind, policy, spec, expected):
+    found = violations(zone_pack, policy, workload(kind, spec()))
+    assert found and all(expected in d.message for d in found), found
+    assert found[0].enforcement == "mandatory" and "RAZ-K8S-00" in found[0].message
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_missing_data_class_label_fires_for_every_kind(zone_pack, kind):
+    found = violations(zone_pack, "k8s-workload-data-class-label", workload(kind, labels={"app": "x"}))
+    assert len(found) == 1 and "declares no data class" in found[0].message
+
+
+def test_ephemeral_container_image_is_checked(zone_pack):
+    spec = pod_spec(ephemeralContainers=[{"name": "debug", "image": "busybox"}])
+    found = violations(zone_pack, "k8s-image-pinned-digest", workload("kubernetes:core/v1:Pod", spec))
+    assert found and "ephemeralContainers[0]" in found[0].message
+
+
+@pytest.mark.parametrize("policy", ["k8s-image-zone-registry", "k8s-image-pinned-digest"])
+def test_unknown_image_is_reported_not_passed(zone_pack, policy):
+    found = violations(zone_pack, policy, workload("kubernetes:apps/v1:Deployment", bad_init_image(UNKNOWN)))
+    assert len(found) == 1 and "cannot be verified at preview" in found[0].message
+
+
+def test_default_pack_settings_allow_no_registry(pack):
+    """Nothing configured allows nothing: the shared session pack runs with default settings."""
+    found = violations(pack, "k8s-image-zone-registry", workload("kubernetes:core/v1:Pod"))
+    assert found and "set allowed_regions or zones" in found[0].message
+
+
+NAMESPACE = {"metadata": {"name": "dev-ai-training", "labels": {
+    "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/warn": "restricted", "data-class.regzone.io/personal_data": "permitted"}}}
+
+
+def namespace(**label_changes):
+    props = copy.deepcopy(NAMESPACE)
+    props["metadata"]["labels"].update(label_changes)
+    props["metadata"]["labels"] = {k: v for k, v in props["metadata"]["labels"].items() if v is not None}
+    return resource("kubernetes:core/v1:Namespace", props, name="dev-ai-training")
+
+
+@pytest.mark.parametrize("policy", ["k8s-namespace-pod-security-restricted", "k8s-namespace-data-class-label"])
+def test_baseline_namespace_passes(zone_pack, policy):
+    assert violations(zone_pack, policy, namespace()) == []
+
+
+@pytest.mark.parametrize("mode", ["enforce", "audit", "warn"])
+def test_namespace_not_restricted_fires(zone_pack, mode):
+    found = violations(zone_pack, "k8s-namespace-pod-security-restricted",
+                       namespace(**{f"pod-security.kubernetes.io/{mode}": "baseline"}))
+    assert len(found) == 1 and f"pod-security.kubernetes.io/{mode}='baseline'" in found[0].message
+
+
+def test_namespace_unknown_enforce_is_reported(zone_pack):
+    found = violations(zone_pack, "k8s-namespace-pod-security-restricted",
+                       namespace(**{"pod-security.kubernetes.io/enforce": UNKNOWN}))
+    assert found and "cannot be verified" in found[0].message
+
+
+def test_namespace_without_data_class_fires(zone_pack):
+    found = violations(zone_pack, "k8s-namespace-data-class-label",
+                       namespace(**{"data-class.regzone.io/personal_data": None}))
+    assert len(found) == 1 and "no data-class label" in found[0].message
+
+
+def test_namespace_with_undefined_data_class_fires(zone_pack):
+    found = violations(zone_pack, "k8s-namespace-data-class-label",
+                       namespace(**{"data-class.regzone.io/ephi": "permitted"}))
+    assert len(found) == 1 and "'ephi'" in found[0].message
+
+
+def service(kind, annotations=None):
+    return resource("kubernetes:core/v1:Service", {"metadata": {"name": "s", "annotations": annotations or {}},
+                                                   "spec": {"type": kind, "ports": [{"port": 443}]}}, name="s")
+
+
+@pytest.mark.parametrize("svc", [
+    service("ClusterIP"),
+    service("LoadBalancer", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}),
+    service("NodePort", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}),
+])
+def test_internal_services_pass(zone_pack, svc):
+    assert violations(zone_pack, "k8s-service-internal-only", svc) == []
+
+
+@pytest.mark.parametrize("svc", [
+    service("LoadBalancer"),
+    service("NodePort"),
+    service("LoadBalancer", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}),
+])
+def test_exposed_services_fire(zone_pack, svc):
+    found = violations(zone_pack, "k8s-service-internal-only", svc)
+    assert len(found) == 1 and "without an internal annotation" in found[0].message
+
+
+def binding(subjects, role="cluster-admin", kind="ClusterRoleBinding"):
+    return resource(f"kubernetes:rbac.authorization.k8s.io/v1:{kind}",
+                    {"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                     "subjects": subjects}, name="b")
+
+
+def test_cluster_admin_for_break_glass_passes(zone_pack):
+    assert violations(zone_pack, "k8s-no-cluster-admin-binding",
+                      binding([{"kind": "User", "name": BREAK_GLASS}])) == []
+
+
+def test_other_role_binding_passes(zone_pack):
+    assert violations(zone_pack, "k8s-no-cluster-admin-binding",
+                      binding([{"kind": "Group", "name": "regzone:auditors"}], role="regzone-auditor")) == []
+
+
+@pytest.mark.parametrize("kind", ["ClusterRoleBinding", "RoleBinding"])
+def test_cluster_admin_for_others_fires(zone_pack, kind):
+    found = violations(zone_pack, "k8s-no-cluster-admin-binding",
+                       binding([{"kind": "User", "name": BREAK_GLASS},
+                                {"kind": "ServiceAccount", "name": "ci", "namespace": "default"}], kind=kind))
+    assert len(found) == 1 and "ServiceAccount 'ci'" in found[0].message
+
+
+def network_policy(namespace_name, spec):
+    return resource("kubernetes:networking.k8s.io/v1:NetworkPolicy",
+                    {"metadata": {"name": "np", "namespace": namespace_name}, "spec": spec},
+                    name=f"np-{len(spec)}-{namespace_name}")
+
+
+DENY_ALL = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+
+
+def test_namespace_with_default_deny_passes(zone_pack):
+    assert stack_violations(zone_pack, "k8s-namespace-default-deny",
+                            [namespace(), network_policy("dev-ai-training", DENY_ALL)]) == []
+
+
+@pytest.mark.parametrize("policies", [
+    [],
+    [network_policy("dev-ai-training", {"podSelector": {}, "policyTypes": ["Ingress"]})],
+    [network_policy("other", DENY_ALL)],
+    [network_policy("dev-ai-training", {**DENY_ALL, "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]})],
+])
+def test_namespace_without_default_deny_fires(zone_pack, policies):
+    found = stack_violations(zone_pack, "k8s-namespace-default-deny", [namespace(), *policies])
+    assert len(found) == 1 and "no default-deny NetworkPolicy" in found[0].message
