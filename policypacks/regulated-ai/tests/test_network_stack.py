@@ -113,6 +113,14 @@ def test_inline_igw_route_on_a_workload_table_fires(pack):
     assert found and "internet gateway" in found[0].message
 
 
+def test_inline_route_to_an_unknown_igw_id_from_the_stack_fires(pack):
+    inline = res("aws:ec2/routeTable:RouteTable", "workload-rt",
+                 {"tags": {TIER: "workload"}, "routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": UNKNOWN}]},
+                 vpcId=VPC, routes=IGW)
+    found = stack_violations(pack, "network-workload-no-internet-route", zone(**{"workload-rt": inline}))
+    assert found and "internet gateway" in found[0].message
+
+
 def test_unknown_gateway_without_a_known_source_is_reported(pack):
     unknown = res(ROUTE, "workload-default", {"destinationCidrBlock": "0.0.0.0/0", "gatewayId": UNKNOWN},
                   routeTableId=("aws:ec2/routeTable:RouteTable", "workload-rt"))

@@ -42,7 +42,8 @@ def _internet_target(route: dict, route_view: ResourceView, prop_prefix: str) ->
             continue
         if key != "gatewayId":
             return label
-        deps = route_view.property_dependencies.get(f"{prop_prefix}{key}" if prop_prefix else key, [])
+        # Inline routes share the dependencies of the whole `routes` input.
+        deps = route_view.property_dependencies.get(prop_prefix or key, [])
         if any(d.type in _INTERNET_GATEWAY_TYPES for d in deps):
             return label
         if is_unknown(value):
