@@ -2,7 +2,27 @@
 keeps objects immutable (COMPLIANCE mode) for at least the frameworks' retention."""
 from regzone.evidence.checks import failed, passed, per_resource
 from regzone.evidence.model import ApiError, Result, Status
-from regzone.evidence.rules import audit_destinations, bucket_name, is_audit_tagged, object_lock_problem, object_lock_summary
+from regzone.evidence.rules import (audit_destinations, bucket_name, is_audit_tagged, object_lock_problem,
+                                    object_lock_summary)
+
+
+def _judge(destinations):
+    def judge(bucket, ctx):
+        sources = list(destinations.get(bucket_name(bucket.id), []))
+        try:
+            if is_audit_tagged(bucket.get("tags")):
+                sources.append("tag regzone:audit=true")
+        except ApiError:
+            if not sources:
+                raise   # without its tags nobody can tell whether it holds audit evidence
+        if not sources:
+            return None
+        why = f"audit bucket ({', '.join(sources)})"
+        problem = object_lock_problem(bucket.get("object_lock"), ctx.min_retention_days)
+        if problem:
+            return failed(f"{why}: {problem}")
+        return passed(f"{why}: {object_lock_summary(bucket.get('object_lock'))}")
+    return judge
 
 
 def execute(ctx):
@@ -10,18 +30,7 @@ def execute(ctx):
     for region, error in unknown:
         yield Result(ctx.scope_id("s3", region), region, Status.ERROR,
                      f"cannot tell which buckets receive audit logs: {error}")
-
-    def judge(bucket, ctx):
-        sources = list(destinations.get(bucket_name(bucket.id), []))
-        if is_audit_tagged(bucket.get("tags")):
-            sources.append("tag regzone:audit=true")
-        if not sources:
-            return None
-        problem = object_lock_problem(bucket.get("object_lock"), ctx.min_retention_days)
-        why = f"audit bucket ({', '.join(sources)})"
-        return failed(f"{why}: {problem}") if problem else passed(f"{why}: {object_lock_summary(bucket.get('object_lock'))}")
-
-    yield from per_resource(ctx, "s3", "bucket", judge)
+    yield from per_resource(ctx, "s3", "bucket", _judge(destinations))
     for inventory in ctx.inventories("s3"):
         try:
             seen = {bucket_name(b.id) for b in inventory.of("bucket")}

@@ -1,0 +1,196 @@
+"""Every evidence check against moto (decorator mode): a compliant zone passes, one broken
+property fails, and an API that does not answer is an ERROR naming the API and permission."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from regzone.evidence.checks import load_checks
+from regzone.evidence.model import Status
+from tests.evidence.conftest import inject, run
+from tests.evidence.zone import LOG_TYPES, PAB, bucket, cluster, trail
+
+CHECKS = [c.name for c in load_checks()]
+
+
+def test_every_catalog_evidence_name_is_a_check():
+    from regzone.catalog import load_catalog
+    named = {name for control in load_catalog().controls for name in control.evidence}
+    assert named <= set(CHECKS), f"catalog names checks that do not exist: {named - set(CHECKS)}"
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_compliant_zone_passes(session, zone, check):
+    findings = run(session, check)
+    assert findings, f"{check} judged nothing in the compliant zone"
+    assert {f.status for f in findings} == {Status.PASS}, [f.message for f in findings if f.status is not Status.PASS]
+
+
+def _public_key_policy(s, ids):
+    s.client("kms").put_key_policy(KeyId=ids["key"], PolicyName="default", Policy=json.dumps({"Statement": [
+        {"Sid": "Admins", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Sid": "Everyone", "Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]}))
+
+
+def _template_version(s, ids, data):
+    s.client("ec2").create_launch_template_version(LaunchTemplateId=ids["launch_template"], SourceVersion="1",
+                                                   LaunchTemplateData=data)
+
+
+def _igw_route(s, ids):
+    ec2 = s.client("ec2")
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=ids["vpc"])
+    ec2.create_route(RouteTableId=ids["route_table"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+
+
+def _subnets(s, ids):
+    return [ids["subnet"]]
+
+
+# check -> (one-property break of the compliant zone, fragment of the failing resource, fragment of the message)
+BREAKS = {
+    "s3_audit_bucket_object_lock_compliance": (lambda s, ids: s.client("s3").put_object_lock_configuration(
+        Bucket=ids["audit_bucket"], ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": {
+            "DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}}}), "good-audit", "not COMPLIANCE"),
+    "s3_bucket_versioning_enabled": (lambda s, ids: s.client("s3").put_bucket_versioning(
+        Bucket=ids["data_bucket"], VersioningConfiguration={"Status": "Suspended"}), "good-data", "Suspended"),
+    "s3_bucket_kms_cmk_encryption": (lambda s, ids: s.client("s3").put_bucket_encryption(
+        Bucket=ids["data_bucket"], ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/aws/s3"}}]}),
+        "good-data", "AWS-managed"),
+    "s3_bucket_public_access_block": (lambda s, ids: s.client("s3").put_public_access_block(
+        Bucket=ids["data_bucket"], PublicAccessBlockConfiguration={**PAB, "RestrictPublicBuckets": False}),
+        "good-data", "RestrictPublicBuckets"),
+    "s3_account_public_access_block": (lambda s, ids: s.client("s3control").put_public_access_block(
+        AccountId="123456789012", PublicAccessBlockConfiguration={**PAB, "BlockPublicPolicy": False}),
+        "123456789012", "BlockPublicPolicy"),
+    "s3_bucket_tls_only_policy": (lambda s, ids: s.client("s3").delete_bucket_policy(Bucket=ids["data_bucket"]),
+                                  "good-data", "no bucket policy"),
+    "s3_bucket_acls_disabled": (lambda s, ids: s.client("s3").put_bucket_ownership_controls(
+        Bucket=ids["data_bucket"], OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]}),
+        "good-data", "ObjectWriter"),
+    "kms_key_rotation_enabled": (lambda s, ids: s.client("kms").disable_key_rotation(KeyId=ids["key"]),
+                                 ":key/", "disabled"),
+    "kms_key_policy_no_public_principal": (_public_key_policy, ":key/", "Everyone allows principal *"),
+    "ecr_repository_immutable_tags": (lambda s, ids: s.client("ecr").put_image_tag_mutability(
+        repositoryName=ids["repository"], imageTagMutability="MUTABLE"), "repository/good/model", "MUTABLE"),
+    "ecr_repository_scan_on_push": (lambda s, ids: s.client("ecr").put_image_scanning_configuration(
+        repositoryName=ids["repository"], imageScanningConfiguration={"scanOnPush": False}),
+        "repository/good/model", "not scanned"),
+    "ecr_repository_kms_encryption": (lambda s, ids: s.client("ecr").create_repository(
+        repositoryName="good/aes", imageTagMutability="IMMUTABLE", tags=[{"Key": "zone", "Value": "good"}]),
+        "repository/good/aes", "AES256"),
+    "ecr_repository_policy_no_public_principal": (lambda s, ids: s.client("ecr").set_repository_policy(
+        repositoryName=ids["repository"], policyText=json.dumps({"Statement": [
+            {"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]})),
+        "repository/good/model", "Anyone allows principal *"),
+    "vpc_regulated_subnet_no_igw_route": (_igw_route, "subnet/", "0.0.0.0/0 -> igw-"),
+    "vpc_flow_logs_enabled": (lambda s, ids: s.client("ec2").delete_flow_logs(FlowLogIds=[ids["flow_log"]]),
+                              "vpc/", "no flow log"),
+    "vpc_default_security_group_closed": (lambda s, ids: s.client("ec2").authorize_security_group_ingress(
+        GroupId=ids["default_sg"], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+                                                   "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]),
+        "security-group/", "1 ingress"),
+    "eks_endpoint_private_only": (lambda s, ids: cluster(s.client("eks"), "good-public", "good", _subnets(s, ids),
+                                                         ids["key"], public=True),
+                                  "cluster/good-public", "restricted CIDRs are not private"),
+    "eks_secrets_encryption": (lambda s, ids: cluster(s.client("eks"), "good-plain", "good", _subnets(s, ids),
+                                                      ids["key"], encrypted=False),
+                               "cluster/good-plain", "not envelope-encrypted"),
+    "eks_control_plane_logging": (lambda s, ids: cluster(s.client("eks"), "good-quiet", "good", _subnets(s, ids),
+                                                         ids["key"], log_types=LOG_TYPES[:1]),
+                                  "cluster/good-quiet", "audit, authenticator"),
+    "ec2_launch_template_imdsv2_required": (lambda s, ids: _template_version(s, ids, {
+        "MetadataOptions": {"HttpTokens": "optional"}}), "launch-template/", "version 2 HttpTokens=optional"),
+    "ec2_launch_template_encrypted_volumes": (lambda s, ids: _template_version(s, ids, {"BlockDeviceMappings": [
+        {"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": False, "VolumeSize": 50}}]}),
+        "launch-template/", "version 2 /dev/xvda unencrypted"),
+    "ec2_launch_template_no_public_ip": (lambda s, ids: _template_version(s, ids, {"NetworkInterfaces": [
+        {"DeviceIndex": 0, "AssociatePublicIpAddress": True}]}), "launch-template/", "version 2 interface 0"),
+    "cloudtrail_multi_region": (lambda s, ids: s.client("cloudtrail").update_trail(
+        Name=ids["trail"], IsMultiRegionTrail=False), "trail/good-trail", "single-region"),
+    "cloudtrail_log_file_validation": (lambda s, ids: s.client("cloudtrail").update_trail(
+        Name=ids["trail"], EnableLogFileValidation=False), "trail/good-trail", "validation is off"),
+    "cloudtrail_kms_encryption": (lambda s, ids: trail(s, "good-plain-trail", "good", ids["audit_bucket"], None),
+                                  "trail/good-plain-trail", "no KMS key"),
+    "cloudtrail_logging_on": (lambda s, ids: s.client("cloudtrail").stop_logging(Name=ids["trail"]),
+                              "trail/good-trail", "not logging"),
+    "cloudtrail_bucket_object_lock": (lambda s, ids: trail(s, "good-data-trail", "good", ids["data_bucket"], ids["key"]),
+                                      "trail/good-data-trail", "Object Lock is not enabled"),
+    "logs_log_group_kms_encryption": (lambda s, ids: s.client("logs").create_log_group(
+        logGroupName="/good/plain", tags={"zone": "good"}), "log-group:/good/plain", "no KMS key"),
+    "logs_log_group_retention": (lambda s, ids: s.client("logs").delete_retention_policy(logGroupName=ids["log_group"]),
+                                 "log-group:/good/audit", "never expire"),
+}
+
+
+def test_every_check_has_a_break():
+    assert set(BREAKS) == set(CHECKS)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_one_broken_property_fails(session, zone, check):
+    breaks, resource, message = BREAKS[check]
+    breaks(session, zone)
+    failures = [f for f in run(session, check) if f.status is Status.FAIL]
+    assert any(resource in f.resource and message in f.message for f in failures), \
+        [(f.resource, f.message) for f in failures] or "no FAIL"
+
+
+# check -> (operation to break, how it fails, the IAM permission the ERROR must name)
+ERRORS = {
+    "s3_audit_bucket_object_lock_compliance": ("s3.GetObjectLockConfiguration", "access_denied",
+                                               "s3:GetBucketObjectLockConfiguration"),
+    "s3_bucket_versioning_enabled": ("s3.GetBucketVersioning", "throttled", "s3:GetBucketVersioning"),
+    "s3_bucket_kms_cmk_encryption": ("s3.GetBucketEncryption", "not_implemented", "s3:GetEncryptionConfiguration"),
+    "s3_bucket_public_access_block": ("s3.GetPublicAccessBlock", "server_500", "s3:GetBucketPublicAccessBlock"),
+    "s3_account_public_access_block": ("s3-control.GetPublicAccessBlock", "parser_error",
+                                       "s3:GetAccountPublicAccessBlock"),
+    "s3_bucket_tls_only_policy": ("s3.GetBucketPolicy", "access_denied", "s3:GetBucketPolicy"),
+    "s3_bucket_acls_disabled": ("s3.GetBucketOwnershipControls", "throttled", "s3:GetBucketOwnershipControls"),
+    "kms_key_rotation_enabled": ("kms.GetKeyRotationStatus", "not_implemented", "kms:GetKeyRotationStatus"),
+    "kms_key_policy_no_public_principal": ("kms.GetKeyPolicy", "access_denied", "kms:GetKeyPolicy"),
+    "ecr_repository_immutable_tags": ("ecr.DescribeRepositories", "server_500", "ecr:DescribeRepositories"),
+    "ecr_repository_scan_on_push": ("ecr.GetRegistryScanningConfiguration", "access_denied",
+                                    "ecr:GetRegistryScanningConfiguration"),
+    "ecr_repository_kms_encryption": ("ecr.DescribeRepositories", "parser_error", "ecr:DescribeRepositories"),
+    "ecr_repository_policy_no_public_principal": ("ecr.GetRepositoryPolicy", "throttled", "ecr:GetRepositoryPolicy"),
+    "vpc_regulated_subnet_no_igw_route": ("ec2.DescribeRouteTables", "access_denied", "ec2:DescribeRouteTables"),
+    "vpc_flow_logs_enabled": ("ec2.DescribeFlowLogs", "not_implemented", "ec2:DescribeFlowLogs"),
+    "vpc_default_security_group_closed": ("ec2.DescribeSecurityGroups", "server_500", "ec2:DescribeSecurityGroups"),
+    "eks_endpoint_private_only": ("eks.DescribeCluster", "eks_404", "eks:DescribeCluster"),
+    "eks_secrets_encryption": ("eks.ListClusters", "access_denied", "eks:ListClusters"),
+    "eks_control_plane_logging": ("eks.DescribeCluster", "throttled", "eks:DescribeCluster"),
+    "ec2_launch_template_imdsv2_required": ("ec2.DescribeLaunchTemplateVersions", "access_denied",
+                                            "ec2:DescribeLaunchTemplateVersions"),
+    "ec2_launch_template_encrypted_volumes": ("ec2.GetEbsEncryptionByDefault", "not_implemented",
+                                              "ec2:GetEbsEncryptionByDefault"),
+    "ec2_launch_template_no_public_ip": ("ec2.DescribeLaunchTemplates", "parser_error", "ec2:DescribeLaunchTemplates"),
+    "cloudtrail_multi_region": ("cloudtrail.DescribeTrails", "access_denied", "cloudtrail:DescribeTrails"),
+    "cloudtrail_log_file_validation": ("cloudtrail.DescribeTrails", "throttled", "cloudtrail:DescribeTrails"),
+    "cloudtrail_kms_encryption": ("cloudtrail.DescribeTrails", "server_500", "cloudtrail:DescribeTrails"),
+    "cloudtrail_logging_on": ("cloudtrail.GetTrailStatus", "access_denied", "cloudtrail:GetTrailStatus"),
+    "cloudtrail_bucket_object_lock": ("s3.GetObjectLockConfiguration", "not_implemented",
+                                      "s3:GetBucketObjectLockConfiguration"),
+    "logs_log_group_kms_encryption": ("cloudwatch-logs.DescribeLogGroups", "access_denied", "logs:DescribeLogGroups"),
+    "logs_log_group_retention": ("cloudwatch-logs.DescribeLogGroups", "throttled", "logs:DescribeLogGroups"),
+}
+
+
+def test_every_check_has_an_error_case():
+    assert set(ERRORS) == set(CHECKS)
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_unanswered_api_is_error_never_pass(session, zone, check):
+    event, failure, permission = ERRORS[check]
+    inject(session, event, failure)
+    findings = run(session, check)
+    errors = [f for f in findings if f.status is Status.ERROR]
+    assert errors, f"{check}: no ERROR when {event} fails ({failure})"
+    api = event.replace("cloudwatch-logs", "logs").replace("s3-control", "s3control").replace(".", ":")
+    assert all(api in f.message and permission in f.message for f in errors), [f.message for f in errors]
+    assert [f for f in findings if f.status is Status.PASS] == [], "a resource whose evidence is unknown passed"

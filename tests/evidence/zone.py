@@ -1,0 +1,134 @@
+"""Seeds a compliant zone with boto3 (decorator mode or a moto server), and breaks it one property at a time."""
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_DATA_CLASS, TAG_TIER, TAG_ZONE, TIER_WORKLOAD
+
+REGION = "us-east-1"
+RETENTION_DAYS = 365
+LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+PAB = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+
+
+def tags(zone: str, **extra: str) -> list[dict]:
+    return [{"Key": k, "Value": v} for k, v in {TAG_ZONE: zone, **extra}.items()]
+
+
+def tls_policy(bucket: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+        "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+
+
+def bucket(s3, name: str, zone: str, key_arn: str, *, audit: bool) -> None:
+    """A compliant bucket; audit buckets get COMPLIANCE Object Lock for RETENTION_DAYS."""
+    s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=audit)
+    if audit:
+        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": RETENTION_DAYS}}})
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
+        {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}}]})
+    s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=PAB)
+    s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags(zone, **({TAG_AUDIT: AUDIT_TRUE} if audit else {}))})
+    s3.put_bucket_policy(Bucket=name, Policy=tls_policy(name))   # last: moto then refuses object writes
+
+
+def cluster(eks, name: str, zone: str, subnet_ids: list[str], key_arn: str, *, public: bool = False,
+            encrypted: bool = True, log_types: list[str] = LOG_TYPES) -> None:
+    vpc_config = {"subnetIds": subnet_ids, "endpointPublicAccess": public, "endpointPrivateAccess": True}
+    if public:
+        vpc_config["publicAccessCidrs"] = ["203.0.113.0/24"]
+    eks.create_cluster(name=name, roleArn="arn:aws:iam::123456789012:role/eks", resourcesVpcConfig=vpc_config,
+                       encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": key_arn}}] if encrypted else [],
+                       logging={"clusterLogging": [{"types": log_types, "enabled": True}]}, tags={TAG_ZONE: zone})
+
+
+def trail(session, name: str, zone: str, bucket_name: str, key_arn: str | None) -> str:
+    cloudtrail = session.client("cloudtrail")
+    params = {"KmsKeyId": key_arn} if key_arn else {}
+    arn = cloudtrail.create_trail(Name=name, S3BucketName=bucket_name, IsMultiRegionTrail=True,
+                                  EnableLogFileValidation=True, TagsList=tags(zone), **params)["TrailARN"]
+    cloudtrail.start_logging(Name=arn)
+    return arn
+
+
+# What each collector needs seeded (the flow log and the trail deliver to the audit bucket).
+_PARTS = {"s3": {"s3"}, "s3_account": {"s3"}, "kms": set(), "ecr": {"ecr"}, "vpc": {"vpc", "s3"},
+          "eks": {"vpc", "s3", "eks"}, "launch_templates": {"launch_templates"},
+          "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}}
+ALL = frozenset(_PARTS)
+
+
+def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0/16",
+              services: frozenset[str] | set[str] = ALL) -> dict[str, str]:
+    """The resources the given collectors read, compliant, tagged zone=<zone>; returns their ids.
+    Seeding only what a check reads keeps the per-check tests fast (EKS alone takes over a second)."""
+    parts = set().union(*(_PARTS[s] for s in services))
+    kms = session.client("kms")
+    ids: dict[str, str] = {}
+    key = kms.create_key(Description=f"{zone} zone key", Tags=[{"TagKey": TAG_ZONE, "TagValue": zone}])["KeyMetadata"]
+    kms.enable_key_rotation(KeyId=key["KeyId"])
+    ids["key"] = key_arn = key["Arn"]
+    ids["audit_bucket"], ids["data_bucket"] = f"{zone}-audit", f"{zone}-data"
+    if "s3" in parts:
+        s3 = session.client("s3")
+        bucket(s3, ids["audit_bucket"], zone, key_arn, audit=True)
+        bucket(s3, ids["data_bucket"], zone, key_arn, audit=False)
+        session.client("s3control").put_public_access_block(AccountId="123456789012",
+                                                            PublicAccessBlockConfiguration=PAB)
+    if "ecr" in parts:
+        ecr = session.client("ecr")
+        ids["repository"] = ecr.create_repository(
+            repositoryName=f"{zone}/model", imageTagMutability="IMMUTABLE", imageScanningConfiguration={"scanOnPush": True},
+            encryptionConfiguration={"encryptionType": "KMS", "kmsKey": key_arn}, tags=tags(zone))["repository"]["repositoryName"]
+        ecr.set_repository_policy(repositoryName=ids["repository"], policyText=json.dumps({"Version": "2012-10-17", "Statement": [{
+            "Sid": "ZonePull", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}))
+    ec2 = session.client("ec2")
+    if "vpc" in parts:
+        _seed_network(ec2, zone, cidr, ids)
+    if "eks" in parts:
+        ids["cluster"] = f"{zone}-cluster"
+        cluster(session.client("eks"), ids["cluster"], zone, [ids["subnet"]], key_arn)
+    if "launch_templates" in parts:
+        ids["launch_template"] = ec2.create_launch_template(
+            LaunchTemplateName=f"{zone}-nodes", LaunchTemplateData={
+                "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
+                "BlockDeviceMappings": [{"DeviceName": "/dev/xvda", "Ebs": {"Encrypted": True, "KmsKeyId": key_arn, "VolumeSize": 50}}],
+                "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": False}]},
+            TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags(zone)}])["LaunchTemplate"]["LaunchTemplateId"]
+    if "cloudtrail" in parts:
+        ids["trail"] = trail(session, f"{zone}-trail", zone, ids["audit_bucket"], key_arn)
+    if "logs" in parts:
+        ids["log_group"] = f"/{zone}/audit"
+        session.client("logs").create_log_group(logGroupName=ids["log_group"], kmsKeyId=key_arn, tags={TAG_ZONE: zone})
+        session.client("logs").put_retention_policy(logGroupName=ids["log_group"], retentionInDays=400)
+    return ids
+
+
+def _seed_network(ec2, zone: str, cidr: str, ids: dict[str, str]) -> None:
+    """A VPC with two workload subnets on a route table without internet route, a closed default
+    security group, and a flow log of all traffic into the audit bucket."""
+    ids["vpc"] = vpc = ec2.create_vpc(CidrBlock=cidr, TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": tags(zone)}])["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=cidr.replace(".0.0/16", f".{i}.0/24"), TagSpecifications=[
+        {"ResourceType": "subnet", "Tags": tags(zone, **{TAG_TIER: TIER_WORKLOAD, TAG_DATA_CLASS: "ephi"})}])["Subnet"]["SubnetId"]
+        for i in (1, 2)]
+    ids["subnet"] = subnets[0]
+    ids["route_table"] = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    for subnet in subnets:
+        ec2.associate_route_table(RouteTableId=ids["route_table"], SubnetId=subnet)
+    ids["default_sg"] = ec2.describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [vpc]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]["GroupId"]
+    ec2.revoke_security_group_egress(GroupId=ids["default_sg"], IpPermissions=[
+        {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    # moto takes a prefix in an S3 LogDestination for part of the bucket name, so none is given.
+    ids["flow_log"] = ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
+                                           LogDestinationType="s3",
+                                           LogDestination=f"arn:aws:s3:::{ids['audit_bucket']}")["FlowLogIds"][0]
