@@ -51,7 +51,7 @@ def _reason(error: BaseException) -> str:
     return text if len(text) <= _MAX_REASON else text[:_MAX_REASON] + "..."
 
 
-def _strip_account_host_prefix(request, **_: Any) -> None:
+def strip_account_host_prefix(request, **_: Any) -> None:
     """S3 Control prefixes the account id to the host; a custom endpoint (moto, a proxy) has no such name."""
     parts = urlsplit(request.url)
     host = parts.netloc
@@ -89,7 +89,7 @@ class Aws:
                 client.meta.events.register("before-call", self._count_call)
                 client.meta.events.register("before-send", self._count_request)
                 if service == "s3control":
-                    client.meta.events.register_first("before-send.s3-control", _strip_account_host_prefix)
+                    client.meta.events.register_first("before-send.s3-control", strip_account_host_prefix)
                 self._clients[(service, region)] = client
         return client
 
