@@ -46,7 +46,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
 
         self.keys = ZoneKeys(f"{name}-keys", ZoneKeysArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id,
-            partition=partition.partition), opts=child)
+            partition=partition.partition, administrators=zone.key_administrators,
+            users=zone.key_users), opts=child)
         self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
             zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
             key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,

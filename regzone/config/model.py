@@ -125,6 +125,10 @@ class ZonePki(_Strict):
         return self
 
 
+# IAM roles or users named in the zone keys' policies (RAZ-KMS-003).
+KeyPrincipal = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$")]
+
+
 class Zone(_Strict):
     name: Name
     region: Region | None = None
@@ -137,6 +141,18 @@ class Zone(_Strict):
     # Interface endpoints for SSM (ssm, ssmmessages, ec2messages): Session Manager without internet.
     # Off by default: each endpoint costs one ENI per AZ and the zone's nodes need no shell access.
     ssm_endpoints: bool = False
+    # Zone key principals: administrators manage the keys and cannot use them, users use them only
+    # through the AWS services of each key's purpose. Empty: the account root (IAM policies decide).
+    key_administrators: list[KeyPrincipal] = []
+    key_users: list[KeyPrincipal] = []
+
+    @model_validator(mode="after")
+    def _key_duties_separate(self) -> "Zone":
+        for i, principal in enumerate(self.key_users):
+            if principal in self.key_administrators:
+                raise KeyedError(("key_users", i), "is also in key_administrators: a key administrator must "
+                                 "not use the keys; valid: a principal that is not a key administrator")
+        return self
 
     @model_validator(mode="after")
     def _cidr_size(self) -> "Zone":

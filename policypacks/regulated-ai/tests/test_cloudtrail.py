@@ -76,3 +76,13 @@ def test_trail_into_compliance_locked_bucket_passes(pack, lock_type):
 def test_trail_into_unlocked_bucket_fires(pack, kwargs, expected):
     found = stack_violations(pack, "cloudtrail-bucket-compliance-locked", audit_stack(**kwargs))
     assert len(found) == 1 and expected in found[0].message and found[0].urn.endswith("::dev-ai-trail")
+
+
+@pytest.mark.parametrize("mode, fires", [("COMPLIANCE", False), ("GOVERNANCE", True)])
+def test_trail_into_bucket_with_deprecated_inline_lock(pack, mode, fires):
+    bucket = resource("aws:s3/bucketV2:BucketV2", {"objectLockConfiguration": {
+        "objectLockEnabled": "Enabled", "rule": {"defaultRetention": {"mode": mode, "days": 2555}}}},
+        name="audit", protect=True)
+    trail = resource(TRAIL, BASELINE, name="dev-ai-trail", protect=True,
+                     property_dependencies={"s3BucketName": [bucket.urn]})
+    assert bool(stack_violations(pack, "cloudtrail-bucket-compliance-locked", [bucket, trail])) is fires

@@ -119,3 +119,18 @@ def test_service_principals_only_on_the_audit_key(purpose):
     audit = [s for s in _statements("audit").values() if "Service" in s["Principal"]]
     assert {"CloudTrailEncryptsAuditLogs", "CloudWatchLogsEncryptsLogGroups"} <= {s["Sid"] for s in audit}
     assert all(s.get("Condition") for s in audit)
+
+
+def test_principal_that_both_administers_and_uses_fires(pack):
+    both = "arn:aws:iam::111122223333:role/ops"
+    document = key_policy(purpose="data", account_id="111122223333", region="eu-west-1", partition="aws",
+                          administrators=[both], users=[both, "arn:aws:iam::111122223333:role/workload"])
+    found = violations(pack, "kms-key-policy-separation", key(policy=document))
+    assert len(found) == 1 and "role/ops both administer and use" in found[0].message
+
+
+def test_account_root_in_both_roles_delegates_to_iam(pack):
+    root = "arn:aws:iam::111122223333:root"
+    document = key_policy(purpose="audit", account_id="111122223333", region="eu-west-1", partition="aws",
+                          administrators=[root], users=[root])
+    assert violations(pack, "kms-key-policy-separation", key(policy=document)) == []

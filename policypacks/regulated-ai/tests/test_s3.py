@@ -254,3 +254,16 @@ def test_configuration_tied_by_explicit_bucket_name(pack):
     resources = [bucket, resource(PAB, {**PAB_PROPS, "bucket": "named-bucket"}, name="named-pab"),
                  resource(SSE, {**SSE_PROPS, "bucket": "named-bucket"}, name="named-sse")]
     assert stack_violations(pack, "s3-bucket-baseline-configured", resources) == []
+
+
+@pytest.mark.parametrize("mode, fires", [("GOVERNANCE", True), ("COMPLIANCE", False)])
+def test_deprecated_inline_object_lock_is_judged(pack, mode, fires):
+    inline = {"objectLockEnabled": True, "objectLockConfiguration": {
+        "objectLockEnabled": "Enabled", "rule": {"defaultRetention": {"mode": mode, "days": STRICTEST}}}}
+    found = violations(pack, "s3-object-lock-compliance-retention", resource(BUCKET_V2, inline, protect=True))
+    assert bool(found) is fires and all("GOVERNANCE" in d.message for d in found)
+
+
+def test_bucket_without_inline_lock_is_left_to_its_configuration_resource(pack):
+    assert violations(pack, "s3-object-lock-compliance-retention",
+                      resource(BUCKET, {"objectLockEnabled": True}, protect=True)) == []

@@ -54,6 +54,11 @@ def _principals(statement: dict) -> list[str]:
     return []
 
 
+def _aws_principals(statement: dict) -> list:
+    principal = statement.get("Principal")
+    return _as_list(principal.get("AWS", [])) if isinstance(principal, dict) else []
+
+
 def _actions(statement: dict) -> list[str]:
     return [str(a).lower() for a in _as_list(statement.get("Action", []))]
 
@@ -73,6 +78,8 @@ def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
     except (TypeError, ValueError, AttributeError):
         yield f"KMS key '{key.name}' has a key policy that is not valid JSON."
         return
+    administrators: set[str] = set()
+    users: set[str] = set()
     for index, statement in enumerate(statements):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
@@ -89,3 +96,13 @@ def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
         administers = any(a.startswith(_ADMIN_ACTIONS) for a in actions)
         if uses and administers:
             yield f"statement {sid} grants both key administration and cryptographic use to the same principals."
+        aws_principals = {str(p) for p in _aws_principals(statement)}
+        if administers:
+            administrators |= aws_principals
+        if uses:
+            users |= aws_principals
+    # The account root delegates to IAM policies, which then carry the separation.
+    both = sorted(p for p in administrators & users if not p.endswith(":root") and p != "*")
+    if both:
+        yield (f"{', '.join(both)} both administer and use the key: name separate principals "
+               "(zone key_administrators and key_users).")

@@ -234,30 +234,40 @@ def s3_bucket_policy_tls_only(resource: ResourceView) -> Iterator[str]:
     "s3-object-lock-compliance-retention",
     description="S3 Object Lock default retention must be COMPLIANCE mode and at least as long as the "
                 "frameworks in scope require.",
-    controls=["RAZ-AUD-001"], types=list(S3_OBJECT_LOCK))
+    controls=["RAZ-AUD-001"], types=[*S3_OBJECT_LOCK, *S3_BUCKETS])
 def s3_object_lock_compliance_retention(resource: ResourceView) -> Iterator[str]:
-    enabled = resource.known("objectLockEnabled", "Enabled")
+    prefix = ""
+    if resource.type in S3_BUCKETS:  # the deprecated inline objectLockConfiguration
+        if resource.known("objectLockConfiguration") is None:
+            return
+        prefix = "objectLockConfiguration."
+    enabled = resource.known(f"{prefix}objectLockEnabled", "Enabled")
     if enabled != "Enabled":
         yield f"'{resource.name}' sets objectLockEnabled {enabled!r}: it must be Enabled."
-    default = resource.known("rule.defaultRetention")
-    if not isinstance(default, dict):
+    if not isinstance(resource.known(f"{prefix}rule.defaultRetention"), dict):
         yield (f"'{resource.name}' has no default retention: objects written without their own retention "
-               "would not be locked. Set rule.defaultRetention (mode COMPLIANCE).")
+               f"would not be locked. Set {prefix}rule.defaultRetention (mode COMPLIANCE).")
         return
-    mode = resource.known("rule.defaultRetention.mode")
+    mode = resource.known(f"{prefix}rule.defaultRetention.mode")
     if mode != "COMPLIANCE":
         yield (f"'{resource.name}' uses Object Lock mode {mode!r}: GOVERNANCE can be bypassed by anyone with "
                "s3:BypassGovernanceRetention. Use COMPLIANCE.")
-    days = ((resource.known("rule.defaultRetention.days") or 0)
-            + (resource.known("rule.defaultRetention.years") or 0) * DAYS_PER_YEAR)
+    days = ((resource.known(f"{prefix}rule.defaultRetention.days") or 0)
+            + (resource.known(f"{prefix}rule.defaultRetention.years") or 0) * DAYS_PER_YEAR)
     required = required_retention_days(resource)
     if days < required:
         yield (f"'{resource.name}' retains audit objects for {days:g} days; the frameworks in scope require "
                f"at least {required} days (pack setting frameworks/min_retention_days).")
 
 
+def inline_lock_mode(bucket: ResourceView) -> str | None:
+    """The default retention mode of a bucket's deprecated inline objectLockConfiguration."""
+    return bucket.known("objectLockConfiguration.rule.defaultRetention.mode")
+
+
 def locked_bucket_urns(stack: StackView) -> set[str]:
-    locked = {b.urn for b in stack.of_type(*S3_BUCKETS) if b.get("objectLockEnabled") is True}
+    locked = {b.urn for b in stack.of_type(*S3_BUCKETS)
+              if b.get("objectLockEnabled") is True or b.get("objectLockConfiguration.objectLockEnabled") == "Enabled"}
     locked.update(configured_buckets(stack, S3_OBJECT_LOCK))
     return locked
 
