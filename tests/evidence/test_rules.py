@@ -1,0 +1,71 @@
+"""Shared judgements, on the policy shapes where shallow checks go wrong."""
+import pytest
+
+from regzone.evidence.rules import bucket_name, denies_plain_http, object_lock_problem, open_grants
+
+ACCOUNT = "111122223333"
+
+
+def _allow(principal, condition=None, key="Principal"):
+    statement = {"Sid": "S", "Effect": "Allow", key: principal, "Action": "kms:Decrypt", "Resource": "*"}
+    if condition:
+        statement["Condition"] = condition
+    return {"Statement": [statement]}
+
+
+@pytest.mark.parametrize("policy, cross_account, problem", [
+    (_allow({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}), True, None),
+    (_allow({"Service": "logs.amazonaws.com"}), True, None),
+    (_allow("*"), False, "allows principal *"),
+    (_allow({"AWS": "*"}), False, "allows principal *"),
+    (_allow("*", {"StringEquals": {"kms:CallerAccount": ACCOUNT}}), True, None),
+    (_allow("*", {"StringEquals": {"kms:CallerAccount": [ACCOUNT, "444455556666"]}}), True, "allows principal *"),
+    (_allow("*", {"StringNotEquals": {"aws:PrincipalAccount": ACCOUNT}}), True, "allows principal *"),
+    (_allow("*", {"StringEquals": {"aws:PrincipalOrgID": "o-abc"}}), True, None),
+    (_allow({"AWS": "arn:aws:iam::444455556666:role/x"}), True, "outside account"),
+    (_allow({"AWS": "444455556666"}), True, "outside account"),
+    (_allow({"AWS": "arn:aws:iam::444455556666:role/x"}), False, None),
+    (_allow({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, key="NotPrincipal"), True, "allows principal *"),
+])
+def test_open_grants(policy, cross_account, problem):
+    problems = open_grants(policy, ACCOUNT, cross_account=cross_account)
+    assert (problem is None and problems == []) or (problem and any(problem in p for p in problems)), problems
+
+
+ARN = "arn:aws:s3:::b"
+
+
+def _deny(resources=(ARN, f"{ARN}/*"), action="s3:*", condition=None, principal="*"):
+    return {"Statement": [{"Effect": "Deny", "Principal": principal, "Action": action, "Resource": list(resources),
+                           "Condition": condition or {"Bool": {"aws:SecureTransport": "false"}}}]}
+
+
+@pytest.mark.parametrize("policy, ok", [
+    (_deny(), True),
+    (_deny(principal={"AWS": "*"}, condition={"Bool": {"aws:securetransport": False}}), True),
+    (_deny(resources=("arn:aws:s3:::b*",)), True),
+    (_deny(resources=(ARN,)), False),                                   # objects not covered
+    (_deny(action="s3:GetObject"), False),                              # writes still allowed over HTTP
+    (_deny(condition={"Bool": {"aws:SecureTransport": "true"}}), False),
+    (_deny(condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}), False),
+    (_deny(principal={"AWS": "arn:aws:iam::111122223333:root"}), False),
+])
+def test_denies_plain_http(policy, ok):
+    assert denies_plain_http(policy, ARN) is ok
+
+
+@pytest.mark.parametrize("config, problem", [
+    (None, "not enabled"),
+    ({"ObjectLockEnabled": "Enabled"}, "no default retention"),
+    ({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Years": 10}}}, "GOVERNANCE"),
+    ({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 2554}}}, "2554 days"),
+    ({"ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 7}}}, None),
+])
+def test_object_lock_problem_for_seven_years(config, problem):
+    found = object_lock_problem(config, 2555)
+    assert found is None if problem is None else problem in found
+
+
+def test_bucket_name_from_flow_log_destination():
+    assert bucket_name("arn:aws:s3:::audit-bucket/flow/AWSLogs") == "audit-bucket"
+    assert bucket_name("audit-bucket") == "audit-bucket"
