@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -27,6 +28,8 @@ def register(commands) -> None:
     parser.add_argument("--max-workers", type=int, default=16, help="API calls in flight (default: 16)")
     parser.add_argument("--max-attempts", type=int, default=5, help="attempts per API call, retries included")
     parser.add_argument("--retry-mode", choices=["adaptive", "standard"], default="adaptive")
+    parser.add_argument("--print-iam-policy", action="store_true",
+                        help="print the least-privilege IAM policy the collector needs, and exit")
     parser.set_defaults(handler=run)
 
 
@@ -34,9 +37,13 @@ def run(args: argparse.Namespace) -> int:
     import boto3
 
     from regzone.catalog import load_catalog
+    from regzone.evidence.checks import iam_policy
     from regzone.evidence.formats import RENDERERS
     from regzone.evidence.runner import Progress, ScanError, ScanOptions, scan
 
+    if args.print_iam_policy:
+        sys.stdout.write(json.dumps(iam_policy(), indent=2) + "\n")
+        return 0
     if args.max_workers < 1 or args.max_attempts < 1 or (args.min_retention_days or 0) < 0:
         print("regzone evidence: --max-workers and --max-attempts must be >= 1, --min-retention-days >= 0",
               file=sys.stderr)

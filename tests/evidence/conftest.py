@@ -46,9 +46,9 @@ def zone(session, request) -> dict[str, str]:
     return seed_zone(session, services=frozenset(check.services))
 
 
-def run(session, check: str, *, zone: str | None = "good", min_retention_days: int = RETENTION_DAYS):
+def run(session, check: str | tuple[str, ...], *, zone: str | None = "good", min_retention_days: int = RETENTION_DAYS):
     """The findings of one check (max_attempts=1: injected errors are not retried)."""
-    options = ScanOptions(regions=(REGION,), zone=zone, min_retention_days=min_retention_days, checks=(check,),
+    options = ScanOptions(regions=(REGION,), zone=zone, min_retention_days=min_retention_days, checks=(check,) if isinstance(check, str) else check,
                           max_attempts=1)
     return scan(options, session, Progress(io.StringIO())).findings
 

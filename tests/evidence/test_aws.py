@@ -1,6 +1,8 @@
 """Fail-closed plumbing: real moto gaps and collector/check crashes become ERRORs naming API and permission."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from regzone.evidence import runner
@@ -79,3 +81,24 @@ def test_tags_unreadable_under_zone_is_error_not_skip(session):
     findings = run(session, "kms_key_rotation_enabled", zone="good")
     assert [f.status for f in findings] and {f.status for f in findings} == {Status.ERROR}
     assert "kms:ListResourceTags" in findings[0].message
+
+
+def test_iam_policy_covers_every_call_of_a_zone_scan_and_docs_show_it(session):
+    from regzone.evidence.checks import iam_policy, load_checks
+    from regzone.paths import REPO_ROOT
+    from tests.evidence.zone import seed_zone
+
+    seed_zone(session, services=frozenset({s for c in load_checks() for s in c.services}) - {"eks"})
+    called: set[str] = set()
+
+    def record(model, **_):
+        service = model.service_model.service_name
+        if service != "sts":   # GetCallerIdentity needs no permission
+            called.add(permission_for(service, model.name))
+    session.events.register("before-call", record)
+    run(session, tuple(c.name for c in load_checks()), zone="good")
+    actions = set(iam_policy()["Statement"][0]["Action"])
+    assert called and called <= actions, called - actions
+    docs = (REPO_ROOT / "docs" / "evidence.md").read_text()
+    block = docs.split("<!-- iam-policy -->\n```json\n", 1)[1].split("```", 1)[0]
+    assert json.loads(block) == iam_policy(), "docs/evidence.md IAM policy is stale: regzone evidence --print-iam-policy"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from regzone.evidence.collectors import GLOBAL_SERVICES, collectors
+from regzone.evidence.collectors import GLOBAL_SERVICES, ZONE_TAG_PERMISSIONS, collectors
 from regzone.evidence.model import ApiError, Inventory, Resource, Result, Status
 from regzone.tags import TAG_ZONE
 
@@ -54,6 +54,13 @@ def load_checks() -> tuple[Check, ...]:
                             meta["remediation"], tuple(meta["permissions"]), tuple(meta["services"]),
                             module.execute))
     return tuple(checks)
+
+
+def iam_policy() -> dict:
+    """The least-privilege policy for an auditor's role: what the checks read, and the zone tags."""
+    actions = sorted({p for check in load_checks() for p in check.permissions} | set(ZONE_TAG_PERMISSIONS))
+    return {"Version": "2012-10-17", "Statement": [
+        {"Sid": "RegzoneEvidenceReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}]}
 
 
 @dataclass

@@ -57,3 +57,6 @@ def collectors() -> dict[str, Callable[[CollectContext, str], Inventory]]:
 
 
 GLOBAL_SERVICES = frozenset({"s3", "s3_account"})
+# Only `--zone` reads these: the list calls of these services do not return tags.
+ZONE_TAG_PERMISSIONS = ("kms:ListResourceTags", "ecr:ListTagsForResource", "cloudtrail:ListTags",
+                        "logs:ListTagsForResource")
