@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import datetime
-from xml.etree import ElementTree as ET  # nosec B405 - builds XML, parses nothing
+from xml.etree import ElementTree as ET  # nosec B405
 
 from regzone import __name__ as _package
 from regzone.catalog import load_catalog

@@ -7,7 +7,7 @@ from typing import Any
 
 
 class Status(str, Enum):
-    PASS = "PASS"
+    PASS = "PASS"  # nosec B105
     FAIL = "FAIL"
     ERROR = "ERROR"
 

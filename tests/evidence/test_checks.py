@@ -9,7 +9,7 @@ import pytest
 from regzone.evidence.checks import load_checks
 from regzone.evidence.model import Status
 from tests.evidence.conftest import inject, run
-from tests.evidence.zone import LOG_TYPES, PAB, bucket, cluster, trail
+from tests.evidence.zone import LOG_TYPES, PAB, cluster, trail
 
 CHECKS = [c.name for c in load_checks()]
 
@@ -44,10 +44,6 @@ def _igw_route(s, ids):
     igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=ids["vpc"])
     ec2.create_route(RouteTableId=ids["route_table"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
-
-
-def _subnets(s, ids):
-    return [ids["subnet"]]
 
 
 # check -> (one-property break of the compliant zone, fragment of the failing resource, fragment of the message)
@@ -94,13 +90,13 @@ BREAKS = {
         GroupId=ids["default_sg"], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
                                                    "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]),
         "security-group/", "1 ingress"),
-    "eks_endpoint_private_only": (lambda s, ids: cluster(s.client("eks"), "good-public", "good", _subnets(s, ids),
+    "eks_endpoint_private_only": (lambda s, ids: cluster(s.client("eks"), "good-public", "good", [ids["subnet"]],
                                                          ids["key"], public=True),
                                   "cluster/good-public", "restricted CIDRs are not private"),
-    "eks_secrets_encryption": (lambda s, ids: cluster(s.client("eks"), "good-plain", "good", _subnets(s, ids),
+    "eks_secrets_encryption": (lambda s, ids: cluster(s.client("eks"), "good-plain", "good", [ids["subnet"]],
                                                       ids["key"], encrypted=False),
                                "cluster/good-plain", "not envelope-encrypted"),
-    "eks_control_plane_logging": (lambda s, ids: cluster(s.client("eks"), "good-quiet", "good", _subnets(s, ids),
+    "eks_control_plane_logging": (lambda s, ids: cluster(s.client("eks"), "good-quiet", "good", [ids["subnet"]],
                                                          ids["key"], log_types=LOG_TYPES[:1]),
                                   "cluster/good-quiet", "audit, authenticator"),
     "ec2_launch_template_imdsv2_required": (lambda s, ids: _template_version(s, ids, {
