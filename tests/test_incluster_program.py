@@ -1,5 +1,7 @@
-"""The in-cluster program under mocks, its StackReference answered by the recorded zone stack:
-namespaces, network policies, admission, RBAC, access entries and Pod Identity (wire inputs)."""
+"""The in-cluster program under mocks, its StackReference answered with the zone stack's exports:
+the components as the program composes them, asserted on their wire inputs -- RegulatedNamespace
+(labels, quota, limits, NetworkPolicies), WorkloadAdmission (policy and binding), ImageSignatures
+(Kyverno, opt-in), ZoneAccess (roles, bindings, access entries) and WorkloadIdentity (Pod Identity)."""
 import json
 
 import pytest
