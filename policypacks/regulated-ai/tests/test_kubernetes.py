@@ -123,7 +123,8 @@ def test_default_pack_settings_allow_no_registry(pack):
 
 NAMESPACE = {"metadata": {"name": "dev-ai-training", "labels": {
     "pod-security.kubernetes.io/enforce": "restricted", "pod-security.kubernetes.io/audit": "restricted",
-    "pod-security.kubernetes.io/warn": "restricted", "data-class.regzone.io/personal_data": "permitted"}}}
+    "pod-security.kubernetes.io/warn": "restricted", "data-class.regzone.io/personal_data": "permitted",
+    "regzone.io/zone": "dev-ai"}}}
 
 
 def namespace(**label_changes):
@@ -160,7 +161,23 @@ def test_namespace_without_data_class_fires(zone_pack):
 def test_namespace_with_undefined_data_class_fires(zone_pack):
     found = violations(zone_pack, "k8s-namespace-data-class-label",
                        namespace(**{"data-class.regzone.io/ephi": "permitted"}))
-    assert len(found) == 1 and "'ephi'" in found[0].message
+    assert len(found) == 1 and "'ephi'" in found[0].message and "does not define" in found[0].message
+
+
+def test_namespace_class_not_allowed_in_its_zone_fires(zone_pack):
+    found = violations(zone_pack, "k8s-namespace-data-class-label", namespace(**{"regzone.io/zone": "demo"}))
+    assert len(found) == 1 and "allows only in dev-ai" in found[0].message
+
+
+def test_namespace_without_zone_label_fires(zone_pack):
+    found = violations(zone_pack, "k8s-namespace-data-class-label", namespace(**{"regzone.io/zone": None}))
+    assert len(found) == 1 and "no 'regzone.io/zone' label" in found[0].message
+
+
+def test_namespace_classes_with_default_settings_fire(pack):
+    """Nothing configured defines no data class: the session pack runs with default settings."""
+    found = violations(pack, "k8s-namespace-data-class-label", namespace())
+    assert found and "set data_class_policy" in found[0].message
 
 
 def service(kind, annotations=None):

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from components.k8s.labels import (DATA_CLASS_PREFIX, INTERNAL_LB_ANNOTATIONS, PSA_LABEL, PSA_LEVEL,
-                                   PSA_MODES)
+                                   PSA_MODES, ZONE_LABEL)
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.types import (K8S_CLUSTER_ROLE_BINDINGS, K8S_NAMESPACE, K8S_NETWORK_POLICIES,
                                 K8S_POD_TEMPLATE_PATHS, K8S_ROLE_BINDINGS, K8S_SERVICE)
@@ -72,22 +72,31 @@ def namespace_pod_security_restricted(ns: ResourceView) -> Iterator[str]:
 
 @resource_policy(
     "k8s-namespace-data-class-label",
-    description="Namespaces must declare the data classes they permit (data-class.regzone.io/<class>).",
+    description="Namespaces must name their zone and the data classes they permit, each allowed in that zone.",
     controls=["RAZ-K8S-002"], types=[K8S_NAMESPACE])
 def namespace_data_class_label(ns: ResourceView) -> Iterator[str]:
     labels = ns.known("metadata.labels", {}) or {}
     if any(is_unknown(k) for k in labels):
         raise Unverifiable("metadata.labels")
-    classes = [k for k in labels if k.startswith(DATA_CLASS_PREFIX)]
+    classes = sorted(k.removeprefix(DATA_CLASS_PREFIX) for k in labels if k.startswith(DATA_CLASS_PREFIX))
     if not classes:
         yield (f"Namespace '{ns.name}' has no data-class label: add '{DATA_CLASS_PREFIX}<class>: permitted' "
                "for each data class the zone permits here, so admission can place workloads.")
-    for key in classes:
-        data_class = key.removeprefix(DATA_CLASS_PREFIX)
-        allowed = ns.settings.data_class_policy
-        if allowed and data_class not in allowed:
+        return
+    zone = _known(labels.get(ZONE_LABEL), f"metadata.labels.{ZONE_LABEL}")
+    if not zone:
+        yield f"Namespace '{ns.name}' permits data classes but has no '{ZONE_LABEL}' label naming its zone."
+        return
+    rules = ns.settings.data_class_policy
+    for data_class in classes:
+        rule = rules.get(data_class)
+        if rule is None:
+            defined = ", ".join(sorted(rules)) or "none (set data_class_policy in the pack config)"
             yield (f"Namespace '{ns.name}' permits data class '{data_class}', which the pack's data_class_policy "
-                   f"does not define; valid: {', '.join(sorted(allowed))}.")
+                   f"does not define; defined: {defined}.")
+        elif zone not in rule.allowed_zones:
+            yield (f"Namespace '{ns.name}' of zone '{zone}' permits data class '{data_class}', which "
+                   f"data_class_policy allows only in {', '.join(rule.allowed_zones)}.")
 
 
 @resource_policy(
