@@ -90,7 +90,7 @@ class EgressFirewall(pulumi.ComponentResource):
             f"{name}-firewall", name=f"{args.zone_name}-egress", vpc_id=args.vpc_id,
             firewall_policy_arn=policy.arn,
             subnet_mappings=[{"subnet_id": s} for s in args.firewall_subnet_ids],
-            delete_protection=True, subnet_change_protection=True, firewall_policy_change_protection=False,
+            delete_protection=True, subnet_change_protection=True, firewall_policy_change_protection=True,
             opts=child)
 
         log_groups = {log_type: zone_log_group(

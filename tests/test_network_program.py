@@ -73,7 +73,9 @@ def test_firewall_allows_only_the_zone_allow_list(dev):
     assert policy["statefulEngineOptions"]["ruleOrder"] == "STRICT_ORDER"
     assert "aws:drop_established" in policy["statefulDefaultActions"]
     firewall = one(dev, FIREWALL)
-    assert firewall.inputs["deleteProtection"] is True and len(firewall.inputs["subnetMappings"]) == 2
+    assert len(firewall.inputs["subnetMappings"]) == 2
+    for protection in ("deleteProtection", "subnetChangeProtection", "firewallPolicyChangeProtection"):
+        assert firewall.inputs[protection] is True, protection
     logging = one(dev, "aws:networkfirewall/loggingConfiguration:LoggingConfiguration").inputs
     configs = logging["loggingConfiguration"]["logDestinationConfigs"]
     assert sorted(c["logType"] for c in configs) == ["ALERT", "FLOW"]
