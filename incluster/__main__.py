@@ -11,7 +11,7 @@ import pulumi.runtime.config as runtime_config
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
-from components.k8s.admission import WorkloadAdmission, WorkloadAdmissionArgs
+from components.k8s.admission import SYSTEM_NAMESPACES, WorkloadAdmission, WorkloadAdmissionArgs
 from components.k8s.incluster_config import ZoneOutputs, kubeconfig, parse_incluster_config, zone_of
 from components.k8s.namespaces import RegulatedNamespace, RegulatedNamespaceArgs
 from components.k8s.rbac import ZoneAccess, ZoneAccessArgs
@@ -58,8 +58,9 @@ for kind in sorted({w.kind for w in zone.workloads}):
 
 # The zone's repositories are `<zone>/<repo>` in this account's registry (components/registry.py).
 registry = pulumi.Output.concat(identity.account_id, ".dkr.ecr.", region, ".amazonaws.com/", zone.name)
-WorkloadAdmission(f"{zone.name}-admission", WorkloadAdmissionArgs(zone_name=zone.name, registry=registry),
-                  opts=on_cluster)
+WorkloadAdmission(f"{zone.name}-admission", WorkloadAdmissionArgs(
+    zone_name=zone.name, registry=registry,
+    exempt_namespaces=[*SYSTEM_NAMESPACES, *settings.admission_exempt_namespaces]), opts=on_cluster)
 if settings.verify_image_signatures:
     ImageSignatures(f"{zone.name}-signatures", ImageSignaturesArgs(
         zone_name=zone.name, registry=registry, public_key_pem=settings.signer_public_key or ""), opts=on_cluster)

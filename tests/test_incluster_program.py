@@ -134,6 +134,15 @@ def test_admission_policy_and_binding(incluster):
     assert selector["operator"] == "NotIn" and "default" not in selector["values"]
 
 
+def test_exempt_namespaces_extend_the_system_ones(zone_outputs, incluster_config):
+    incluster_config["regzone-incluster:admission_exempt_namespaces"] = ["kyverno"]
+    recording = record(incluster_config, zone_outputs)
+    (binding,) = of_type(recording,
+                         "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding").values()
+    values = binding.inputs["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["values"]
+    assert values == ["kube-system", "kube-public", "kube-node-lease", "kyverno"]
+
+
 def test_no_kyverno_policy_by_default(incluster):
     assert not [r for r in incluster.resources if r.type.startswith("kubernetes:kyverno.io")]
 
@@ -219,6 +228,8 @@ def test_workload_role_scoped_to_own_prefix_and_classes(zone_outputs, incluster_
     ({"regzone-incluster:zone": "prod-ai"}, "regzone-incluster:zone = 'prod-ai'"),
     ({"regzone-incluster:verify_image_signatures": True}, "regzone-incluster:signer_public_key"),
     ({"regzone-incluster:zonestack": "x"}, "regzone-incluster:zonestack: unknown key"),
+    ({"regzone-incluster:admission_exempt_namespaces": ["Kyverno"]},
+     "regzone-incluster:admission_exempt_namespaces[0] = 'Kyverno'"),
 ])
 def test_config_errors_name_the_key(zone_outputs, incluster_config, change, expected):
     incluster_config.update(change)

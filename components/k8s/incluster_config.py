@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -21,6 +21,7 @@ NAMESPACE = "regzone-incluster"
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
 # Fully qualified (org/project/stack) or a bare stack name, as `pulumi.StackReference` accepts.
 _STACK_REF = r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$"
+_NAMESPACE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
 class _Strict(BaseModel):
@@ -55,6 +56,8 @@ class InClusterSettings(_Strict):
     access: Access = Access()
     verify_image_signatures: bool = False
     signer_public_key: str | None = None
+    # Platform add-on namespaces (e.g. kyverno) outside workload admission, besides the system ones.
+    admission_exempt_namespaces: list[Annotated[str, Field(pattern=_NAMESPACE)]] = []
 
     @model_validator(mode="after")
     def _signer(self) -> "InClusterSettings":
