@@ -1,7 +1,5 @@
 """The zone PKI in the dev stack under mocks: CA and service certificate inputs, keys only in
-Secrets Manager under the zone secrets key, nothing private exported."""
-import json
-
+Secrets Manager under the zone secrets key; PKI config errors name the key."""
 import pytest
 
 from regzone.config import ConfigError, parse_stack_config

@@ -2,7 +2,6 @@
 every resource with the real policy pack over gRPC, and collect violations with their controls."""
 from __future__ import annotations
 
-import json
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
