@@ -140,3 +140,12 @@ def audit_destinations(ctx) -> tuple[dict[str, list[str]], list[tuple[str, ApiEr
         except ApiError as error:
             unknown.append((inventory.region, error))
     return {name: sorted(set(sources)) for name, sources in destinations.items()}, unknown
+
+
+def template_versions(template) -> list[dict]:
+    """A launch template's latest and default versions (one entry when they are the same)."""
+    versions = {v["VersionNumber"]: v for v in template.get("versions")}
+    if not versions:
+        raise ApiError("ec2:DescribeLaunchTemplateVersions", "ec2:DescribeLaunchTemplateVersions",
+                       "no latest or default version returned")
+    return list(versions.values())

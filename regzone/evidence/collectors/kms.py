@@ -18,7 +18,9 @@ def _key(c: CollectContext, region: str, entry: dict) -> Resource:
         resource.data = {"metadata": error, "policy": error, "rotation": error, "tags": error}
         return resource
     resource.data["metadata"] = meta
-    if meta.get("KeyManager") == "CUSTOMER":
+    if meta.get("KeyManager") != "CUSTOMER":
+        resource.data["tags"] = {}   # AWS-managed keys belong to no zone
+    else:
         resource.data["policy"] = attempt(lambda: json.loads(
             c.aws.call("kms", region, "get_key_policy", KeyId=key_id, PolicyName="default")["Policy"]))
         if (meta.get("KeySpec") == "SYMMETRIC_DEFAULT" and meta.get("Origin") == "AWS_KMS"

@@ -1,10 +1,7 @@
 """Every EBS mapping encrypted, or EBS encryption by default on in the region (which covers the
 AMI's root volume too). A version with no mappings leaves the root volume to the AMI: FAIL."""
 from regzone.evidence.checks import failed, passed, per_resource
-
-def _versions(template):
-    """The latest and default versions (one entry if they are the same)."""
-    return {v["VersionNumber"]: v for v in template.get("versions")}.values()
+from regzone.evidence.rules import template_versions as _versions
 
 
 def judge(template, ctx):

@@ -1,9 +1,6 @@
 """No network interface in the latest or default version asks for a public IP."""
 from regzone.evidence.checks import failed, passed, per_resource
-
-def _versions(template):
-    """The latest and default versions (one entry if they are the same)."""
-    return {v["VersionNumber"]: v for v in template.get("versions")}.values()
+from regzone.evidence.rules import template_versions as _versions
 
 
 def judge(template, ctx):

@@ -33,9 +33,15 @@ def judge(bucket, ctx):
         manager = _key_manager(key_ref, bucket, ctx)
         if manager == "AWS":
             return failed(f"default encryption uses the AWS-managed key {key_ref}")
-        if manager is None and f":{ctx.account}:" in key_ref:
+        if manager is None and not _other_account(key_ref, ctx.account):
             return failed(f"default encryption key {key_ref} does not exist in {bucket.region}")
     return passed(f"SSE-KMS with customer-managed key {key_ref}")
+
+
+def _other_account(key_ref, account):
+    """A key ARN of another account: AWS-managed keys never are, so it is customer-managed."""
+    parts = key_ref.split(":")
+    return key_ref.startswith("arn:") and len(parts) > 4 and parts[4] != account
 
 
 def execute(ctx):

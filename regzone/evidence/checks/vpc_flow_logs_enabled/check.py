@@ -4,7 +4,7 @@ from regzone.evidence.checks import failed, passed, per_resource
 
 def judge(vpc, ctx):
     logs = [f for f in ctx.inventory("vpc", vpc.region).fact("flow_logs") if f.get("ResourceId") == vpc.get("VpcId")]
-    good = [f for f in logs if f.get("FlowLogStatus", "ACTIVE") == "ACTIVE" and f.get("TrafficType") == "ALL"]
+    good = [f for f in logs if f.get("FlowLogStatus") == "ACTIVE" and f.get("TrafficType") == "ALL"]
     if good:
         return passed(f"flow log {good[0].get('FlowLogId')} records ALL traffic to {good[0].get('LogDestinationType')}")
     if logs:
