@@ -9,7 +9,10 @@ import pulumi_aws as aws
 from components.audit_bucket import AuditBucket, AuditBucketArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.data_buckets import DataBuckets, DataBucketsArgs
+from components.cluster import AddonVersions, PrivateCluster, PrivateClusterArgs
 from components.network import ZoneNetwork, ZoneNetworkArgs
+from components.node_groups import ConfidentialNodeGroup, ConfidentialNodeGroupArgs
+from components.registry import ArtifactRecord, RestrictedRegistry, RestrictedRegistryArgs
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
 from components.zone_pki import ServiceCertificate, ZonePki, ZonePkiArgs
 from regzone.config import StackConfig, Zone
@@ -35,6 +38,10 @@ class RegulatedAiZone(pulumi.ComponentResource):
     vpc_cidr: str
     workload_subnet_ids: list[pulumi.Output[str]]
     endpoints_security_group_id: pulumi.Output[str]
+    # Where AI workloads run (absent when the zone config has no `cluster` / `registry`).
+    cluster: PrivateCluster | None
+    node_groups: list[ConfidentialNodeGroup]
+    registry: RestrictedRegistry | None
 
     def __init__(self, name: str, args: RegulatedAiZoneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("regzone:index:RegulatedAiZone", name, None, opts)
@@ -78,4 +85,40 @@ class RegulatedAiZone(pulumi.ComponentResource):
         self.workload_subnet_ids = self.network.workload_subnet_ids
         self.endpoints_security_group_id = self.network.endpoints_security_group_id
 
+        self._workloads(name, stack, zone, region, identity, partition)
+
         self.register_outputs({"key_arns": self.keys.key_arns})
+
+    def _workloads(self, name: str, stack: StackConfig, zone: Zone, region: str, identity, partition) -> None:
+        """The private cluster and its confidential node groups, then the registry only they pull from."""
+        child = pulumi.ResourceOptions(parent=self)
+        self.cluster, self.node_groups, self.registry = None, [], None
+        if zone.cluster is not None:
+            self.cluster = PrivateCluster(f"{name}-eks", PrivateClusterArgs(
+                zone_name=zone.name, region=region, kubernetes_version=zone.cluster.kubernetes_version,
+                vpc_id=self.vpc_id, vpc_cidr=self.vpc_cidr, subnet_ids=self.workload_subnet_ids,
+                secrets_key_arn=self.keys.key_arns["secrets"], logs_key_arn=self.keys.key_arns["audit"],
+                log_retention_days=stack.zone_retention_days(zone), admin_role_arns=zone.cluster.admin_role_arns,
+                addons=AddonVersions(**zone.cluster.addons.model_dump()), partition=partition.partition,
+                allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped), opts=child)
+            for group in zone.cluster.node_groups:
+                self.node_groups.append(ConfidentialNodeGroup(f"{name}-{group.name}", ConfidentialNodeGroupArgs(
+                    zone_name=zone.name, cluster_name=self.cluster.name, node_role_arn=self.cluster.node_role.arn,
+                    node_security_group_id=self.cluster.node_security_group.id, subnet_ids=self.workload_subnet_ids,
+                    volumes_key_arn=self.keys.key_arns["volumes"], kind=group.kind,
+                    instance_types=group.instance_types, confidential=group.confidential_mode,
+                    data_classes=stack.node_group_data_classes(zone, group),
+                    confidential_required=stack.node_group_requires_confidential(zone, group),
+                    min_size=group.scaling.min_size, desired_size=group.scaling.desired_size,
+                    max_size=group.scaling.max_size, volume_size_gib=group.volume_size_gib), opts=child))
+            self.cluster.add_coredns(after=[g.node_group for g in self.node_groups])
+        if zone.registry is not None:
+            registry = zone.registry
+            pull = ([self.cluster.node_role.arn] if self.cluster else []) + list(registry.pull_role_arns)
+            self.registry = RestrictedRegistry(f"{name}-registry", RestrictedRegistryArgs(
+                zone_name=zone.name, repositories=registry.repositories, kms_key_arn=self.keys.key_arns["artifacts"],
+                promotion_role_arn=registry.promotion_role_arn, pull_principal_arns=pull,
+                account_id=identity.account_id, tag_exclusion_patterns=registry.tag_exclusion_patterns,
+                untagged_expiry_days=registry.untagged_expiry_days, replication_regions=registry.replication_regions,
+                artifacts=[ArtifactRecord(**a.model_dump(exclude={"review_date"}), review_date=a.review_date.isoformat())
+                           for a in registry.artifacts]), opts=child)

@@ -32,3 +32,10 @@ pulumi.export("zones", {name: {"key_arns": z.keys.key_arns, "audit_bucket": z.au
                                "trail_arn": z.audit_trail.trail.arn,
                                "data_buckets": {c: b.bucket for c, b in z.data_buckets.buckets.items()}}
                         for name, z in zones.items()})
+# Read by the in-cluster program (Kubernetes objects, run from inside the VPC) through a StackReference:
+# `clusters.<zone>.name`, `.arn`, `.endpoint`, `.certificate_authority` (base64 PEM), `.node_role_arn`.
+pulumi.export("clusters", {name: {"name": z.cluster.name, "arn": z.cluster.arn, "endpoint": z.cluster.endpoint,
+                                  "certificate_authority": z.cluster.certificate_authority,
+                                  "node_role_arn": z.cluster.node_role.arn}
+                           for name, z in zones.items() if z.cluster is not None})
+pulumi.export("registries", {name: z.registry.repository_urls for name, z in zones.items() if z.registry is not None})

@@ -6,6 +6,8 @@ encrypted volumes and runtime identity required, retention at least what framewo
 """
 from __future__ import annotations
 
+import datetime
+import fnmatch
 import ipaddress
 import re
 from typing import Annotated, Literal
@@ -15,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from components.subnet_plan import SubnetPlanError, plan_subnets
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
 from regzone.config.errors import KeyedError
+from regzone.instance_types import Confidential, NodeKind, instance_type_problem
 
 _DNS_LABEL = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
 # A hostname or a leading-wildcard domain (`*.example.com`, `.example.com`), as Network Firewall
@@ -129,6 +132,137 @@ class ZonePki(_Strict):
 KeyPrincipal = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$")]
 
 
+_ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+_ADDON_VERSION = r"^v\d+\.\d+\.\d+-eksbuild\.\d+$"
+RoleArn = Annotated[str, Field(pattern=_ROLE_ARN)]
+AddonVersion = Annotated[str, Field(pattern=_ADDON_VERSION)]
+Environment = Literal["dev", "test", "staging", "prod"]
+
+
+class ArtifactIntake(_Strict):
+    """Intake record of one promoted artifact (seed 001: source, checksum, signer, approval,
+    permitted environments, review date), written to the registry's intake manifest."""
+
+    repository: Annotated[str, Field(pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")]
+    tag: Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
+    source: str = Field(min_length=1)
+    checksum: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    signer: str = Field(min_length=1)
+    approval: str = Field(min_length=1)
+    permitted_environments: list[Environment] = Field(min_length=1)
+    review_date: datetime.date
+
+    @model_validator(mode="after")
+    def _not_overdue(self) -> "ArtifactIntake":
+        if self.review_date < datetime.date.today():
+            raise KeyedError(("review_date",), "is in the past: the artifact is overdue for review and may not be "
+                             "promoted; valid: a date from today on, after the review")
+        return self
+
+
+class Registry(_Strict):
+    """The zone's restricted registry: promoted artifacts only, pulled only by the zone."""
+
+    repositories: list[Annotated[str, Field(pattern=r"^[a-z0-9]+([._/-][a-z0-9]+)*$")]] = Field(min_length=1)
+    promotion_role_arn: RoleArn
+    pull_role_arns: list[RoleArn] = []
+    tag_exclusion_patterns: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.*-]{1,128}$")]] = Field(
+        default=[], max_length=5)
+    untagged_expiry_days: int = Field(default=14, ge=1, le=365)
+    replication_regions: list[Region] = []
+    artifacts: list[ArtifactIntake] = []
+
+    @model_validator(mode="after")
+    def _artifacts_in_repositories(self) -> "Registry":
+        for i, name in enumerate(self.repositories):
+            if self.repositories.index(name) != i:
+                raise KeyedError(("repositories", i), "repository names must be unique; valid: a name not yet listed")
+        for i, artifact in enumerate(self.artifacts):
+            if artifact.repository not in self.repositories:
+                raise KeyedError(("artifacts", i, "repository"), "is not one of the registry's repositories; "
+                                 f"valid: {', '.join(self.repositories)}")
+            for pattern in self.tag_exclusion_patterns:
+                if fnmatch.fnmatchcase(artifact.tag, pattern):
+                    raise KeyedError(("artifacts", i, "tag"), f"matches the mutable-tag exclusion {pattern!r}, so "
+                                     "the promoted image could be overwritten; valid: an immutable tag")
+        return self
+
+
+class NodeScaling(_Strict):
+    min_size: int = Field(default=1, ge=0, le=100)
+    desired_size: int = Field(default=1, ge=0, le=100)
+    max_size: int = Field(default=2, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "NodeScaling":
+        if not self.min_size <= self.desired_size <= self.max_size:
+            raise KeyedError(("desired_size",), f"must lie between min_size ({self.min_size}) and max_size "
+                             f"({self.max_size}); valid: {self.min_size}..{self.max_size}")
+        return self
+
+
+class NodeGroup(_Strict):
+    """A managed node group built from a confidential-compute launch template."""
+
+    name: Name
+    kind: NodeKind
+    instance_types: list[str] = Field(min_length=1)
+    # Secure default by kind: Nitro Enclaves for GPU groups, AMD SEV-SNP for CPU groups.
+    confidential: Confidential | None = None
+    # Data classes the group may run (node labels); default: every class of the zone's workloads.
+    data_classes: list[str] | None = None
+    scaling: NodeScaling = NodeScaling()
+    volume_size_gib: int = Field(default=100, ge=20, le=16384)
+
+    @property
+    def confidential_mode(self) -> Confidential:
+        if self.confidential is not None:
+            return self.confidential
+        return "nitro_enclaves" if self.kind == "gpu" else "sev_snp"
+
+    @model_validator(mode="after")
+    def _instance_types_fit(self) -> "NodeGroup":
+        if self.kind == "gpu" and self.confidential_mode == "sev_snp":
+            raise KeyedError(("confidential",), "no GPU instance type supports AMD SEV-SNP; "
+                             "valid for gpu node groups: nitro_enclaves or none")
+        for i, instance_type in enumerate(self.instance_types):
+            problem = instance_type_problem(instance_type, kind=self.kind, confidential=self.confidential_mode)
+            if problem:
+                raise KeyedError(("instance_types", i), problem)
+        return self
+
+
+class ClusterAddons(_Strict):
+    """Pinned EKS add-on versions (check with `aws eks describe-addon-versions` before bumping)."""
+
+    vpc_cni: AddonVersion = "v1.19.5-eksbuild.1"
+    coredns: AddonVersion = "v1.12.1-eksbuild.2"
+    kube_proxy: AddonVersion = "v1.33.0-eksbuild.2"
+    eks_pod_identity_agent: AddonVersion = "v1.3.7-eksbuild.2"
+
+
+class Cluster(_Strict):
+    """The zone's private EKS cluster."""
+
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.33"
+    # Cluster administrators (EKS access entries); the creator gets no implicit admin rights.
+    admin_role_arns: list[RoleArn] = Field(min_length=1)
+    addons: ClusterAddons = ClusterAddons()
+    node_groups: list[NodeGroup] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Cluster":
+        names = [g.name for g in self.node_groups]
+        for i, name in enumerate(names):
+            if names.index(name) != i:
+                raise KeyedError(("node_groups", i, "name"), "node group names must be unique; "
+                                 "valid: a name no other node group uses")
+        if not self.addons.kube_proxy.startswith(f"v{self.kubernetes_version}."):
+            raise KeyedError(("addons", "kube_proxy"), f"does not match kubernetes_version "
+                             f"{self.kubernetes_version}; valid: v{self.kubernetes_version}.<patch>-eksbuild.<n>")
+        return self
+
+
 class Zone(_Strict):
     name: Name
     region: Region | None = None
@@ -137,6 +271,9 @@ class Zone(_Strict):
     audit_retention_days: int | None = Field(default=None, ge=1)
     regulated_ai_zone: RegulatedAiZonePolicy = RegulatedAiZonePolicy()
     workloads: list[Workload] = []
+    # Restricted registry and private EKS cluster with confidential node groups (absent: not built).
+    registry: Registry | None = None
+    cluster: Cluster | None = None
     pki: ZonePki = ZonePki()
     # Interface endpoints for SSM (ssm, ssmmessages, ec2messages): Session Manager without internet.
     # Off by default: each endpoint costs one ENI per AZ and the zone's nodes need no shell access.
@@ -206,7 +343,55 @@ class StackConfig(_Strict):
         self._check_az_counts()
         self._check_workload_placement()
         self._check_retention()
+        self._check_registry()
+        self._check_node_groups()
         return self
+
+    def node_group_data_classes(self, zone: Zone, group: NodeGroup) -> list[str]:
+        """The data classes a node group may run: its own list, or every class of the zone's workloads."""
+        return sorted(group.data_classes) if group.data_classes is not None else self.zone_data_classes(zone)
+
+    def node_group_requires_confidential(self, zone: Zone, group: NodeGroup) -> bool:
+        return any(self.data_class_policy[c].require_confidential_compute
+                   for c in self.node_group_data_classes(zone, group) if c in self.data_class_policy)
+
+    def _check_registry(self) -> None:
+        for i, zone in enumerate(self.zones):
+            if zone.registry is None:
+                continue
+            if zone.cluster is None and not zone.registry.pull_role_arns:
+                raise KeyedError(("zones", i, "registry", "pull_role_arns"), "is empty and the zone has no cluster, "
+                                 "so nothing could pull; valid: the workload role ARNs that pull, or a `cluster`")
+            for k, artifact in enumerate(zone.registry.artifacts):
+                if self.environment not in artifact.permitted_environments:
+                    raise KeyedError(("zones", i, "registry", "artifacts", k, "permitted_environments"),
+                                     f"does not include this stack's environment {self.environment!r}: the artifact "
+                                     f"is not approved for it; valid: add {self.environment!r} after approval or "
+                                     "remove the artifact")
+            for k, region in enumerate(zone.registry.replication_regions):
+                if region not in self.allowed_regions or region == self.zone_region(zone):
+                    others = [r for r in self.allowed_regions if r != self.zone_region(zone)]
+                    raise KeyedError(("zones", i, "registry", "replication_regions", k),
+                                     "is not another allowed region; valid: "
+                                     f"{', '.join(others) or 'none (no other region is allowed)'}")
+
+    def _check_node_groups(self) -> None:
+        for i, zone in enumerate(self.zones):
+            if zone.cluster is None:
+                continue
+            held = self.zone_data_classes(zone)
+            for k, group in enumerate(zone.cluster.node_groups):
+                where = ("zones", i, "cluster", "node_groups", k)
+                for n, data_class in enumerate(group.data_classes or []):
+                    if data_class not in held:
+                        raise KeyedError(where + ("data_classes", n), "is not a data class of this zone's "
+                                         f"workloads; valid: {', '.join(held) or 'none (the zone has no workloads)'}")
+                if group.confidential_mode == "none" and self.node_group_requires_confidential(zone, group):
+                    strict = [c for c in self.node_group_data_classes(zone, group)
+                              if self.data_class_policy[c].require_confidential_compute]
+                    raise KeyedError(where + ("confidential",), f"data class {strict[0]} requires confidential "
+                                     f"compute (data_class_policy.{strict[0]}.require_confidential_compute); "
+                                     "valid: nitro_enclaves (gpu) or sev_snp (cpu)")
 
     def _check_residency(self) -> None:
         allowed = set(self.allowed_regions)

@@ -10,6 +10,8 @@ import hashlib
 
 import pulumi
 
+from regzone.instance_types import SEV_SNP_FEATURE, instance_catalog
+
 MOCK_ACCOUNT_ID = "111122223333"
 MOCK_PARTITION = "aws"
 _AZ_SUFFIXES = "abcdef"
@@ -48,6 +50,19 @@ class ZoneMocks(pulumi.runtime.Mocks):
             outputs.setdefault("id", resource_id)
             if args.typ == "aws:kms/key:Key":
                 outputs["keyId"] = resource_id
+            if args.typ == "aws:iam/role:Role":
+                # IAM is global: no region in the ARN (policies read the account from it).
+                outputs["arn"] = f"arn:{MOCK_PARTITION}:iam::{MOCK_ACCOUNT_ID}:role/{outputs.get('name', args.name)}"
+            if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+                outputs.setdefault("latestVersion", 1)
+                outputs.setdefault("defaultVersion", 1)
+            if args.typ == "aws:eks/cluster:Cluster":
+                name = outputs.get("name", args.name)
+                outputs.setdefault("endpoint", f"https://{_short_hash(name).upper()}.gr7.{region}.eks.amazonaws.com")
+                outputs.setdefault("certificateAuthority", {"data": "LS0tLS1CRUdJTi1NT0NLLUNBLS0tLS0="})
+            if args.typ == "aws:ecr/repository:Repository":
+                outputs.setdefault("repositoryUrl",
+                                   f"{MOCK_ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{outputs.get('name', args.name)}")
             if args.typ == "aws:ec2/vpc:Vpc":
                 for key, prefix in (("defaultNetworkAclId", "acl"), ("defaultSecurityGroupId", "sg"),
                                     ("mainRouteTableId", "rtb")):
@@ -86,4 +101,23 @@ class ZoneMocks(pulumi.runtime.Mocks):
             names = [f"{region}{s}" for s in _AZ_SUFFIXES]
             return {"names": names, "zoneIds": [f"{region[:3]}-az{i + 1}" for i in range(len(names))],
                     "id": region}
+        if function == "aws:ec2/getInstanceTypes:getInstanceTypes":
+            return {"instanceTypes": _instance_types_offered(args.args.get("filters") or []),
+                    "id": args.args.get("region") or self.region}
+        if function == "aws:ec2/getPrefixList:getPrefixList":
+            name = args.args.get("name") or ""
+            return {"id": f"pl-{_short_hash(name)[:8]}", "name": name, "cidrBlocks": ["198.51.100.0/24"]}
         return {}
+
+
+def _instance_types_offered(filters: list[dict]) -> list[str]:
+    """EC2's answer from catalog/instance_types.yaml: the offline stand-in assumes the region offers
+    every catalogued capability (the real lookup at deploy time is what decides)."""
+    offered = list(instance_catalog())
+    for item in filters:
+        values = list(item.get("values") or [])
+        if item.get("name") == "instance-type":
+            offered = [t for t in offered if t in values]
+        elif item.get("name") == "processor-info.supported-features" and SEV_SNP_FEATURE in values:
+            offered = [t for t in offered if instance_catalog()[t].amd_sev_snp]
+    return offered

@@ -70,3 +70,14 @@ TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
 TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
 SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"
+
+# ECR, EKS and EC2 launch templates (regulated_ai/policies/ecr.py, eks.py, compute.py).
+ECR_REPOSITORY = "aws:ecr/repository:Repository"
+ECR_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+ECR_REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
+ECR_PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
+ECR_REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+# pulumi-aws 7 has no deprecated aliases for these (checked against the SDK's alias lists).
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"

@@ -1,0 +1,141 @@
+"""Restricted registry policies (controls RAZ-ECR-001..005)."""
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, resource_policy
+from regulated_ai.types import (ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY, ECR_REPLICATION_CONFIGURATION,
+                                ECR_REPOSITORY, ECR_REPOSITORY_POLICY)
+
+IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
+_ACCOUNT = re.compile(r"^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::|$)")
+# The AWS-managed ECR key: AWS, not the zone, controls who may use it.
+_AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/ecr$")
+
+
+@resource_policy(
+    "ecr-repository-immutable-tags",
+    description="ECR repositories must have immutable tags (exclusions only for explicit patterns).",
+    controls=["RAZ-ECR-001"], types=[ECR_REPOSITORY])
+def ecr_repository_immutable_tags(repo: ResourceView) -> Iterator[str]:
+    mutability = repo.known("imageTagMutability", "MUTABLE")
+    if mutability not in IMMUTABLE:
+        yield (f"ECR repository '{repo.name}' has {mutability} tags: a promoted tag could be overwritten. "
+               "Set imageTagMutability to IMMUTABLE.")
+    elif mutability == "IMMUTABLE_WITH_EXCLUSION":
+        filters = repo.known("imageTagMutabilityExclusionFilters", None) or []
+        if not filters:
+            yield (f"ECR repository '{repo.name}' uses IMMUTABLE_WITH_EXCLUSION without exclusion filters; "
+                   "name the mutable-tag patterns explicitly or use IMMUTABLE.")
+        elif any(str(f.get("filter", "")).strip("*") == "" for f in filters if isinstance(f, dict)):
+            yield f"ECR repository '{repo.name}' excludes every tag ('*') from immutability."
+
+
+@resource_policy(
+    "ecr-repository-scan-on-push",
+    description="ECR repositories must scan every image on push.",
+    controls=["RAZ-ECR-002"], types=[ECR_REPOSITORY])
+def ecr_repository_scan_on_push(repo: ResourceView) -> Iterator[str]:
+    if repo.known("imageScanningConfiguration.scanOnPush", False) is not True:
+        yield (f"ECR repository '{repo.name}' does not scan on push: set "
+               "imageScanningConfiguration.scanOnPush to true.")
+
+
+@resource_policy(
+    "ecr-repository-kms-encryption",
+    description="ECR repositories must be encrypted with a customer-managed KMS key (the zone artifacts key).",
+    controls=["RAZ-ECR-003"], types=[ECR_REPOSITORY])
+def ecr_repository_kms_encryption(repo: ResourceView) -> Iterator[str]:
+    configurations = repo.known("encryptionConfigurations", None) or []
+    if not configurations:
+        yield (f"ECR repository '{repo.name}' has no encryption configuration, so it uses AES256; "
+               "set encryptionType KMS with the zone artifacts key.")
+        return
+    for configuration in configurations:
+        kind = configuration.get("encryptionType", "AES256") if isinstance(configuration, dict) else None
+        if kind not in ("KMS", "KMS_DSSE"):
+            yield (f"ECR repository '{repo.name}' is encrypted with {kind}, not KMS: "
+                   "set encryptionType KMS with the zone artifacts key.")
+            continue
+        key = configuration.get("kmsKey")
+        if is_unknown(key):
+            raise Unverifiable("encryptionConfigurations.kmsKey")
+        if not key or _AWS_MANAGED_KEY.search(str(key)):
+            yield (f"ECR repository '{repo.name}' uses the AWS-managed ECR key; "
+                   "set kmsKey to the zone artifacts key.")
+
+
+@resource_policy(
+    "ecr-no-pull-through-cache",
+    description="The restricted registry may not mirror upstream registries (pull-through cache rules).",
+    controls=["RAZ-ECR-005"], types=[ECR_PULL_THROUGH_CACHE_RULE])
+def ecr_no_pull_through_cache(rule: ResourceView) -> Iterator[str]:
+    upstream = rule.get("upstreamRegistryUrl", "an upstream registry")
+    yield (f"pull-through cache rule '{rule.name}' lets the zone pull unpromoted images from {upstream}; "
+           "promote artifacts through the intake process instead.")
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _principals(statement: dict) -> list[str]:
+    principal = statement.get("Principal")
+    if principal == "*" or statement.get("NotPrincipal") is not None:
+        return ["*"]
+    if isinstance(principal, dict):
+        return [str(p) for key, values in principal.items() for p in _as_list(values)]
+    return [str(principal)] if principal else []
+
+
+@resource_policy(
+    "ecr-policy-no-public-or-foreign-principal",
+    description="ECR repository and registry policies may grant only named principals of the zone's account.",
+    controls=["RAZ-ECR-004"], types=[ECR_REPOSITORY_POLICY, ECR_REGISTRY_POLICY])
+def ecr_policy_no_public_or_foreign_principal(policy: ResourceView) -> Iterator[str]:
+    document = policy.known("policy")
+    try:
+        statements = _as_list(json.loads(document).get("Statement", []))
+    except (TypeError, ValueError, AttributeError):
+        yield f"'{policy.name}' has a policy that is not valid JSON."
+        return
+    accounts: set[str] = set()
+    for index, statement in enumerate(statements):
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        sid = statement.get("Sid", f"#{index}")
+        for principal in _principals(statement):
+            if principal == "*" or principal.endswith(":*"):
+                yield f"statement {sid} of '{policy.name}' allows the '*' principal; grant named zone roles."
+                continue
+            match = _ACCOUNT.match(principal)
+            if not match:
+                if principal.endswith(".amazonaws.com"):
+                    yield f"statement {sid} of '{policy.name}' grants the service {principal}; grant named zone roles."
+                else:
+                    yield f"statement {sid} of '{policy.name}' grants {principal!r}, which names no account."
+                continue
+            accounts.add(match.group(1))
+            if principal.endswith(":root") or principal == match.group(1):
+                yield (f"statement {sid} of '{policy.name}' grants the whole account {match.group(1)}; "
+                       "grant the zone's node, workload and promotion roles by ARN.")
+    if len(accounts) > 1:
+        yield (f"'{policy.name}' grants principals of several accounts ({', '.join(sorted(accounts))}); "
+               "the zone's registry serves only the zone's account.")
+
+
+@resource_policy(
+    "ecr-replication-allowed-regions",
+    description="ECR replication may target only regions the residency settings allow.",
+    controls=["RAZ-ECR-005"], types=[ECR_REPLICATION_CONFIGURATION])
+def ecr_replication_allowed_regions(config: ResourceView) -> Iterator[str]:
+    allowed = config.settings.allowed_regions
+    rules = config.known("replicationConfiguration.rules", None) or []
+    for rule in rules:
+        for destination in (rule.get("destinations") or []) if isinstance(rule, dict) else []:
+            region = destination.get("region") if isinstance(destination, dict) else None
+            if region not in allowed:
+                where = ", ".join(allowed) if allowed else "none (allowed_regions is not configured)"
+                yield (f"'{config.name}' replicates images to {region}, outside the allowed regions ({where}).")

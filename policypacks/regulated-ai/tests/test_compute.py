@@ -1,0 +1,151 @@
+"""Launch template and node group policies over the analyzer protocol: the component's baseline
+passes; IMDSv1, unencrypted or default-key volumes, public IPs, regulated groups without enclaves or
+SEV-SNP, and SEV-SNP on unsupported types fire."""
+import pytest
+
+from analyzer_helpers import resource, stack_violations, violations
+
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+NG = "aws:eks/nodeGroup:NodeGroup"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+VOLUMES_KEY = "arn:aws:kms:eu-west-1:111122223333:key/volumes"
+BASELINE_LT = {
+    "metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1},
+    "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {
+        "encrypted": "true", "kmsKeyId": VOLUMES_KEY, "volumeSize": 100, "volumeType": "gp3"}}],
+    "networkInterfaces": [{"deviceIndex": 0, "associatePublicIpAddress": "false", "securityGroups": ["sg-1"]}],
+    "cpuOptions": {"amdSevSnp": "enabled"},
+}
+LT_POLICIES = ["ec2-launch-template-imdsv2", "ec2-launch-template-encrypted-volumes",
+               "ec2-launch-template-no-public-ip"]
+
+
+def template(name="cpu-lt", **changes):
+    return resource(LT, {**BASELINE_LT, **changes}, name=name)
+
+
+def node_group(lt, *, name="cpu-ng", classes=("ephi",), required=True, instance_types=("m6a.2xlarge",), **changes):
+    props = {"clusterName": "dev-ai-eks", "instanceTypes": list(instance_types), "subnetIds": ["subnet-a"],
+             "launchTemplate": {"id": "lt-0abc", "version": "1"},
+             "labels": {f"data-class.regzone.io/{c}": "true" for c in classes},
+             "tags": {"regzone:confidential-required": str(required).lower()}, **changes}
+    deps = {"launchTemplate": [lt.urn]} if lt is not None else None
+    return resource(NG, props, name=name, property_dependencies=deps)
+
+
+@pytest.mark.parametrize("policy", LT_POLICIES)
+def test_baseline_launch_template_passes(pack, policy):
+    assert violations(pack, policy, template()) == []
+
+
+@pytest.mark.parametrize("options, expected", [
+    ({"httpTokens": "optional", "httpPutResponseHopLimit": 1}, "allows IMDSv1"),
+    ({"httpPutResponseHopLimit": 1}, "allows IMDSv1"),
+    ({"httpTokens": "required", "httpPutResponseHopLimit": 2}, "hop limit of 2"),
+    ({"httpTokens": "required"}, "AMI default"),
+])
+def test_imds_weaknesses_fire(pack, options, expected):
+    found = violations(pack, "ec2-launch-template-imdsv2", template(metadataOptions=options))
+    assert any(expected in d.message for d in found) and "RAZ-CMP-001" in found[0].message
+
+
+def test_imds_disabled_passes(pack):
+    assert violations(pack, "ec2-launch-template-imdsv2", template(metadataOptions={"httpEndpoint": "disabled"})) == []
+
+
+def test_unknown_http_tokens_is_reported(pack):
+    found = violations(pack, "ec2-launch-template-imdsv2",
+                       template(metadataOptions={"httpTokens": UNKNOWN, "httpPutResponseHopLimit": 1}))
+    assert found and "cannot be verified at preview" in found[0].message
+
+
+@pytest.mark.parametrize("ebs, expected", [
+    ({"encrypted": "false", "kmsKeyId": VOLUMES_KEY}, "is not encrypted"),
+    ({"volumeSize": 100}, "is not encrypted"),
+    ({"encrypted": "true"}, "default EBS key"),
+    ({"encrypted": "true", "kmsKeyId": "alias/aws/ebs"}, "default EBS key"),
+])
+def test_weak_volumes_fire(pack, ebs, expected):
+    mappings = BASELINE_LT["blockDeviceMappings"] + [{"deviceName": "/dev/xvdb", "ebs": ebs}]
+    found = violations(pack, "ec2-launch-template-encrypted-volumes", template(blockDeviceMappings=mappings))
+    assert len(found) == 1 and expected in found[0].message and "/dev/xvdb" in found[0].message
+
+
+def test_no_declared_volumes_fires(pack):
+    found = violations(pack, "ec2-launch-template-encrypted-volumes", template(blockDeviceMappings=[]))
+    assert found and "declares no EBS volumes" in found[0].message
+
+
+def test_unknown_encryption_is_reported(pack):
+    mappings = [{"deviceName": "/dev/xvda", "ebs": {"encrypted": UNKNOWN, "kmsKeyId": VOLUMES_KEY}}]
+    found = violations(pack, "ec2-launch-template-encrypted-volumes", template(blockDeviceMappings=mappings))
+    assert found and "cannot be verified at preview" in found[0].message
+
+
+@pytest.mark.parametrize("interfaces, expected", [
+    ([{"deviceIndex": 0, "associatePublicIpAddress": "true"}], "associates a public IP"),
+    ([{"deviceIndex": 0}], "leaves the public IP to the subnet"),
+    ([], "leaves public IPs to the subnet"),
+])
+def test_public_ips_fire(pack, interfaces, expected):
+    found = violations(pack, "ec2-launch-template-no-public-ip", template(networkInterfaces=interfaces))
+    assert found and expected in found[0].message and "RAZ-CMP-003" in found[0].message
+
+
+def test_node_group_without_launch_template_or_with_ssh_fires(pack):
+    lt = template()
+    assert violations(pack, "eks-node-group-launch-template", node_group(lt)) == []
+    bare = node_group(None, launchTemplate=None)
+    assert "no launch template" in violations(pack, "eks-node-group-launch-template", bare)[0].message
+    ssh = node_group(lt, remoteAccess={"ec2SshKey": "ops"})
+    assert "SSH remote access" in violations(pack, "eks-node-group-launch-template", ssh)[0].message
+
+
+def test_confidential_node_groups_pass(pack):
+    cpu_lt = template()
+    gpu_lt = template(name="gpu-lt", cpuOptions=None, enclaveOptions={"enabled": True})
+    resources = [cpu_lt, node_group(cpu_lt), gpu_lt,
+                 node_group(gpu_lt, name="gpu-ng", instance_types=("g5.2xlarge",))]
+    assert stack_violations(pack, "eks-node-group-confidential-compute", resources) == []
+    assert stack_violations(pack, "ec2-sev-snp-supported-instance-type", resources) == []
+
+
+def test_regulated_node_group_without_enclave_or_sev_snp_fires(pack):
+    plain = template(name="plain-lt", cpuOptions=None)
+    found = stack_violations(pack, "eks-node-group-confidential-compute", [plain, node_group(plain)])
+    assert len(found) == 1 and found[0].urn.endswith("::cpu-ng")
+    assert "enables neither enclaveOptions nor cpuOptions.amdSevSnp" in found[0].message
+    assert "RAZ-CMP-004" in found[0].message
+
+
+def test_data_class_label_alone_makes_a_group_regulated(pack):
+    """Without pack config, a labelled data class counts as requiring confidential compute (fail closed)."""
+    plain = template(name="plain-lt", cpuOptions=None)
+    found = stack_violations(pack, "eks-node-group-confidential-compute",
+                             [plain, node_group(plain, required=False, classes=("cardholder_data",))])
+    assert found and "data class cardholder_data" in found[0].message
+
+
+def test_unregulated_group_may_skip_confidential_compute(pack):
+    plain = template(name="plain-lt", cpuOptions=None)
+    group = node_group(plain, required=False, classes=())
+    assert stack_violations(pack, "eks-node-group-confidential-compute", [plain, group]) == []
+
+
+def test_regulated_group_without_launch_template_fires(pack):
+    found = stack_violations(pack, "eks-node-group-confidential-compute", [node_group(None, launchTemplate=None)])
+    assert found and "has no launch template" in found[0].message
+
+
+@pytest.mark.parametrize("instance_type", ["p5.48xlarge", "c6a.24xlarge", "m5.xlarge"])
+def test_sev_snp_on_unsupported_node_group_type_fires(pack, instance_type):
+    lt = template()
+    found = stack_violations(pack, "ec2-sev-snp-supported-instance-type",
+                             [lt, node_group(lt, instance_types=("m6a.2xlarge", instance_type))])
+    assert len(found) == 1 and f"{instance_type} does not support AMD SEV-SNP; supported: " in found[0].message
+    assert "c6a.2xlarge" in found[0].message and "RAZ-CMP-005" in found[0].message
+
+
+def test_sev_snp_on_unsupported_launch_template_type_fires(pack):
+    found = stack_violations(pack, "ec2-sev-snp-supported-instance-type", [template(instanceType="r6a.8xlarge")])
+    assert found and "r6a.8xlarge does not support AMD SEV-SNP" in found[0].message
