@@ -28,7 +28,7 @@ def test_derived_settings_follow_the_stack(dev_config):
     assert zone["data_classes"] == ["personal_data", "public"] and zone["frameworks"] == ["GDPR"]
     assert zone["egress_allowed_destinations"] == ["model-registry.internal.example.com", "*.api.example.com"]
     assert settings["data_class_policy"]["personal_data"] == {"allowed_zones": ["dev-ai"],
-                                                              "require_redacted_logs": True}
+                                                              "require_redacted_logs": True, "retention_days": 730}
     assert parse_settings(settings).zone_regions("dev-ai") == ["eu-west-1", "eu-central-1"]
 
 
