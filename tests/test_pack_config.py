@@ -22,14 +22,19 @@ def regzone(*args):
 
 
 def test_derived_settings_follow_the_stack(dev_config):
+    dev_config["regzone:frameworks"] = ["GDPR"]
+    dev_config["regzone:zones"][0]["regulated_ai_zone"]["egress"]["allowed_destinations"] = ["api.example.com"]
+    dev_config["regzone:zones"][0]["workloads"] = [
+        {"name": "summarizer", "kind": "inference", "data_classes": ["personal_data", "public"]}]
     settings = derive_settings(parse_stack_config(dev_config, "dev"))
-    assert settings["allowed_regions"] == ["eu-west-1", "eu-central-1"]
-    zone = settings["zones"]["dev-ai"]
-    assert zone["data_classes"] == ["personal_data", "public"] and zone["frameworks"] == ["GDPR"]
-    assert zone["egress_allowed_destinations"] == ["model-registry.internal.example.com", "*.api.example.com"]
-    assert settings["data_class_policy"]["personal_data"] == {"allowed_zones": ["dev-ai"],
-                                                              "require_redacted_logs": True, "retention_days": 730}
-    assert parse_settings(settings).zone_regions("dev-ai") == ["eu-west-1", "eu-central-1"]
+    regions = dev_config["regzone:allowed_regions"]
+    assert settings["allowed_regions"] == regions and settings["frameworks"] == ["GDPR"]
+    zone = settings["zones"][dev_config["regzone:zones"][0]["name"]]
+    assert zone["data_classes"] == ["personal_data", "public"] and "GDPR" in zone["frameworks"]
+    assert zone["egress_allowed_destinations"] == ["api.example.com"] and zone["regions"] == regions
+    assert settings["data_class_policy"]["personal_data"]["allowed_zones"] == \
+        dev_config["regzone:data_class_policy"]["personal_data"]["allowed_zones"]
+    assert parse_settings(settings).zone_regions(dev_config["regzone:zones"][0]["name"]) == regions
 
 
 def test_derived_config_puts_the_settings_under_every_policy(dev_config):
@@ -114,7 +119,7 @@ def test_pack_config_command_writes_a_config_for_every_policy(tmp_path):
     assert done.returncode == 0, done.stderr
     config = json.loads(out.read_text())
     assert set(config) == {p.name for p in all_policies()}
-    assert config["resource-region-allowed"]["zones"]["dev-ai"]["regions"] == ["eu-west-1", "eu-central-1"]
+    assert config["resource-region-allowed"]["allowed_regions"] == ["eu-west-1", "eu-central-1"]
 
 
 def test_pack_config_command_reports_a_bad_stack_with_exit_2(tmp_path, dev_config):

@@ -70,3 +70,13 @@ def test_unconfigured_pack_allows_no_region(pack):
     """Without a pack config nothing is allowed: the gate fails closed, naming the fix."""
     found = violations(pack, POLICY, bucket("eu-west-1"))
     assert found and "no region is allowed" in found[0].message and "regzone pack-config" in found[0].message
+
+
+def test_invalid_settings_in_the_pack_fail_closed():
+    """Config that skipped `regzone` validation (e.g. straight from `pulumi preview`) blocks, naming the key."""
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {POLICY: {"allowed_regions": ["mars-1"]}})
+        found = violations(client, POLICY, bucket("eu-west-1"))
+    assert len(found) == 1 and found[0].enforcement == "mandatory"
+    assert "policy config error: allowed_regions: unknown AWS region" in found[0].message

@@ -1,11 +1,15 @@
 """Change-control tags: the provider's default tags (a JSON string on the wire) and the resource's own."""
 import json
+import re
+from pathlib import Path
 
+import pulumi_aws
 import pytest
 
 from analyzer_helpers import resource, violations
 from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import PolicyPackClient
+from regulated_ai.policies.tagging import taggable_types
 
 POLICY = "required-tags"
 UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -63,7 +67,7 @@ def test_unknown_tag_value_is_reported_not_passed(pack):
 def test_malformed_default_tags_fail_closed(pack):
     bad = resource("aws:s3/bucket:Bucket", {}, provider_props={"region": "eu-west-1", "defaultTags": "{not json"})
     found = violations(pack, POLICY, bad)
-    assert found and found[0].enforcement == "mandatory" and "policy error" in found[0].message
+    assert found and found[0].enforcement == "mandatory" and "malformed tags" in found[0].message
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +83,24 @@ def test_configured_required_tag_fires(strict):
     found = violations(strict, POLICY, tagged())
     assert found and "cost-center" in found[0].message
     assert violations(strict, POLICY, tagged(tags={"cost-center": "cc-42"})) == []
+
+
+def _sdk_taggable_types() -> set[str]:
+    """Resource types whose pulumi-aws `_internal_init` takes `tags` as a string map."""
+    token = re.compile(r"super\((\w+), __self__\)\.__init__\(\s*'(aws:[^']+)'")
+    tag_map = re.compile(r"\btags: (?:Optional\[pulumi\.Input\[|pulumi\.Input\[Optional\[)Mapping\[str,")
+    found = set()
+    for source in Path(pulumi_aws.__file__).parent.glob("*/*.py"):
+        text = source.read_text(encoding="utf-8")
+        for match in token.finditer(text):
+            start = text.rfind("def _internal_init(", 0, match.start())
+            if tag_map.search(text[start:text.find("):", start)]):
+                found.add(match.group(2))
+    return found
+
+
+@pytest.mark.slow
+def test_taggable_type_list_matches_the_pinned_sdk():
+    sdk, listed = _sdk_taggable_types(), set(taggable_types())
+    assert len(sdk) > 800
+    assert sdk == listed, f"add: {sorted(sdk - listed)[:20]} remove: {sorted(listed - sdk)[:20]}"

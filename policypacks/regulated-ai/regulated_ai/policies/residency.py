@@ -33,7 +33,10 @@ def _zone(resource: ResourceView) -> str | None:
     if resource.type == AWS_PROVIDER:  # a provider's own default tags name its zone
         resource = ResourceView(type=resource.type, name=resource.name, urn=resource.urn, props={},
                                 provider_props=resource.props)
-    zone = effective_tags(resource).get(TAG_ZONE)
+    try:
+        zone = effective_tags(resource).get(TAG_ZONE)
+    except ValueError:  # malformed tags (required-tags reports them): judge against the pack-wide regions
+        return None
     if is_unknown(zone):
         raise Unverifiable(f"tags.{TAG_ZONE}")
     return zone if isinstance(zone, str) else None

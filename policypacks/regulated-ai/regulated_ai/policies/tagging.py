@@ -7,12 +7,10 @@ engine hands the pack the provider's inputs, where `defaultTags` is a JSON strin
 """
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
-import re
 from collections.abc import Iterator
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from regulated_ai.framework import ResourceView, resource_policy
@@ -21,36 +19,23 @@ from regzone.tags import TAG_CHANGE_REF
 
 # The config model's default change_ref: a placeholder, not a change ticket.
 _PLACEHOLDER_CHANGE_REFS = frozenset({"unset"})
-_AWS_TYPE = re.compile(r"^aws:([a-z0-9]+)/[A-Za-z0-9]+:([A-Z][A-Za-z0-9]*)$")
+TAGGABLE_TYPES_FILE = Path(__file__).with_name("aws_taggable_types.txt")
 
 
 def is_aws_resource(type_token: str) -> bool:
     return type_token.startswith("aws:")
 
 
-@lru_cache(maxsize=None)
-def _class_takes_tag_map(type_token: str) -> bool:
-    """Whether pulumi-aws declares a `tags` map for the type, which `defaultTags` then fills."""
-    match = _AWS_TYPE.match(type_token)
-    if not match:
-        return False
-    module_name, class_name = match.groups()
-    for candidate in (module_name, module_name + "_"):  # `lambda` is `pulumi_aws.lambda_`
-        try:
-            module = importlib.import_module(f"pulumi_aws.{candidate}")
-        except ImportError:
-            continue
-        cls = getattr(module, class_name, None)
-        init = getattr(cls, "_internal_init", None)
-        if init is None:
-            return False
-        parameter = inspect.signature(init).parameters.get("tags")
-        return parameter is not None and "Mapping[str" in str(parameter.annotation)
-    return False
+@lru_cache(maxsize=1)
+def taggable_types() -> frozenset[str]:
+    """Types whose pulumi-aws inputs take a `tags` map (data file generated from the pinned SDK)."""
+    lines = TAGGABLE_TYPES_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 def is_taggable(resource: ResourceView) -> bool:
-    return _class_takes_tag_map(resource.type) or isinstance(resource.get("tags"), dict)
+    tags = resource.get("tags")
+    return resource.type in taggable_types() or isinstance(tags, dict) or is_unknown(tags)
 
 
 def _tag_map(value: Any, where: str) -> dict[str, Any]:
@@ -93,7 +78,11 @@ def effective_tags(resource: ResourceView) -> dict[str, Any]:
 def required_tags(resource: ResourceView) -> Iterator[str]:
     if not is_taggable(resource):
         return
-    tags = effective_tags(resource)
+    try:
+        tags = effective_tags(resource)
+    except ValueError as err:
+        yield f"'{resource.name}' ({resource.type}) has malformed tags, so its change-control tags are unknown: {err}."
+        return
     required = resource.settings.required_tags
     for key in required:
         if is_unknown(tags.get(key)):
