@@ -27,6 +27,7 @@ lint: $(BIN)/regzone  ## static security analysis of the project's own code
 bench: $(BIN)/regzone  ## print the benchmark figures (bench/README.md); takes a few minutes
 	$(BIN)/python bench/preview_scale.py
 	$(BIN)/python bench/policy_overhead.py
+	$(BIN)/python bench/servicer_cpu.py
 	$(BIN)/python bench/evidence_scale.py
 	bench/test_suite_time.sh
 
