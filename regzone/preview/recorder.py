@@ -167,6 +167,10 @@ def _record(program: Path, stack: str, config: dict[str, Any], project: str,
     pulumi.runtime.set_all_config(_wire_config(config))
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True,
                              monitor=_RecordingMonitor(mocks, recording, sources))
+    # As the SDK's own `pulumi.runtime.test` does: start from no outstanding RPCs or outputs, so
+    # that tasks a failed earlier run left behind are not awaited by this one.
+    pulumi.runtime.settings.SETTINGS.rpc_manager.clear()
+    pulumi.runtime.settings.SETTINGS.outputs.clear()
     main = program / "__main__.py"
     try:
         with _capture_creation_sites(sources):
