@@ -69,7 +69,8 @@ K8S_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:RoleBinding
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
 TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
-SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"
+# A type token, not a credential (bandit B105 matches the word "secret" in the name).
+SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"  # nosec B105
 
 # ECR, EKS and EC2 launch templates (regulated_ai/policies/ecr.py, eks.py, compute.py).
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
