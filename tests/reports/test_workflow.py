@@ -30,14 +30,23 @@ def test_runs_on_pull_requests_with_read_only_default_token():
     assert WORKFLOW["permissions"] == {"contents": "read"}
 
 
+@pytest.mark.parametrize("job", ["preview", "offline"])
+def test_offline_previews_use_the_base_branch_gate_settings(job):
+    previews = [c for c in regzone_commands(job) if c[0] == "preview"]
+    assert previews and all(c[c.index("--policy-pack-config") + 1] == "pack-config.json" for c in previews)
+
+
 def test_preview_job_uses_the_pulumi_action_with_the_pack_and_oidc():
     job = JOBS["preview"]
     assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert job["permissions"]["id-token"] == "write" and job["permissions"]["security-events"] == "write"
     pulumi = step("preview", "pulumi/actions@")
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["policyPacks"] == "policypacks/regulated-ai"
-    (derive,) = [c for c in regzone_commands("preview") if c[0] == "pack-config"]
-    assert derive[derive.index("--output") + 1] == pulumi["with"]["policyPackConfigs"]
+    base, new_stack = [c for c in regzone_commands("preview") if c[0] == "pack-config"]
+    for derive in (base, new_stack):
+        assert derive[derive.index("--output") + 1] == pulumi["with"]["policyPackConfigs"]
+    # the gate's settings come from the base branch's stack file, so a PR cannot widen its own gate
+    assert "base-stacks" in base[base.index("--program") + 1] and "--program" not in new_stack
     aws = step("preview", "aws-actions/configure-aws-credentials@")
     assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_PREVIEW_ROLE_ARN }}"
     assert "aws-access-key-id" not in aws["with"]  # OIDC, never long-lived keys
