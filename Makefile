@@ -16,10 +16,10 @@ preview: $(BIN)/regzone  ## offline compliance preview of stacks/Pulumi.$(STACK)
 	$(BIN)/regzone preview --stack $(STACK)
 
 test: $(BIN)/regzone  ## the full suite (what CI runs)
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 --dist worksteal
 
 test-fast: $(BIN)/regzone  ## skip slow end-to-end tests
-	$(BIN)/python -m pytest -n 2 -m 'not slow'
+	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not slow"
 
 lint: $(BIN)/regzone  ## static security analysis of the project's own code
 	$(BIN)/bandit -q -c pyproject.toml -r regzone components stacks incluster policypacks/regulated-ai/regulated_ai

@@ -6,6 +6,7 @@ framework, severity, remediation and docs URL so that every policy is traceable 
 """
 from __future__ import annotations
 
+import copy
 import gc
 import re
 import threading
@@ -51,20 +52,51 @@ def _once_per_call(convert: Callable[..., Any]) -> Callable[..., Any]:
     return shared
 
 
-def _call_scope(method: Callable[..., Any]) -> Callable[..., Any]:
+def _call_scope(method: Callable[..., Any], *, by_type: bool = False) -> Callable[..., Any]:
     """Also pauses the cyclic GC for the call: everything the call builds stays alive until it returns
-    (the memo holds it), so each collection only rescanned it, which made AnalyzeStack superlinear."""
+    (the memo holds it), so each collection only rescanned it, which made AnalyzeStack superlinear.
+    With `by_type`, the call's policy loop sees only the policies that apply to the request's type."""
     def scoped(self: Any, request: Any, context: Any) -> Any:
         _CALL.memo = {}
+        if by_type:
+            _CALL.only = self._PolicyAnalyzerServicer__policies.applying_to(request.type)
         collecting = gc.isenabled()
         gc.disable()
         try:
             return method(self, request, context)
         finally:
             _CALL.memo = None
+            _CALL.only = None
             if collecting:
                 gc.enable()
     return scoped
+
+
+def _applies(policy: Policy, type_token: str) -> bool:
+    wanted = getattr(policy, "types", None)
+    if wanted is None or not isinstance(policy, ResourceValidationPolicy):
+        return True  # not declared through resource_policy: let the SDK decide, as it would
+    return wanted(type_token) if callable(wanted) else type_token in wanted
+
+
+class _PolicyList(list):
+    """The servicer's policies. The SDK builds each policy's arguments (options, provider, config)
+    before the policy can say the type is not its own: for ~50 resource policies that was most of an
+    Analyze call. During an Analyze call the loop sees only the policies whose types match; anywhere
+    else (GetAnalyzerInfo, AnalyzeStack) it sees them all. Thread-local, so concurrent calls are safe."""
+
+    def __init__(self, policies: Iterable[Policy]) -> None:
+        super().__init__(policies)
+        self._by_type: dict[str, list[Policy]] = {}
+
+    def applying_to(self, type_token: str) -> list[Policy]:
+        if type_token not in self._by_type:
+            self._by_type[type_token] = [p for p in list.__iter__(self) if _applies(p, type_token)]
+        return self._by_type[type_token]
+
+    def __iter__(self) -> Iterator[Policy]:
+        only = getattr(_CALL, "only", None)
+        return iter(only) if only is not None else list.__iter__(self)
 
 
 class _SharedJsonFormat:
@@ -81,8 +113,15 @@ def _share_sdk_conversions(sdk: Any = pulumi_policy.policy) -> None:
     sdk.json_format = _SharedJsonFormat()
     sdk.deserialize_properties = _once_per_call(sdk.deserialize_properties)
     sdk.unknown_checking_proxy = _once_per_call(sdk.unknown_checking_proxy)
-    servicer.Analyze = _call_scope(servicer.Analyze)
+    servicer.Analyze = _call_scope(servicer.Analyze, by_type=True)
     servicer.AnalyzeStack = _call_scope(servicer.AnalyzeStack)
+    original_init = servicer.__init__
+
+    def init(self: Any, name: str, version: str, policies: list[Policy], *args: Any, **kwargs: Any) -> None:
+        original_init(self, name, version, policies, *args, **kwargs)
+        self._PolicyAnalyzerServicer__policies = _PolicyList(policies)
+
+    servicer.__init__ = init
 
 
 _share_sdk_conversions()
@@ -232,7 +271,7 @@ def stack_policy(name: str, *, description: str, controls: Sequence[str],
 
         def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
             try:
-                stack = stack_view_from_args(args)
+                stack = copy.copy(_stack_view_for_call(args))
                 stack.settings = settings_from_config(args.get_config())
                 for urn, message in check(stack):
                     report_violation(prefix + message, urn)
@@ -248,6 +287,16 @@ def stack_policy(name: str, *, description: str, controls: Sequence[str],
         return policy
 
     return decorate
+
+
+def _stack_view_for_call(args: StackValidationArgs) -> StackView:
+    """Every stack policy of one AnalyzeStack call judges the same resources: build their view once."""
+    memo = getattr(_CALL, "memo", None)
+    if memo is None:
+        return stack_view_from_args(args)
+    if "stack" not in memo:
+        memo["stack"] = stack_view_from_args(args)
+    return memo["stack"]
 
 
 def stack_view_from_args(args: StackValidationArgs) -> StackView:
