@@ -144,6 +144,15 @@ async def _exports() -> dict[str, Any]:
     return await pulumi.Output.from_input(dict(outputs)).future() or {}
 
 
+def _report_all_but_orphans(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """When a program fails, the outputs that depended on the failure are garbage-collected still
+    pending or with their exception never retrieved; the failure itself is raised to the caller, so
+    those echoes are dropped."""
+    message = context.get("message", "")
+    if "never retrieved" not in message and "destroyed but it is pending" not in message:
+        loop.default_exception_handler(context)
+
+
 def _wire_config(config: dict[str, Any]) -> dict[str, str]:
     """Config as the CLI hands it to a program: strings, structured values JSON-encoded."""
     return {key: value if isinstance(value, str) else json.dumps(value) for key, value in config.items()}
@@ -159,6 +168,7 @@ def record_program(program: Path, stack: str, config: dict[str, Any], *, project
 def _record(program: Path, stack: str, config: dict[str, Any], project: str,
             stack_outputs: dict[str, dict[str, Any]]) -> Recording:
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(_report_all_but_orphans)
     asyncio.set_event_loop(loop)
     recording = Recording(stack=stack, project=project)
     sources: dict[tuple[str, str], deque] = defaultdict(deque)
