@@ -7,7 +7,6 @@ like the zone config's do. The zone stack's outputs it reads (stacks/__main__.py
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -15,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from regzone.config.errors import ConfigError, KeyedError, format_validation_error
+from regzone.config.loader import decode_config_value
 from regzone.config.model import StackConfig, Zone
 
 NAMESPACE = "regzone-incluster"
@@ -67,19 +67,10 @@ class InClusterSettings(_Strict):
         return self
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
-
-
 def parse_incluster_config(config: dict[str, Any], source: str) -> InClusterSettings:
     """Validate `regzone-incluster:*` keys of a stack file or the running program's config."""
     prefix = f"{NAMESPACE}:"
-    raw = {key[len(prefix):]: _decode(value) for key, value in config.items() if key.startswith(prefix)}
+    raw = {key[len(prefix):]: decode_config_value(value) for key, value in config.items() if key.startswith(prefix)}
     try:
         return InClusterSettings.model_validate(raw)
     except ValidationError as err:

@@ -14,7 +14,7 @@ from regzone.config.model import StackConfig
 CONFIG_NAMESPACE = "regzone"
 
 
-def _decode(value: Any) -> Any:
+def decode_config_value(value: Any) -> Any:
     """The CLI hands structured config to programs as JSON strings; plain strings stay strings."""
     if isinstance(value, str):
         try:
@@ -27,9 +27,9 @@ def _decode(value: Any) -> Any:
 def parse_stack_config(config: dict[str, Any], source: str) -> StackConfig:
     """Validate namespaced config (`{"regzone:zones": [...], "aws:region": "..."}`)."""
     prefix = f"{CONFIG_NAMESPACE}:"
-    raw = {key[len(prefix):]: _decode(value) for key, value in config.items() if key.startswith(prefix)}
+    raw = {key[len(prefix):]: decode_config_value(value) for key, value in config.items() if key.startswith(prefix)}
     if "region" not in raw and config.get("aws:region"):
-        raw["region"] = _decode(config["aws:region"])
+        raw["region"] = decode_config_value(config["aws:region"])
     try:
         return StackConfig.model_validate(raw)
     except ValidationError as err:

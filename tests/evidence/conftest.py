@@ -8,8 +8,8 @@ import botocore.loaders
 import botocore.session
 import pytest
 from botocore.parsers import ResponseParserError
-from moto import mock_aws
 
+from tests.helpers import offline_aws
 from regzone.evidence.checks import load_checks
 from regzone.evidence.runner import Progress, ScanOptions, scan
 from tests.evidence.zone import REGION, RETENTION_DAYS, seed_zone
@@ -17,12 +17,7 @@ from tests.evidence.zone import REGION, RETENTION_DAYS, seed_zone
 
 @pytest.fixture
 def session(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105
-                        "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with offline_aws(monkeypatch, REGION):
         yield fresh_session()
 
 

@@ -17,8 +17,8 @@ import json
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
+from tests.helpers import offline_aws
 from regzone.config.loader import read_stack_file
 from regzone.evidence.model import Status
 from regzone.evidence.runner import Progress, ScanOptions, scan
@@ -54,12 +54,7 @@ def configured():
 
 @pytest.fixture
 def session(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105
-                        "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with offline_aws(monkeypatch, REGION):
         yield boto3.Session(region_name=REGION)
 
 

@@ -12,8 +12,8 @@ import io
 
 import boto3
 import pytest
-from moto import mock_aws
 
+from tests.helpers import offline_aws
 from components.log_groups import cloudwatch_retention
 from components.private_network import nacl_rules
 from components.egress_firewall import INTERNET_PORTS
@@ -30,12 +30,7 @@ pytestmark = pytest.mark.slow  # each test builds a VPC in moto and runs the evi
 
 @pytest.fixture
 def session(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105
-                        "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
+    with offline_aws(monkeypatch, REGION):
         yield boto3.Session(region_name=REGION)
 
 

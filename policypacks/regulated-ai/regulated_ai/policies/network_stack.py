@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
 from regulated_ai.types import (ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_CLUSTER, EKS_NODE_GROUP,
-                                FLOW_LOG, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY, NAT_GATEWAY,
+                                FLOW_LOG, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY,
                                 NETWORK_FIREWALL, ROUTE, ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, S3_BUCKETS,
                                 SUBNETS, VPC, VPC_ENDPOINT)
 from regzone.tags import TAG_TIER, TIER_EGRESS, TIER_FIREWALL
