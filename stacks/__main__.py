@@ -30,7 +30,8 @@ for zone in stack.zones:
 pulumi.export("zones", {name: {"key_arns": z.keys.key_arns, "audit_bucket": z.audit_bucket.bucket.bucket,
                                "access_log_bucket": z.audit_bucket.access_log_bucket.bucket,
                                "trail_arn": z.audit_trail.trail.arn,
-                               "data_buckets": {c: b.bucket for c, b in z.data_buckets.buckets.items()}}
+                               "data_buckets": {c: b.bucket for c, b in z.data_buckets.buckets.items()},
+                               "data_bucket_arns": z.data_buckets.bucket_arns}
                         for name, z in zones.items()})
 # Read by the in-cluster program (Kubernetes objects, run from inside the VPC) through a StackReference:
 # `clusters.<zone>.name`, `.arn`, `.endpoint`, `.certificate_authority` (base64 PEM), `.node_role_arn`.
