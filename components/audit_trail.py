@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.iam_documents import service_trust_policy
 from components.log_groups import CLOUDWATCH_RETENTION_DAYS, zone_log_group
 
 
@@ -56,15 +57,9 @@ class AuditTrail(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-logs-role",
             description=f"CloudTrail {trail_name} writes to its CloudWatch log group",
-            assume_role_policy=pulumi.Output.all(source_arn, args.account_id).apply(lambda v: json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceArn": v[0], "aws:SourceAccount": v[1]}},
-                }],
-            }, sort_keys=True)),
+            assume_role_policy=pulumi.Output.all(source_arn, args.account_id).apply(lambda v: service_trust_policy(
+                "cloudtrail.amazonaws.com",
+                condition={"StringEquals": {"aws:SourceArn": v[0], "aws:SourceAccount": v[1]}})),
             opts=pulumi.ResourceOptions(parent=self))
         role_policy = aws.iam.RolePolicy(
             f"{name}-logs-write",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from components.iam_documents import service_trust_policy
 from components.log_groups import zone_log_group
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -52,11 +53,6 @@ class PrivateClusterArgs:
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
-def _assume_role_policy(service: str, actions: Sequence[str] = ("sts:AssumeRole",)) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": service}, "Action": list(actions)}]})
-
-
 class PrivateCluster(pulumi.ComponentResource):
     """EKS control plane, its IAM roles and security groups, access entries and pinned add-ons."""
 
@@ -78,12 +74,12 @@ class PrivateCluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self._name, self._args = name, args
 
-        cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=_assume_role_policy(
+        cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=service_trust_policy(
             "eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")), opts=child)
         aws.iam.RolePolicyAttachment(f"{name}-cluster-policy", role=cluster_role.name, opts=child,
                                      policy_arn=pulumi.Output.concat(
                                          "arn:", args.partition, ":iam::aws:policy/AmazonEKSClusterPolicy"))
-        self.node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=_assume_role_policy(
+        self.node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=service_trust_policy(
             "ec2.amazonaws.com"), opts=child)
         for policy in NODE_POLICIES:
             aws.iam.RolePolicyAttachment(f"{name}-node-{policy}", role=self.node_role.name, opts=child,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.iam_documents import service_trust_policy
 from components.log_groups import zone_log_group
 
 # One-minute aggregation: the finest AWS offers, so that short exfiltration bursts are visible.
@@ -25,9 +26,8 @@ class FlowLogsArgs:
 
 def delivery_trust_policy(account_id: str) -> str:
     """Only the flow-logs service, acting for the zone's own account, may assume the delivery role."""
-    return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}}]})
+    return service_trust_policy("vpc-flow-logs.amazonaws.com",
+                                condition={"StringEquals": {"aws:SourceAccount": account_id}})
 
 
 def delivery_policy(log_group_arn: str) -> str:
