@@ -315,6 +315,11 @@ class StackConfig(_Strict):
     data_class_policy: dict[str, DataClassRule] = Field(min_length=1)
     zones: list[Zone] = Field(min_length=1)
     owner: str = Field(min_length=1)
+    # The IAM role that runs `pulumi up`. Key policies keep it able to manage the zone keys (KMS's
+    # lockout safety check refuses a policy that would lock the caller out) and give it what AWS
+    # performs as the caller when a resource uses a key; resource policies exempt it from their
+    # write denies. Required: without it explicit key administrators would lock the deployer out.
+    deployer_role_arn: RoleArn
     environment: Literal["dev", "test", "staging", "prod"] = "dev"
     change_ref: str = Field(default="unset", min_length=1)
 

@@ -146,3 +146,15 @@ def test_several_problems_are_all_listed(dev_config):
     del dev_config["regzone:owner"]
     zone(dev_config)["az_cuont"] = 2
     assert "2 problems" in error_of(dev_config)
+
+
+def test_deployer_role_is_required(dev_config):
+    del dev_config["regzone:deployer_role_arn"]
+    assert "regzone:deployer_role_arn: required but not set" in error_of(dev_config)
+
+
+@pytest.mark.parametrize("value", ["arn:aws:iam::111122223333:user/deployer", "arn:aws:sts::111122223333:assumed-role/x/y",
+                                   "regzone-deployer"])
+def test_deployer_must_be_a_role_arn(dev_config, value):
+    dev_config["regzone:deployer_role_arn"] = value
+    assert f"regzone:deployer_role_arn = {value!r}" in error_of(dev_config)
