@@ -138,7 +138,9 @@ def _cli_install(venv: Path, pip_dir: Path) -> Path:
     python = venv / "bin" / "python"
     steps = [[sys.executable, "-m", "venv", str(venv)],
              [str(python), "-m", "pip", "install", "--quiet", "--upgrade", "pip", "setuptools", "wheel"],
-             [str(python), "-m", "pip", "install", "--quiet", "-r", "requirements.txt"]]
+             # the CLI skips this step, silently, when the program directory has no requirements.txt
+             *([[str(python), "-m", "pip", "install", "--quiet", "-r", "requirements.txt"]]
+               if (pip_dir / "requirements.txt").is_file() else [])]
     for step in steps:
         done = subprocess.run(step, cwd=pip_dir, capture_output=True, text=True, timeout=900,
                               env={**os.environ, "VIRTUAL_ENV": str(venv)})  # nosec B603
