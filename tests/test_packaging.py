@@ -150,19 +150,18 @@ def _cli_install(venv: Path, pip_dir: Path) -> Path:
 
 @pytest.mark.slow
 def test_cli_install_makes_both_programs_runnable_from_elsewhere(tmp_path):
-    """A fresh .venv installed as the CLI installs it, for the zone program and then the in-cluster program
-    (same virtualenv), runs both programs (under mocks, with the real pack) from an unrelated directory."""
-    zone, incluster = cli_layout(REPO_ROOT / "Pulumi.yaml"), cli_layout(REPO_ROOT / "incluster" / "Pulumi.yaml")
-    venv = tmp_path / "venv"
-    _cli_install(venv, zone.pip_dir)
-    python = _cli_install(venv, incluster.pip_dir)
-    elsewhere = tmp_path / "elsewhere"
+    """A fresh .venv installed as the CLI installs it for the zone program runs that program (under mocks,
+    with the real pack) from an unrelated directory; installed again for the in-cluster program (the same
+    virtualenv), it runs that one too. Each program is run right after its own install."""
+    venv, elsewhere = tmp_path / "venv", tmp_path / "elsewhere"
     elsewhere.mkdir()
-    for program in (zone.pip_dir, incluster.pip_dir):
+    for project_file in (REPO_ROOT / "Pulumi.yaml", REPO_ROOT / "incluster" / "Pulumi.yaml"):
+        program = cli_layout(project_file).pip_dir
+        python = _cli_install(venv, program)
         done = subprocess.run([str(python), "-I", "-m", "regzone.cli", "preview", "--program", str(program),
                                "--stack", "dev", "--format", "json", "--output", str(elsewhere / "report.json")],
                               cwd=elsewhere, capture_output=True, text=True, timeout=600)  # nosec B603
-        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.returncode == 0, f"{project_file.relative_to(REPO_ROOT)}: {done.stderr[-3000:]}"
 
 
 @pytest.mark.slow
