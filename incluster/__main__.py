@@ -26,16 +26,19 @@ from regzone.tags import (TAG_CHANGE_REF, TAG_DATA_CLASS, TAG_ENVIRONMENT, TAG_M
 source = f"incluster/Pulumi.{pulumi.get_stack()}.yaml"
 try:
     settings = parse_incluster_config({**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}, source)
-    zone_file = STACKS_DIR / f"Pulumi.{settings.zone_stack.rsplit('/', 1)[-1]}.yaml"
+    zone_file = STACKS_DIR / f"Pulumi.{settings.zone_stack_name}.yaml"
     stack = load_stack_file(zone_file)
     zone = zone_of(stack, settings.zone, source)
 except ConfigError as err:
     raise pulumi.RunError(str(err)) from None
 
 region = stack.zone_region(zone)
-reference = pulumi.StackReference(settings.zone_stack)
+# A bare stack name is qualified with this stack's organization: it resolves on Pulumi Cloud and on the
+# self-managed backend alike (components/k8s/incluster_config.py).
+zone_stack = settings.zone_stack_reference(pulumi.get_organization())
+reference = pulumi.StackReference(zone_stack)
 outputs = pulumi.Output.all(reference.get_output("clusters"), reference.get_output("zones")).apply(
-    lambda v: ZoneOutputs.of({"clusters": v[0] or {}, "zones": v[1] or {}}, zone.name, settings.zone_stack))
+    lambda v: ZoneOutputs.of({"clusters": v[0] or {}, "zones": v[1] or {}}, zone.name, zone_stack))
 
 aws_provider = aws.Provider("zone-aws", region=region, default_tags={"tags": {
     TAG_OWNER: stack.owner, TAG_ZONE: zone.name, TAG_DATA_CLASS: data_class_tag(stack.zone_data_classes(zone)),

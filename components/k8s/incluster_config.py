@@ -11,16 +11,15 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from regzone.config.errors import ConfigError, KeyedError, format_validation_error
 from regzone.config.loader import decode_config_value
 from regzone.config.model import StackConfig, Zone
+from regzone.zone_stack import check_zone_stack, qualified_zone_stack, zone_stack_name
 
 NAMESPACE = "regzone-incluster"
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
-# Fully qualified (org/project/stack) or a bare stack name, as `pulumi.StackReference` accepts.
-_STACK_REF = r"^([A-Za-z0-9_.-]+/){0,2}[A-Za-z0-9_.-]+$"
 _NAMESPACE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
@@ -51,13 +50,23 @@ class Access(_Strict):
 
 
 class InClusterSettings(_Strict):
-    zone_stack: str = Field(pattern=_STACK_REF)
+    # The zone stack's name (`dev`) or `<org>/<zone project>/<stack>` (regzone/zone_stack.py).
+    zone_stack: Annotated[str, AfterValidator(check_zone_stack)]
     zone: str = Field(min_length=1)
     access: Access = Access()
     verify_image_signatures: bool = False
     signer_public_key: str | None = None
     # Platform add-on namespaces (e.g. kyverno) outside workload admission, besides the system ones.
     admission_exempt_namespaces: list[Annotated[str, Field(pattern=_NAMESPACE)]] = []
+
+    @property
+    def zone_stack_name(self) -> str:
+        """The zone stack's name: its config is stacks/Pulumi.<name>.yaml."""
+        return zone_stack_name(self.zone_stack)
+
+    def zone_stack_reference(self, organization: str) -> str:
+        """What the StackReference reads, for a program running under `organization`."""
+        return qualified_zone_stack(self.zone_stack, organization)
 
     @model_validator(mode="after")
     def _signer(self) -> "InClusterSettings":

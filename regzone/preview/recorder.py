@@ -30,6 +30,9 @@ from regzone.paths import REPO_ROOT
 from regzone.preview.mocks import ZoneMocks
 
 PROJECT = "regzone"
+# The organization a program runs under on the self-managed backend (pulumi/pulumi pkg/backend/diy/state.go);
+# on Pulumi Cloud it is the stack's own organization.
+ORGANIZATION = "organization"
 
 
 @dataclass
@@ -175,7 +178,7 @@ def _record(program: Path, stack: str, config: dict[str, Any], project: str,
     region = str(config.get("aws:region", "us-east-1"))
     mocks = ZoneMocks(region, stack_outputs=stack_outputs)
     pulumi.runtime.set_all_config(_wire_config(config))
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True,
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, organization=ORGANIZATION,
                              monitor=_RecordingMonitor(mocks, recording, sources))
     # As the SDK's own `pulumi.runtime.test` does: start from no outstanding RPCs or outputs, so
     # that tasks a failed earlier run left behind are not awaited by this one.

@@ -9,17 +9,20 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
+from regzone.config.errors import ConfigError
 from regzone.config.loader import parse_stack_config, read_stack_file
 from regzone.config.model import StackConfig
 from regzone.pack_config import derive_pack_config, validate_pack_config
 from regzone.pack_config import load_pack_config as pack_config_file
 from regzone.paths import POLICY_PACK_DIR, STACKS_DIR
 from regzone.preview.analyzer import AnalyzerResource, Diagnostic, PolicyInfo, PolicyPackClient
-from regzone.preview.recorder import PROJECT, RecordedResource, Recording, project_of, record_program
+from regzone.preview.recorder import (ORGANIZATION, PROJECT, RecordedResource, Recording, project_of,
+                                     record_program)
+from regzone.zone_stack import qualified_zone_stack, zone_stack_name
 
 DEFAULT_PROVIDER_URN = "urn:pulumi:{stack}::{project}::pulumi:providers:aws::default"
 # A program other than the zone program names the zone stack it builds on as `<project>:zone_stack`
-# (e.g. incluster/: `regzone-incluster:zone_stack: organization/regzone/dev`).
+# (e.g. incluster/: `regzone-incluster:zone_stack: dev`, see regzone/zone_stack.py).
 ZONE_STACK_KEY = "zone_stack"
 
 
@@ -113,14 +116,20 @@ def _zone_context(project: str, config: dict[str, Any], source: str) -> tuple[St
     that its StackReference sees that stack's exports."""
     if project == PROJECT:
         return parse_stack_config(config, source), {}
-    reference = config.get(f"{project}:{ZONE_STACK_KEY}")
+    key = f"{project}:{ZONE_STACK_KEY}"
+    reference = config.get(key)
     if not reference:
         return None, {}
-    zone_path = stack_file(str(reference).rsplit("/", 1)[-1])
+    try:
+        name, qualified = zone_stack_name(str(reference)), qualified_zone_stack(str(reference), ORGANIZATION)
+    except ValueError as err:
+        raise ConfigError(f"{source}: {key} = {reference!r}: {err}") from None
+    zone_path = stack_file(name)
     zone_config = read_stack_file(zone_path)
     stack_config = parse_stack_config(zone_config, str(zone_path))
-    zone = record_program(STACKS_DIR, zone_path.stem.removeprefix("Pulumi."), zone_config)
-    return stack_config, {str(reference): zone.outputs}
+    zone = record_program(STACKS_DIR, name, zone_config)
+    # Keyed as the program's StackReference names it, under the organization the recorder runs it in.
+    return stack_config, {qualified: zone.outputs}
 
 
 def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = POLICY_PACK_DIR,

@@ -1,5 +1,8 @@
-"""The PR workflow wires the gate as the README describes; its regzone commands exist in the CLI."""
+"""The PR workflow wires the gate as the README describes; its regzone commands exist in the CLI; its
+actions are pinned to commits of current releases."""
+import re
 import shlex
+import tomllib
 
 import pytest
 import yaml
@@ -7,12 +10,20 @@ import yaml
 from regzone.cli import build_parser
 from regzone.paths import REPO_ROOT
 
-WORKFLOW = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "compliance.yml").read_text())
+WORKFLOW_FILE = REPO_ROOT / ".github" / "workflows" / "compliance.yml"
+WORKFLOW = yaml.safe_load(WORKFLOW_FILE.read_text())
 JOBS = WORKFLOW["jobs"]
+# `uses: owner/repo[/path]@<commit>  # vMAJOR.MINOR.PATCH`: a tag can be moved to other code, a commit cannot.
+PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w.-]+(?:/[\w./-]+)?)@([0-9a-f]{40})\s+#\s+v\d+\.\d+\.\d+\s*$")
 
 
-def step(job, uses_prefix):
-    return next(s for s in JOBS[job]["steps"] if s.get("uses", "").startswith(uses_prefix))
+def step(job, uses_prefix, **with_):
+    return next(s for s in JOBS[job]["steps"] if s.get("uses", "").startswith(uses_prefix)
+                and all(s.get("with", {}).get(k) == v for k, v in with_.items()))
+
+
+def run_lines(job):
+    return [line.strip() for s in JOBS[job]["steps"] for line in s.get("run", "").splitlines()]
 
 
 def regzone_commands(job):
@@ -40,7 +51,7 @@ def test_preview_job_uses_the_pulumi_action_with_the_pack_and_oidc():
     job = JOBS["preview"]
     assert job["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
     assert job["permissions"]["id-token"] == "write" and job["permissions"]["security-events"] == "write"
-    pulumi = step("preview", "pulumi/actions@")
+    pulumi = step("preview", "pulumi/actions@", command="preview")
     assert pulumi["with"]["command"] == "preview" and pulumi["with"]["policyPacks"] == "policypacks/regulated-ai"
     base, new_stack = [c for c in regzone_commands("preview") if c[0] == "pack-config"]
     for derive in (base, new_stack):
@@ -70,3 +81,39 @@ def test_regzone_commands_parse(job):
     assert commands
     for argv in commands:
         build_parser().parse_args(argv)  # exits (SystemExit) on an unknown flag or format
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version():
+    lines = [line for line in WORKFLOW_FILE.read_text().splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
+    assert lines
+    unpinned = [line.strip() for line in lines if not PINNED.match(line)]
+    assert unpinned == [], "pin each action to a full commit SHA with `# vX.Y.Z` after it"
+
+
+def test_pinning_rule_rejects_tags_and_short_shas():
+    assert PINNED.match("      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1  # v7.0.1")
+    for line in ("      - uses: actions/checkout@v7",
+                 "      - uses: actions/checkout@3d3c42e  # v7.0.1",
+                 "      - uses: actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1",
+                 "        uses: github/codeql-action/upload-sarif@v4  # v4.36.2"):
+        assert not PINNED.match(line), line
+
+
+def test_pulumi_cli_is_the_release_of_the_pinned_sdk():
+    pins = dict(d.split("==") for d in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+                ["dependencies"])
+    versions = {s["with"].get("pulumi-version") for s in JOBS["preview"]["steps"]
+                if s.get("uses", "").startswith("pulumi/actions@")}
+    assert versions == {pins["pulumi"]}
+
+
+def test_preview_job_installs_as_the_deploying_guide_says():
+    """The CLI installs the program's .venv and the pack's venv (`pulumi install`), not hand-made venvs."""
+    lines = run_lines("preview")
+    assert "pulumi install" in lines and "(cd policypacks/regulated-ai && pulumi install)" in lines
+    assert not [line for line in lines if "pip install" in line or "-m venv" in line]
+    guide = (REPO_ROOT / "docs" / "deploying.md").read_text().splitlines()
+    assert "pulumi install" in guide and "(cd policypacks/regulated-ai && pulumi install)" in guide
+    installs = [i for i, s in enumerate(JOBS["preview"]["steps"]) if "pulumi install" in s.get("run", "")]
+    first_regzone = next(i for i, s in enumerate(JOBS["preview"]["steps"]) if "regzone " in s.get("run", ""))
+    assert installs and installs[0] < first_regzone
