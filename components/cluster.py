@@ -22,6 +22,10 @@ CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKS
 # Least-privilege managed policies for nodes: the minimal worker policy and pull-only ECR access
 # (the repository policies decide which repositories a node may pull from).
 NODE_POLICIES = ["AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"]
+# Session Manager needs the SSM agent on the node to register with SSM (AWS Systems Manager guide,
+# "Configure instance permissions for Systems Manager": AmazonSSMManagedInstanceCore); attached only
+# when the zone has the SSM endpoints, so that nodes cannot reach SSM otherwise.
+SSM_NODE_POLICY = "AmazonSSMManagedInstanceCore"
 KUBELET_PORT = 10250
 
 
@@ -50,6 +54,8 @@ class PrivateClusterArgs:
     # False for air-gapped zones: nodes then reach AWS only through VPC endpoints in the VPC CIDR.
     # True lets HTTPS leave the VPC, where the zone's egress firewall allow-list decides.
     allow_https_egress: bool = False
+    # The zone has the SSM interface endpoints (`ssm_endpoints`): nodes get the SSM managed-instance policy.
+    ssm_managed: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -81,7 +87,7 @@ class PrivateCluster(pulumi.ComponentResource):
                                          "arn:", args.partition, ":iam::aws:policy/AmazonEKSClusterPolicy"))
         self.node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=service_trust_policy(
             "ec2.amazonaws.com"), opts=child)
-        for policy in NODE_POLICIES:
+        for policy in NODE_POLICIES + ([SSM_NODE_POLICY] if args.ssm_managed else []):
             aws.iam.RolePolicyAttachment(f"{name}-node-{policy}", role=self.node_role.name, opts=child,
                                          policy_arn=pulumi.Output.concat("arn:", args.partition,
                                                                          ":iam::aws:policy/", policy))

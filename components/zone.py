@@ -79,7 +79,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
             zone_name=zone.name, region=region, account_id=identity.account_id, vpc_cidr=str(zone.vpc_cidr),
             az_count=zone.az_count, allowed_destinations=egress.allowed_destinations,
             air_gapped=egress.is_air_gapped, log_kms_key_arn=self.keys.key_arns["audit"],
-            log_retention_days=stack.zone_retention_days(zone), ssm_endpoints=zone.ssm_endpoints), opts=child)
+            log_retention_days=stack.zone_retention_days(zone), ssm_endpoints=zone.ssm_endpoints,
+            cluster=zone.cluster is not None), opts=child)
         self.vpc_id = self.network.vpc_id
         self.vpc_cidr = self.network.vpc_cidr
         self.workload_subnet_ids = self.network.workload_subnet_ids
@@ -100,7 +101,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
                 secrets_key_arn=self.keys.key_arns["secrets"], logs_key_arn=self.keys.key_arns["audit"],
                 log_retention_days=stack.zone_retention_days(zone), admin_role_arns=zone.cluster.admin_role_arns,
                 addons=AddonVersions(**zone.cluster.addons.model_dump()), partition=partition.partition,
-                allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped), opts=child)
+                allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped,
+                ssm_managed=zone.ssm_endpoints), opts=child)
             for group in zone.cluster.node_groups:
                 self.node_groups.append(ConfidentialNodeGroup(f"{name}-{group.name}", ConfidentialNodeGroupArgs(
                     zone_name=zone.name, cluster_name=self.cluster.name, node_role_arn=self.cluster.node_role.arn,

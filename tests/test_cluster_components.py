@@ -76,6 +76,17 @@ def test_https_egress_only_when_asked():
     assert rules["t-eks-nodes-https-out"].inputs["toPort"] == 443 and "t-eks-nodes-to-s3" not in rules
 
 
+def _node_policies(recording) -> set[str]:
+    return {a.inputs["policyArn"].rsplit("/", 1)[1]
+            for a in of_type(recording, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").values()
+            if a.name.startswith("t-eks-node-")}
+
+
+def test_ssm_managed_instance_policy_only_with_ssm_endpoints(program):
+    assert "AmazonSSMManagedInstanceCore" not in _node_policies(program)
+    assert "AmazonSSMManagedInstanceCore" in _node_policies(record(ssm=True))
+
+
 def test_launch_templates_are_imdsv2_encrypted_private(program):
     templates = of_type(program, "aws:ec2/launchTemplate:LaunchTemplate")
     assert set(templates) == {"t-gpu-lt", "t-cpu-lt"}

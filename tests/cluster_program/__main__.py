@@ -18,7 +18,7 @@ cluster = PrivateCluster("t-eks", PrivateClusterArgs(
     admin_role_arns=[f"arn:aws:iam::{ACCOUNT}:role/platform-admin"],
     addons=AddonVersions(vpc_cni="v1.19.5-eksbuild.1", coredns="v1.12.1-eksbuild.2",
                          kube_proxy="v1.33.0-eksbuild.2", eks_pod_identity_agent="v1.3.7-eksbuild.2"),
-    allow_https_egress=options.get("allow_https_egress", False)))
+    allow_https_egress=options.get("allow_https_egress", False), ssm_managed=options.get("ssm", False)))
 groups = []
 for name, kind, types, mode in options.get("groups", [["gpu", "gpu", ["g5.2xlarge"], "nitro_enclaves"],
                                                      ["cpu", "cpu", ["m6a.2xlarge"], "sev_snp"]]):

@@ -40,6 +40,8 @@ EC2_INSTANCES = ("aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotI
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+EKS_ADDON = "aws:eks/addon:Addon"
+EKS_POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 
 # Kubernetes (pulumi-kubernetes 4): current API versions and the deprecated ones the provider still accepts.
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
