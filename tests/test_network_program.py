@@ -67,7 +67,7 @@ def test_firewall_allows_only_the_zone_allow_list(dev):
     source = group["ruleGroup"]["rulesSource"]["rulesSourceList"]
     assert group["type"] == "STATEFUL" and source["generatedRulesType"] == "ALLOWLIST"
     assert source["targetTypes"] == ["TLS_SNI", "HTTP_HOST"]
-    assert source["targets"] == ["*.api.example.com", "model-registry.internal.example.com"]
+    assert source["targets"] == [".api.example.com", "model-registry.internal.example.com"]
     assert group["ruleGroup"]["statefulRuleOptions"]["ruleOrder"] == "STRICT_ORDER"
     policy = one(dev, "aws:networkfirewall/firewallPolicy:FirewallPolicy").inputs["firewallPolicy"]
     assert policy["statefulEngineOptions"]["ruleOrder"] == "STRICT_ORDER"

@@ -20,9 +20,13 @@ from regzone.config.errors import KeyedError
 from regzone.instance_types import Confidential, NodeKind, instance_type_problem
 
 _DNS_LABEL = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
-# A hostname or a leading-wildcard domain (`*.example.com`, `.example.com`), as Network Firewall
-# domain lists accept them.
-_DOMAIN = re.compile(r"^(\*\.|\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_HOSTNAME = r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+# Network Firewall domain-list targets (RulesSourceList reference, `Targets`): an explicit name
+# (`api.example.com` matches only that name) or a leading dot (`.example.com` matches example.com
+# and all its subdomains). `*.example.com` is not one of the documented forms.
+_FIREWALL_DOMAIN = re.compile(rf"^\.?{_HOSTNAME}$")
+# Certificate DNS names: a hostname, or a `*.` wildcard in the leftmost label (RFC 6125).
+_CERTIFICATE_NAME = re.compile(rf"^(\*\.)?{_HOSTNAME}$")
 
 
 def _valid_region(region: str) -> str:
@@ -32,15 +36,27 @@ def _valid_region(region: str) -> str:
     return region
 
 
-def _valid_domain(domain: str) -> str:
-    if len(domain) > 253 or not _DOMAIN.match(domain) or "." not in domain.lstrip("*."):
-        raise ValueError("not a valid domain name or wildcard domain; "
-                         "valid: 'api.example.com', '*.example.com' or '.example.com'")
+def _valid_firewall_domain(domain: str) -> str:
+    if domain.startswith("*."):
+        raise ValueError(f"'*.' is not a Network Firewall domain form; valid: '.{domain[2:]}' (matches "
+                         f"{domain[2:]} itself and every subdomain) or an explicit name such as "
+                         f"'api.{domain[2:]}'")
+    if len(domain) > 253 or not _FIREWALL_DOMAIN.match(domain):
+        raise ValueError("not a valid domain name; valid: an explicit name 'api.example.com' or "
+                         "'.example.com' (example.com and every subdomain)")
     return domain
 
 
+def _valid_certificate_name(name: str) -> str:
+    if len(name) > 253 or not _CERTIFICATE_NAME.match(name):
+        raise ValueError("not a valid DNS name for a certificate; valid: 'svc.example.internal' or "
+                         "'*.example.internal'")
+    return name
+
+
 Region = Annotated[str, AfterValidator(_valid_region)]
-Domain = Annotated[str, AfterValidator(_valid_domain)]
+FirewallDomain = Annotated[str, AfterValidator(_valid_firewall_domain)]
+CertificateName = Annotated[str, AfterValidator(_valid_certificate_name)]
 Name = Annotated[str, Field(pattern=_DNS_LABEL)]
 
 
@@ -51,7 +67,7 @@ class _Strict(BaseModel):
 class Egress(_Strict):
     default: Literal["deny"] = "deny"
     # A Network Firewall rule group holds 1000 capacity units: one per domain and target type (SNI, Host).
-    allowed_destinations: list[Domain] = Field(default=[], max_length=500)
+    allowed_destinations: list[FirewallDomain] = Field(default=[], max_length=500)
     air_gapped: bool = False
 
     @model_validator(mode="after")
@@ -100,7 +116,7 @@ class PkiService(_Strict):
     """A service that gets a certificate from the zone CA (for example the governed model gateway)."""
 
     name: Name
-    dns_names: list[Domain] = Field(min_length=1)
+    dns_names: list[CertificateName] = Field(min_length=1)
 
 
 class ZonePki(_Strict):
