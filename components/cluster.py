@@ -116,6 +116,10 @@ class PrivateCluster(pulumi.ComponentResource):
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
             bootstrap_self_managed_addons=False,
+            # STANDARD: at the end of standard support EKS upgrades the control plane instead of
+            # moving it into extended support, which is billed per cluster hour and is the API's
+            # default (EKS user guide, "Cluster upgrade policy"; Kubernetes version lifecycle FAQ).
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
             deletion_protection=True,
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),

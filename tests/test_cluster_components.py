@@ -37,6 +37,9 @@ def test_cluster_is_private_encrypted_logged_and_api_authenticated(program):
     assert set(inputs["enabledClusterLogTypes"]) == {"api", "audit", "authenticator", "controllerManager",
                                                       "scheduler"}
     assert cluster.parent.endswith("regzone:cluster:PrivateCluster::t-eks")
+    # Never drifts into billed extended support: EKS upgrades at the end of standard support.
+    assert inputs["upgradePolicy"] == {"supportType": "STANDARD"}
+    assert inputs["version"] == "1.35"
 
 
 def test_control_plane_log_group_exists_first_encrypted_and_protected(program):

@@ -16,7 +16,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from components.subnet_plan import SubnetPlanError, plan_subnets
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
+from regzone.clock import today
 from regzone.config.errors import KeyedError
+from regzone.eks_versions import eks_calendar
 from regzone.instance_types import Confidential, NodeKind, instance_type_problem
 
 _DNS_LABEL = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
@@ -170,7 +172,7 @@ class ArtifactIntake(_Strict):
 
     @model_validator(mode="after")
     def _not_overdue(self) -> "ArtifactIntake":
-        if self.review_date < datetime.date.today():
+        if self.review_date < today():
             raise KeyedError(("review_date",), "is in the past: the artifact is overdue for review and may not be "
                              "promoted; valid: a date from today on, after the review")
         return self
@@ -249,25 +251,46 @@ class NodeGroup(_Strict):
 
 
 class ClusterAddons(_Strict):
-    """Pinned EKS add-on versions (check with `aws eks describe-addon-versions` before bumping)."""
+    """Pinned EKS add-on versions; default: those catalog/eks_versions.yaml pins for the cluster's
+    Kubernetes version (check with `aws eks describe-addon-versions` before bumping)."""
 
-    vpc_cni: AddonVersion = "v1.19.5-eksbuild.1"
-    coredns: AddonVersion = "v1.12.1-eksbuild.2"
-    kube_proxy: AddonVersion = "v1.33.0-eksbuild.2"
-    eks_pod_identity_agent: AddonVersion = "v1.3.7-eksbuild.2"
+    vpc_cni: AddonVersion
+    coredns: AddonVersion
+    kube_proxy: AddonVersion
+    eks_pod_identity_agent: AddonVersion
 
 
 class Cluster(_Strict):
     """The zone's private EKS cluster."""
 
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.33"
+    # A version in EKS standard support today (catalog/eks_versions.yaml); the cluster's upgrade
+    # policy is STANDARD, so it never drifts into billed extended support.
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = eks_calendar().default
     # Cluster administrators (EKS access entries); the creator gets no implicit admin rights.
     admin_role_arns: list[RoleArn] = Field(min_length=1)
-    addons: ClusterAddons = ClusterAddons()
+    addons: ClusterAddons
     node_groups: list[NodeGroup] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pinned_addons(cls, data):
+        """Without `addons`, the versions the catalog pins for the cluster's Kubernetes version."""
+        if isinstance(data, dict) and "addons" not in data:
+            version = str(data.get("kubernetes_version", eks_calendar().default))
+            pins = eks_calendar().addons.get(version)
+            if pins is None:
+                raise KeyedError(("addons",), f"is required: catalog/eks_versions.yaml pins no add-on versions for "
+                                 f"Kubernetes {version}; valid: set vpc_cni, coredns, kube_proxy and "
+                                 "eks_pod_identity_agent (aws eks describe-addon-versions --kubernetes-version "
+                                 f"{version})")
+            data = {**data, "addons": pins.model_dump()}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> "Cluster":
+        problem = eks_calendar().version_problem(self.kubernetes_version, today())
+        if problem:
+            raise KeyedError(("kubernetes_version",), problem)
         names = [g.name for g in self.node_groups]
         for i, name in enumerate(names):
             if names.index(name) != i:

@@ -6,6 +6,7 @@ import pulumi
 from components.cluster import AddonVersions, PrivateCluster, PrivateClusterArgs
 from components.node_groups import ConfidentialNodeGroup, ConfidentialNodeGroupArgs
 from components.registry import ArtifactRecord, RestrictedRegistry, RestrictedRegistryArgs
+from regzone.eks_versions import eks_calendar
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/"
@@ -13,11 +14,10 @@ SUBNETS = ["subnet-aaaa", "subnet-bbbb"]
 options = json.loads(pulumi.Config("test").get("options") or "{}")
 
 cluster = PrivateCluster("t-eks", PrivateClusterArgs(
-    zone_name="t", region="eu-west-1", kubernetes_version="1.33", vpc_id="vpc-1234", vpc_cidr="10.40.0.0/16",
+    zone_name="t", region="eu-west-1", kubernetes_version=eks_calendar().default, vpc_id="vpc-1234", vpc_cidr="10.40.0.0/16",
     subnet_ids=SUBNETS, secrets_key_arn=KEY + "secrets", logs_key_arn=KEY + "audit", log_retention_days=400,
     admin_role_arns=[f"arn:aws:iam::{ACCOUNT}:role/platform-admin"],
-    addons=AddonVersions(vpc_cni="v1.19.5-eksbuild.1", coredns="v1.12.1-eksbuild.2",
-                         kube_proxy="v1.33.0-eksbuild.2", eks_pod_identity_agent="v1.3.7-eksbuild.2"),
+    addons=AddonVersions(**eks_calendar().addons[eks_calendar().default].model_dump()),
     allow_https_egress=options.get("allow_https_egress", False), ssm_managed=options.get("ssm", False)))
 groups = []
 for name, kind, types, mode in options.get("groups", [["gpu", "gpu", ["g5.2xlarge"], "nitro_enclaves"],
