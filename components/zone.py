@@ -118,9 +118,13 @@ class RegulatedAiZone(pulumi.ComponentResource):
             registry = zone.registry
             pull = ([self.cluster.node_role.arn] if self.cluster else []) + list(registry.pull_role_arns)
             self.registry = RestrictedRegistry(f"{name}-registry", RestrictedRegistryArgs(
-                zone_name=zone.name, repositories=registry.repositories, kms_key_arn=self.keys.key_arns["artifacts"],
-                promotion_role_arn=registry.promotion_role_arn, pull_principal_arns=pull,
-                account_id=identity.account_id, tag_exclusion_patterns=registry.tag_exclusion_patterns,
+                zone_name=zone.name, region=region, repositories=registry.repositories,
+                kms_key_arn=self.keys.key_arns["artifacts"], promotion_role_arn=registry.promotion_role_arn,
+                deployer_role_arn=stack.deployer_role_arn, pull_principal_arns=pull,
+                account_id=identity.account_id, partition=partition.partition,
+                tag_exclusion_patterns=registry.tag_exclusion_patterns,
                 untagged_expiry_days=registry.untagged_expiry_days, replication_regions=registry.replication_regions,
+                key_administrators=zone.key_administrators, key_users=zone.key_users,
+                owns_registry_settings=stack.registry_settings_owner == "stack",
                 artifacts=[ArtifactRecord(**a.model_dump(exclude={"review_date"}), review_date=a.review_date.isoformat())
                            for a in registry.artifacts]), opts=child)

@@ -361,6 +361,10 @@ class StackConfig(_Strict):
     deployer_role_arn: RoleArn
     environment: Literal["dev", "test", "staging", "prod"] = "dev"
     change_ref: str = Field(default="unset", min_length=1)
+    # ECR registry scanning and replication are account+region singletons: `stack` creates them
+    # (one per region, every zone's rules merged); `external` when another stack or an account
+    # baseline owns them (this stack creates none and checks the live scanning at deploy time).
+    registry_settings_owner: Literal["stack", "external"] = "stack"
 
     def zone_region(self, zone: Zone) -> str:
         return zone.region or self.region
@@ -412,6 +416,9 @@ class StackConfig(_Strict):
                                      f"does not include this stack's environment {self.environment!r}: the artifact "
                                      f"is not approved for it; valid: add {self.environment!r} after approval or "
                                      "remove the artifact")
+            if len(set(zone.registry.replication_regions)) != len(zone.registry.replication_regions):
+                raise KeyedError(("zones", i, "registry", "replication_regions"), "lists a region twice; "
+                                 "valid: each destination region once")
             for k, region in enumerate(zone.registry.replication_regions):
                 if region not in self.allowed_regions or region == self.zone_region(zone):
                     others = [r for r in self.allowed_regions if r != self.zone_region(zone)]

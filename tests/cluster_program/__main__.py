@@ -28,10 +28,12 @@ for name, kind, types, mode in options.get("groups", [["gpu", "gpu", ["g5.2xlarg
         kind=kind, instance_types=types, confidential=mode, data_classes=["ephi"], confidential_required=True)))
 cluster.add_coredns(after=[g.node_group for g in groups])
 RestrictedRegistry("t-registry", RestrictedRegistryArgs(
-    zone_name="t", repositories=["models/summarizer", "serving"], kms_key_arn=KEY + "artifacts",
+    zone_name="t", region="eu-west-1", repositories=["models/summarizer", "serving"], kms_key_arn=KEY + "artifacts",
     promotion_role_arn=f"arn:aws:iam::{ACCOUNT}:role/promotion", pull_principal_arns=[cluster.node_role.arn],
+    deployer_role_arn=f"arn:aws:iam::{ACCOUNT}:role/deployer",
     account_id=ACCOUNT, tag_exclusion_patterns=options.get("exclusions", []),
-    replication_regions=options.get("replication", []),
+    replication_regions=options.get("replication", []), key_users=options.get("key_users", []),
+    owns_registry_settings=options.get("owns_registry_settings", True),
     artifacts=[ArtifactRecord(repository="models/summarizer", tag="v1.2.0", source="https://hub.example.com/m",
                               checksum="sha256:" + "a" * 64, signer="ml-release@example.com", approval="CHG-1",
                               permitted_environments=["dev"], review_date="2027-06-30")]))
