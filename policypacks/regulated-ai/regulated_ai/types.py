@@ -80,6 +80,8 @@ ECR_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 ECR_REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 ECR_PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
 ECR_REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+# Settings of the repositories ECR itself creates (replication, pull-through cache, create on push).
+ECR_REPOSITORY_CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 # pulumi-aws 7 has no deprecated aliases for these (checked against the SDK's alias lists).
