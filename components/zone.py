@@ -73,7 +73,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
             zone_name=zone.name, region=region, account_id=identity.account_id, partition=partition.partition,
             bucket_name=self.audit_bucket.bucket.bucket, bucket_policy=self.audit_bucket.policy,
             kms_key_arn=self.keys.key_arns["audit"], retention_days=retention_days,
-            data_bucket_arns=list(self.data_buckets.bucket_arns.values())), opts=child)
+            data_bucket_arns=list(self.data_buckets.bucket_arns.values()),
+            records_management_events=stack.zone_records_management_events(zone)), opts=child)
         egress = zone.regulated_ai_zone.egress
         self.network = ZoneNetwork(f"{name}-network", ZoneNetworkArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id, vpc_cidr=str(zone.vpc_cidr),

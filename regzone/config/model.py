@@ -345,6 +345,37 @@ class Zone(_Strict):
         return self
 
 
+_TRAIL_ARN = r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$"
+
+
+class ManagementEvents(_Strict):
+    """Who records the account's management events. Every trail that records them is billed and an
+    account holds at most 5 trails per region (CloudTrail user guide, "Quotas in AWS CloudTrail";
+    CloudTrail pricing: the first copy of management events is free, each further copy is charged),
+    so a stack records them at most once: `stack` makes one zone's trail the stack's multi-region
+    management trail; `account` relies on an existing account or organization trail named by ARN.
+    Either way, the other zone trails record only their zone's S3 data events, in their region."""
+
+    recorded_by: Literal["stack", "account"] = "stack"
+    # recorded_by: stack: the zone whose audit trail records them (default: the first zone).
+    zone: Name | None = None
+    # recorded_by: account: the multi-region account or organization trail that records them.
+    trail_arn: Annotated[str, Field(pattern=_TRAIL_ARN)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ManagementEvents":
+        if self.recorded_by == "account" and self.trail_arn is None:
+            raise KeyedError(("trail_arn",), "is required when recorded_by is 'account'; valid: the ARN of the "
+                             "multi-region account or organization trail, arn:aws:cloudtrail:<region>:<account>:"
+                             "trail/<name>")
+        if self.recorded_by == "stack" and self.trail_arn is not None:
+            raise KeyedError(("trail_arn",), "is only for recorded_by: account; valid: remove it, or set "
+                             "recorded_by: account")
+        if self.recorded_by == "account" and self.zone is not None:
+            raise KeyedError(("zone",), "is only for recorded_by: stack; valid: remove it")
+        return self
+
+
 class StackConfig(_Strict):
     """Everything under the `regzone:` namespace of a stack file."""
 
@@ -365,6 +396,7 @@ class StackConfig(_Strict):
     # (one per region, every zone's rules merged); `external` when another stack or an account
     # baseline owns them (this stack creates none and checks the live scanning at deploy time).
     registry_settings_owner: Literal["stack", "external"] = "stack"
+    management_events: ManagementEvents = ManagementEvents()
 
     def zone_region(self, zone: Zone) -> str:
         return zone.region or self.region
@@ -380,6 +412,25 @@ class StackConfig(_Strict):
             names.update(implied.get(data_class, []))
         return sorted(names)
 
+    def management_trail_zone(self) -> str | None:
+        """The zone whose audit trail records the account's management events (None: an account trail does)."""
+        if self.management_events.recorded_by == "account":
+            return None
+        return self.management_events.zone or self.zones[0].name
+
+    def zone_records_management_events(self, zone: Zone) -> bool:
+        return zone.name == self.management_trail_zone()
+
+    @property
+    def management_trail_arn(self) -> str:
+        """The trail that records the account's management events: the account trail, or the stack's
+        own (the management zone's audit trail, `<zone>-audit` in its region, in the deployer's account)."""
+        if self.management_events.trail_arn is not None:
+            return self.management_events.trail_arn
+        partition, account = self.deployer_role_arn.split(":")[1], self.deployer_role_arn.split(":")[4]
+        zone = next(z for z in self.zones if z.name == self.management_trail_zone())
+        return f"arn:{partition}:cloudtrail:{self.zone_region(zone)}:{account}:trail/{zone.name}-audit"
+
     def zone_retention_days(self, zone: Zone) -> int:
         required = load_catalog().min_retention_days(self.zone_frameworks(zone))
         return zone.audit_retention_days or max(required, 365)
@@ -393,7 +444,19 @@ class StackConfig(_Strict):
         self._check_retention()
         self._check_registry()
         self._check_node_groups()
+        self._check_management_events()
         return self
+
+    def _check_management_events(self) -> None:
+        zone = self.management_events.zone
+        if zone is not None and zone not in [z.name for z in self.zones]:
+            raise KeyedError(("management_events", "zone"), "is not a zone of this stack; valid: "
+                             f"{', '.join(z.name for z in self.zones)}")
+        for i, z in enumerate(self.zones):
+            if not self.zone_records_management_events(z) and not self.zone_data_classes(z):
+                raise KeyedError(("zones", i, "workloads"), "is empty and the zone's trail records no management "
+                                 "events (regzone:management_events), so it would record nothing; valid: workloads "
+                                 "with data classes, or name this zone in management_events.zone")
 
     def node_group_data_classes(self, zone: Zone, group: NodeGroup) -> list[str]:
         """The data classes a node group may run: its own list, or every class of the zone's workloads."""
