@@ -22,7 +22,9 @@ def two_zones(dev_config) -> dict:
     first = dev_config["regzone:zones"][0]
     first["registry"]["replication_regions"] = ["eu-central-1"]
     second = copy.deepcopy(first)
-    second.update(name="dev-two", vpc_cidr="10.41.0.0/16", workloads=[])
+    second.update(name="dev-two", vpc_cidr="10.41.0.0/16",
+                  workloads=[{"name": "two-eval", "kind": "batch_evaluation", "data_classes": ["personal_data"]}])
+    dev_config["regzone:data_class_policy"]["personal_data"]["allowed_zones"].append("dev-two")
     del second["cluster"]
     second["registry"] = {"repositories": ["serving/api"], "promotion_role_arn": first["registry"]["promotion_role_arn"],
                           "pull_role_arns": ["arn:aws:iam::111122223333:role/dev-two-workloads"],
