@@ -1,10 +1,14 @@
 """The zone's CloudTrail trail (controls RAZ-LOG-001..003).
 
-Multi-region with global service events, so that activity in a region the zone does not use
-(or in IAM) is still recorded; log-file validation, so that a deleted or altered log file is
-detectable; KMS with the zone audit key; delivery to the WORM audit bucket; S3 data events for
-the zone's data buckets (who read or wrote regulated data); and a CloudWatch Logs copy in an
-audit-tier log group for alerting.
+Every zone trail has log-file validation, so that a deleted or altered log file is detectable;
+KMS with the zone audit key; delivery to the WORM audit bucket; S3 data events for the zone's data
+buckets (who read or wrote regulated data); and a CloudWatch Logs copy in an audit-tier log group
+for alerting. Management events are recorded once per stack (`regzone:management_events`): the
+management zone's trail is multi-region with global service events, so that activity in a region
+no zone uses (or in IAM) is recorded; the other zones' trails record only their data events, in
+their own region (S3 data events are delivered by the trail of the bucket's region), because every
+further trail recording management events is billed and an account holds at most 5 trails per
+region (CloudTrail user guide, "Quotas in AWS CloudTrail").
 """
 from __future__ import annotations
 
@@ -35,6 +39,9 @@ class AuditTrailArgs:
     retention_days: int
     data_bucket_arns: Sequence[pulumi.Input[str]] = field(default_factory=list)
     partition: pulumi.Input[str] = "aws"
+    # This zone's trail records the account's management events for the stack (multi-region,
+    # global service events); False: the zone's data events only, in the zone's region.
+    records_management_events: bool = True
 
 
 class AuditTrail(pulumi.ComponentResource):
@@ -45,7 +52,11 @@ class AuditTrail(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AuditTrailArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("regzone:audit:AuditTrail", name, None, opts)
+        if not args.records_management_events and not args.data_bucket_arns:
+            raise ValueError(f"AuditTrail {name}: a trail that records neither management events nor data events "
+                             "records nothing; give the zone's data buckets or make it the management trail")
         trail_name = f"{args.zone_name}-audit"
+        management = args.records_management_events
         # The WORM bucket is the record; the CloudWatch copy serves alerting and keeps what
         # CloudWatch can (at most ten years).
         self.log_group = zone_log_group(
@@ -82,14 +93,14 @@ class AuditTrail(pulumi.ComponentResource):
             name=trail_name,
             s3_bucket_name=args.bucket_name,
             kms_key_id=args.kms_key_arn,
-            is_multi_region_trail=True,
-            include_global_service_events=True,
+            is_multi_region_trail=management,
+            include_global_service_events=management,
             enable_log_file_validation=True,
             enable_logging=True,
             cloud_watch_logs_group_arn=pulumi.Output.concat(self.log_group.arn, ":*"),
             cloud_watch_logs_role_arn=role.arn,
             event_selectors=[aws.cloudtrail.TrailEventSelectorArgs(
-                read_write_type="All", include_management_events=True, data_resources=data_resources)],
+                read_write_type="All", include_management_events=management, data_resources=data_resources)],
             opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True,
                                         depends_on=[args.bucket_policy, role_policy]))
         self.register_outputs({"trail_arn": self.trail.arn, "log_group": self.log_group.name})

@@ -22,6 +22,10 @@ CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKS
 # Least-privilege managed policies for nodes: the minimal worker policy and pull-only ECR access
 # (the repository policies decide which repositories a node may pull from).
 NODE_POLICIES = ["AmazonEKSWorkerNodeMinimalPolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy"]
+# Session Manager needs the SSM agent on the node to register with SSM (AWS Systems Manager guide,
+# "Configure instance permissions for Systems Manager": AmazonSSMManagedInstanceCore); attached only
+# when the zone has the SSM endpoints, so that nodes cannot reach SSM otherwise.
+SSM_NODE_POLICY = "AmazonSSMManagedInstanceCore"
 KUBELET_PORT = 10250
 
 
@@ -50,6 +54,8 @@ class PrivateClusterArgs:
     # False for air-gapped zones: nodes then reach AWS only through VPC endpoints in the VPC CIDR.
     # True lets HTTPS leave the VPC, where the zone's egress firewall allow-list decides.
     allow_https_egress: bool = False
+    # The zone has the SSM interface endpoints (`ssm_endpoints`): nodes get the SSM managed-instance policy.
+    ssm_managed: bool = False
     tags: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -81,7 +87,7 @@ class PrivateCluster(pulumi.ComponentResource):
                                          "arn:", args.partition, ":iam::aws:policy/AmazonEKSClusterPolicy"))
         self.node_role = aws.iam.Role(f"{name}-node-role", assume_role_policy=service_trust_policy(
             "ec2.amazonaws.com"), opts=child)
-        for policy in NODE_POLICIES:
+        for policy in NODE_POLICIES + ([SSM_NODE_POLICY] if args.ssm_managed else []):
             aws.iam.RolePolicyAttachment(f"{name}-node-{policy}", role=self.node_role.name, opts=child,
                                          policy_arn=pulumi.Output.concat("arn:", args.partition,
                                                                          ":iam::aws:policy/", policy))
@@ -110,6 +116,10 @@ class PrivateCluster(pulumi.ComponentResource):
                 authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
             enabled_cluster_log_types=CONTROL_PLANE_LOG_TYPES,
             bootstrap_self_managed_addons=False,
+            # STANDARD: at the end of standard support EKS upgrades the control plane instead of
+            # moving it into extended support, which is billed per cluster hour and is the API's
+            # default (EKS user guide, "Cluster upgrade policy"; Kubernetes version lifecycle FAQ).
+            upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
             deletion_protection=True,
             tags=dict(args.tags),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group]),

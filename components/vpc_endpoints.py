@@ -17,6 +17,10 @@ import pulumi_aws as aws
 # the private EKS API and the EC2 API (node bootstrap, VPC CNI).
 INTERFACE_SERVICES = ("ecr.api", "ecr.dkr", "kms", "sts", "logs", "eks", "ec2")
 SSM_SERVICES = ("ssm", "ssmmessages", "ec2messages")
+# EKS Pod Identity: the agent on each node exchanges the pod's token for credentials with the EKS
+# Auth API; nodes in private subnets reach it only through this endpoint (EKS user guide, "Set up
+# the Amazon EKS Pod Identity Agent": a PrivateLink interface endpoint for EKS Auth is required).
+CLUSTER_SERVICES = ("eks-auth",)
 
 
 @dataclass
@@ -29,6 +33,8 @@ class VpcEndpointsArgs:
     subnet_ids: list[pulumi.Input[str]]
     route_table_ids: list[pulumi.Input[str]]
     ssm: bool = False
+    # The zone runs an EKS cluster: its pods get credentials through EKS Pod Identity.
+    cluster: bool = False
 
 
 def endpoint_policy(service: str, account_id: str, region: str) -> str:
@@ -79,7 +85,8 @@ class VpcEndpoints(pulumi.ComponentResource):
             f"{name}-s3", vpc_id=args.vpc_id, service_name=f"com.amazonaws.{args.region}.s3",
             vpc_endpoint_type="Gateway", route_table_ids=args.route_table_ids, policy=policy("s3"),
             tags={"Name": f"{args.zone_name}-s3"}, opts=child).id}
-        services = INTERFACE_SERVICES + (SSM_SERVICES if args.ssm else ())
+        services = (INTERFACE_SERVICES + (CLUSTER_SERVICES if args.cluster else ())
+                    + (SSM_SERVICES if args.ssm else ()))
         for service in services:
             endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}", vpc_id=args.vpc_id,

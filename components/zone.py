@@ -73,13 +73,15 @@ class RegulatedAiZone(pulumi.ComponentResource):
             zone_name=zone.name, region=region, account_id=identity.account_id, partition=partition.partition,
             bucket_name=self.audit_bucket.bucket.bucket, bucket_policy=self.audit_bucket.policy,
             kms_key_arn=self.keys.key_arns["audit"], retention_days=retention_days,
-            data_bucket_arns=list(self.data_buckets.bucket_arns.values())), opts=child)
+            data_bucket_arns=list(self.data_buckets.bucket_arns.values()),
+            records_management_events=stack.zone_records_management_events(zone)), opts=child)
         egress = zone.regulated_ai_zone.egress
         self.network = ZoneNetwork(f"{name}-network", ZoneNetworkArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id, vpc_cidr=str(zone.vpc_cidr),
             az_count=zone.az_count, allowed_destinations=egress.allowed_destinations,
             air_gapped=egress.is_air_gapped, log_kms_key_arn=self.keys.key_arns["audit"],
-            log_retention_days=stack.zone_retention_days(zone), ssm_endpoints=zone.ssm_endpoints), opts=child)
+            log_retention_days=stack.zone_retention_days(zone), ssm_endpoints=zone.ssm_endpoints,
+            cluster=zone.cluster is not None), opts=child)
         self.vpc_id = self.network.vpc_id
         self.vpc_cidr = self.network.vpc_cidr
         self.workload_subnet_ids = self.network.workload_subnet_ids
@@ -100,7 +102,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
                 secrets_key_arn=self.keys.key_arns["secrets"], logs_key_arn=self.keys.key_arns["audit"],
                 log_retention_days=stack.zone_retention_days(zone), admin_role_arns=zone.cluster.admin_role_arns,
                 addons=AddonVersions(**zone.cluster.addons.model_dump()), partition=partition.partition,
-                allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped), opts=child)
+                allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped,
+                ssm_managed=zone.ssm_endpoints), opts=child)
             for group in zone.cluster.node_groups:
                 self.node_groups.append(ConfidentialNodeGroup(f"{name}-{group.name}", ConfidentialNodeGroupArgs(
                     zone_name=zone.name, cluster_name=self.cluster.name, node_role_arn=self.cluster.node_role.arn,
@@ -116,9 +119,13 @@ class RegulatedAiZone(pulumi.ComponentResource):
             registry = zone.registry
             pull = ([self.cluster.node_role.arn] if self.cluster else []) + list(registry.pull_role_arns)
             self.registry = RestrictedRegistry(f"{name}-registry", RestrictedRegistryArgs(
-                zone_name=zone.name, repositories=registry.repositories, kms_key_arn=self.keys.key_arns["artifacts"],
-                promotion_role_arn=registry.promotion_role_arn, pull_principal_arns=pull,
-                account_id=identity.account_id, tag_exclusion_patterns=registry.tag_exclusion_patterns,
+                zone_name=zone.name, region=region, repositories=registry.repositories,
+                kms_key_arn=self.keys.key_arns["artifacts"], promotion_role_arn=registry.promotion_role_arn,
+                deployer_role_arn=stack.deployer_role_arn, pull_principal_arns=pull,
+                account_id=identity.account_id, partition=partition.partition,
+                tag_exclusion_patterns=registry.tag_exclusion_patterns,
                 untagged_expiry_days=registry.untagged_expiry_days, replication_regions=registry.replication_regions,
+                key_administrators=zone.key_administrators, key_users=zone.key_users,
+                owns_registry_settings=stack.registry_settings_owner == "stack",
                 artifacts=[ArtifactRecord(**a.model_dump(exclude={"review_date"}), review_date=a.review_date.isoformat())
                            for a in registry.artifacts]), opts=child)

@@ -49,6 +49,7 @@ def derive_settings(stack: StackConfig) -> dict[str, Any]:
         } for zone in stack.zones},
         "data_class_policy": {name: rule.model_dump(exclude_defaults=True)
                               for name, rule in sorted(stack.data_class_policy.items())},
+        "management_trail_arn": stack.management_trail_arn,
     }
 
 

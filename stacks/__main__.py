@@ -2,6 +2,7 @@
 import pulumi
 import pulumi_aws as aws
 
+from components.registry_settings import ZoneRegistrySettings, stack_registry_settings
 from components.zone import RegulatedAiZone, RegulatedAiZoneArgs
 from regzone.config import ConfigError
 from regzone.config.program import stack_config_from_runtime
@@ -15,6 +16,7 @@ except ConfigError as err:
     raise pulumi.RunError(str(err)) from None
 
 zones = {}
+providers = {}
 for zone in stack.zones:
     provider = aws.Provider(f"{zone.name}-aws", region=stack.zone_region(zone), default_tags={"tags": {
         TAG_OWNER: stack.owner,
@@ -24,8 +26,16 @@ for zone in stack.zones:
         TAG_CHANGE_REF: stack.change_ref,
         TAG_MANAGED_BY: "pulumi",
     }})
+    providers[zone.name] = provider
     zones[zone.name] = RegulatedAiZone(zone.name, RegulatedAiZoneArgs(stack=stack, zone=zone),
                                        opts=pulumi.ResourceOptions(providers=[provider]))
+
+# Account-wide ECR settings: once per stack and region (regzone:registry_settings_owner).
+stack_registry_settings(
+    [zones[z.name].registry for z in stack.zones if z.registry is not None],
+    [ZoneRegistrySettings(z.name, stack.zone_region(z), z.registry.replication_regions)
+     for z in stack.zones if z.registry is not None],
+    stack.registry_settings_owner, providers[stack.zones[0].name])
 
 pulumi.export("zones", {name: {"key_arns": z.keys.key_arns, "audit_bucket": z.audit_bucket.bucket.bucket,
                                "access_log_bucket": z.audit_bucket.access_log_bucket.bucket,

@@ -152,3 +152,61 @@ def test_trail_log_group_is_encrypted_retained_and_protected(dev):
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Condition"]["StringEquals"]["aws:SourceArn"] == \
         "arn:aws:cloudtrail:eu-west-1:111122223333:trail/dev-ai-audit"
+
+
+def two_zone_config(dev_config) -> dict:
+    """The dev zone plus a second zone holding personal data in its own VPC."""
+    import copy
+    second = copy.deepcopy(dev_config["regzone:zones"][0])
+    second.update(name="dev-two", vpc_cidr="10.41.0.0/16",
+                  workloads=[{"name": "two-eval", "kind": "batch_evaluation", "data_classes": ["personal_data"]}])
+    for key in ("cluster", "registry"):
+        second.pop(key)
+    dev_config["regzone:zones"].append(second)
+    dev_config["regzone:data_class_policy"]["personal_data"]["allowed_zones"].append("dev-two")
+    return dev_config
+
+
+def record_trails(tmp_path, config):
+    write_stack(tmp_path, "trails", config)
+    (tmp_path / "__main__.py").write_text((STACKS_DIR / "__main__.py").read_text())
+    return by_name(record_program(tmp_path, "trails", config), "aws:cloudtrail/trail:Trail")
+
+
+def management_recorded(inputs) -> bool:
+    return any(s.get("includeManagementEvents") for s in inputs["eventSelectors"])
+
+
+def test_one_management_trail_per_stack_whatever_the_number_of_zones(tmp_path, dev_config):
+    """recorded_by: stack (default): the first zone's trail records the account's management events
+    in every region; the other zone's trail records its data events only, in its own region."""
+    trails = record_trails(tmp_path, two_zone_config(dev_config))
+    assert set(trails) == {"dev-ai-trail", "dev-two-trail"}
+    main, data = trails["dev-ai-trail"].inputs, trails["dev-two-trail"].inputs
+    assert management_recorded(main) and main["isMultiRegionTrail"] is True
+    assert main["includeGlobalServiceEvents"] is True
+    assert not management_recorded(data) and data["isMultiRegionTrail"] is False
+    assert data["includeGlobalServiceEvents"] is False
+    (selector,) = data["eventSelectors"]
+    assert selector["dataResources"] == [{"type": "AWS::S3::Object",
+                                          "values": ["arn:aws:s3:::dev-two-data-personal-data/"]}]
+    assert data["enableLogFileValidation"] is True and data["kmsKeyId"].endswith("dev-two-keys-audit")
+
+
+def test_an_account_trail_leaves_every_zone_trail_to_data_events(tmp_path, dev_config):
+    config = two_zone_config(dev_config)
+    config["regzone:management_events"] = {"recorded_by": "account", "trail_arn": ACCOUNT_TRAIL}
+    trails = record_trails(tmp_path, config)
+    assert all(not management_recorded(t.inputs) and t.inputs["isMultiRegionTrail"] is False
+               for t in trails.values())
+
+
+def test_the_named_zone_records_management_events(tmp_path, dev_config):
+    config = two_zone_config(dev_config)
+    config["regzone:management_events"] = {"zone": "dev-two"}
+    trails = record_trails(tmp_path, config)
+    assert management_recorded(trails["dev-two-trail"].inputs)
+    assert not management_recorded(trails["dev-ai-trail"].inputs)
+
+
+ACCOUNT_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail"

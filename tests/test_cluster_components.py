@@ -1,10 +1,14 @@
 """Registry, private cluster and confidential node groups under mocks, with literal arguments
 (tests/cluster_program): the wire inputs and options every control depends on."""
+import fnmatch
 import json
 
 import pytest
 
+from components.registry import scanning_problem
 from regzone.paths import REPO_ROOT
+from regzone.preview import recorder
+from regzone.preview.mocks import REGISTRY_SCANNING, ZoneMocks
 from regzone.preview.recorder import record_program
 
 PROGRAM = REPO_ROOT / "tests" / "cluster_program"
@@ -37,6 +41,9 @@ def test_cluster_is_private_encrypted_logged_and_api_authenticated(program):
     assert set(inputs["enabledClusterLogTypes"]) == {"api", "audit", "authenticator", "controllerManager",
                                                       "scheduler"}
     assert cluster.parent.endswith("regzone:cluster:PrivateCluster::t-eks")
+    # Never drifts into billed extended support: EKS upgrades at the end of standard support.
+    assert inputs["upgradePolicy"] == {"supportType": "STANDARD"}
+    assert inputs["version"] == "1.35"
 
 
 def test_control_plane_log_group_exists_first_encrypted_and_protected(program):
@@ -74,6 +81,17 @@ def test_https_egress_only_when_asked():
     rules = of_type(record(allow_https_egress=True), "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
     assert rules["t-eks-nodes-https-out"].inputs["cidrIpv4"] == "0.0.0.0/0"
     assert rules["t-eks-nodes-https-out"].inputs["toPort"] == 443 and "t-eks-nodes-to-s3" not in rules
+
+
+def _node_policies(recording) -> set[str]:
+    return {a.inputs["policyArn"].rsplit("/", 1)[1]
+            for a in of_type(recording, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").values()
+            if a.name.startswith("t-eks-node-")}
+
+
+def test_ssm_managed_instance_policy_only_with_ssm_endpoints(program):
+    assert "AmazonSSMManagedInstanceCore" not in _node_policies(program)
+    assert "AmazonSSMManagedInstanceCore" in _node_policies(record(ssm=True))
 
 
 def test_launch_templates_are_imdsv2_encrypted_private(program):
@@ -132,25 +150,96 @@ def test_registry_repositories(program):
         assert repo.inputs["encryptionConfigurations"] == [
             {"encryptionType": "KMS", "kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/artifacts"}]
         assert repo.protect and repo.retain_on_delete and repo.inputs["forceDelete"] is False
-    (scanning,) = of_type(program, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration").values()
-    assert scanning.inputs["scanType"] == "ENHANCED"
-    assert scanning.inputs["rules"][0]["scanFrequency"] == "CONTINUOUS_SCAN"
-    assert not of_type(program, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
+    # Account singletons are the stack's (RegistrySettings), never a zone registry's.
+    assert not of_type(program, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
     assert not of_type(program, "aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    assert not of_type(program, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
+    assert not of_type(program, "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate")
 
 
-def test_repository_policy_pull_for_nodes_push_for_promotion_only(program):
-    policy = json.loads(of_type(program, "aws:ecr/repositoryPolicy:RepositoryPolicy")["t-registry-serving-policy"]
-                        .inputs["policy"])
-    by_sid = {s["Sid"]: s for s in policy["Statement"]}
-    assert by_sid["ZonePull"]["Principal"]["AWS"] == ["arn:aws:iam::111122223333:role/t-eks-node-role"]
-    assert by_sid["PromotionPush"]["Principal"]["AWS"] == ["arn:aws:iam::111122223333:role/promotion"]
+NODE = "arn:aws:iam::111122223333:role/t-eks-node-role"
+PROMOTION = "arn:aws:iam::111122223333:role/promotion"
+DEPLOYER = "arn:aws:iam::111122223333:role/deployer"
+OTHER_ZONE_NODE = "arn:aws:iam::111122223333:role/other-zone-node-role"
+INSPECTOR = ("arn:aws:iam::111122223333:role/aws-service-role/inspector2.amazonaws.com/"
+             "AWSServiceRoleForAmazonInspector2")
+REPLICATION = ("arn:aws:iam::111122223333:role/aws-service-role/replication.ecr.amazonaws.com/"
+               "AWSServiceRoleForECRReplication")
+
+
+def _denied(policy: dict, action: str, principal_arn: str | None, service_call: bool = False) -> bool:
+    """Whether a `Principal: "*"` Deny of the rendered policy applies to a request, by the condition
+    operators the policy uses (IAM policy evaluation: conditions of one statement are ANDed, values
+    of one key ORed; ArnNotLike/ArnNotEquals are true when no value matches)."""
+    request = {"aws:PrincipalArn": principal_arn, "aws:PrincipalIsAWSService": "true" if service_call else "false"}
+    for statement in policy["Statement"]:
+        if statement["Effect"] != "Deny" or action not in statement["Action"]:
+            continue
+        applies = True
+        for operator, conditions in statement.get("Condition", {}).items():
+            for key, values in conditions.items():
+                values = values if isinstance(values, list) else [values]
+                value = request.get(key)
+                if operator in ("ArnNotLike", "ArnNotEquals"):
+                    applies &= value is not None and not any(fnmatch.fnmatchcase(value, v) for v in values)
+                elif operator == "BoolIfExists":
+                    applies &= value is None or value in values
+                else:
+                    raise AssertionError(f"operator {operator} not modelled")
+        if applies:
+            return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def repository_policy_document(program):
+    return json.loads(of_type(program, "aws:ecr/repositoryPolicy:RepositoryPolicy")["t-registry-serving-policy"]
+                      .inputs["policy"])
+
+
+def test_repository_policy_grants_pull_to_nodes_and_push_to_promotion(repository_policy_document):
+    by_sid = {s["Sid"]: s for s in repository_policy_document["Statement"]}
+    assert by_sid["ZonePull"]["Principal"]["AWS"] == [NODE]
+    assert by_sid["PromotionPush"]["Principal"]["AWS"] == [PROMOTION]
     assert "ecr:PutImage" not in by_sid["ZonePull"]["Action"]
-    deny = by_sid["OnlyPromotionWrites"]
-    assert deny["Effect"] == "Deny" and "ecr:PutImage" in deny["Action"]
-    assert deny["Condition"] == {"StringNotEquals": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/promotion"}}
-    lifecycle = json.loads(of_type(program, "aws:ecr/lifecyclePolicy:LifecyclePolicy")["t-registry-serving-lifecycle"]
-                           .inputs["policy"])
+
+
+@pytest.mark.parametrize("action", ["ecr:SetRepositoryPolicy", "ecr:PutLifecyclePolicy", "ecr:DeleteRepositoryPolicy",
+                                    "ecr:PutImageTagMutability", "ecr:PutImageScanningConfiguration"])
+def test_only_the_deployer_manages_the_repository(repository_policy_document, action):
+    """The second `pulumi up` updates the policy and lifecycle: the deployer is exempt, nobody else."""
+    assert not _denied(repository_policy_document, action, DEPLOYER)
+    assert _denied(repository_policy_document, action, PROMOTION)
+    assert _denied(repository_policy_document, action, OTHER_ZONE_NODE)
+
+
+@pytest.mark.parametrize("action", ["ecr:PutImage", "ecr:CompleteLayerUpload", "ecr:BatchDeleteImage",
+                                    "ecr:DeleteRepository"])
+def test_the_deployer_never_pushes_or_deletes(repository_policy_document, action):
+    assert _denied(repository_policy_document, action, DEPLOYER)
+    assert _denied(repository_policy_document, action, NODE)
+    assert _denied(repository_policy_document, action, PROMOTION) == (action == "ecr:DeleteRepository")
+
+
+@pytest.mark.parametrize("action", ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
+                                    "ecr:BatchCheckLayerAvailability", "ecr:ListImages", "ecr:DescribeImages"])
+def test_only_the_zone_reads_images(repository_policy_document, action):
+    """Another zone's nodes hold AmazonEC2ContainerRegistryPullOnly (registry-wide): the deny stops them,
+    while the zone's nodes, the promotion role, ECR replication, Inspector scanning and direct calls
+    by AWS service principals still read."""
+    assert _denied(repository_policy_document, action, OTHER_ZONE_NODE)
+    assert _denied(repository_policy_document, action, DEPLOYER)
+    for reader in (NODE, PROMOTION, INSPECTOR, REPLICATION):
+        assert not _denied(repository_policy_document, action, reader), reader
+    assert not _denied(repository_policy_document, action, None, service_call=True)
+
+
+def test_lifecycle_policy_comes_before_the_repository_policy(program):
+    policies = of_type(program, "aws:ecr/repositoryPolicy:RepositoryPolicy")
+    lifecycles = of_type(program, "aws:ecr/lifecyclePolicy:LifecyclePolicy")
+    for slug in ("serving", "models-summarizer"):
+        assert lifecycles[f"t-registry-{slug}-lifecycle"].urn in policies[f"t-registry-{slug}-policy"].dependencies
+    lifecycle = json.loads(lifecycles["t-registry-serving-lifecycle"].inputs["policy"])
     assert lifecycle["rules"][0]["selection"]["tagStatus"] == "untagged"
 
 
@@ -163,11 +252,82 @@ def test_intake_manifest_records_seed_fields(program):
     assert parameter.inputs["name"] == "/regzone/t/registry/intake-manifest"
 
 
-def test_exclusions_and_replication_when_configured():
-    recording = record(exclusions=["dev-*"], replication=["eu-central-1"])
+def test_exclusions_and_replication_templates_when_configured():
+    """Replicas get the zone's settings from a creation template in each destination region: immutable
+    tags, the zone policies, KMS with a key of that region that ECR uses through the template role."""
+    recording = record(exclusions=["dev-*"], replication=["eu-central-1"],
+                       key_users=["arn:aws:iam::111122223333:role/workloads"])
     repo = of_type(recording, "aws:ecr/repository:Repository")["t-registry-serving"]
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
     assert repo.inputs["imageTagMutabilityExclusionFilters"] == [{"filter": "dev-*", "filterType": "WILDCARD"}]
-    (replication,) = of_type(recording, "aws:ecr/replicationConfiguration:ReplicationConfiguration").values()
-    destinations = replication.inputs["replicationConfiguration"]["rules"][0]["destinations"]
-    assert destinations == [{"region": "eu-central-1", "registryId": "111122223333"}]
+    assert not of_type(recording, "aws:ecr/replicationConfiguration:ReplicationConfiguration")
+    (template,) = of_type(recording, "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate").values()
+    inputs = template.inputs
+    assert inputs["region"] == "eu-central-1" and inputs["prefix"] == "t" and inputs["appliedFors"] == ["REPLICATION"]
+    assert inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
+    policy = of_type(recording, "aws:ecr/repositoryPolicy:RepositoryPolicy")["t-registry-serving-policy"]
+    assert json.loads(inputs["repositoryPolicy"]) == json.loads(policy.inputs["policy"])
+    assert json.loads(inputs["lifecyclePolicy"])["rules"][0]["selection"]["tagStatus"] == "untagged"
+    keys = of_type(recording, "aws:kms/key:Key")
+    key = keys["t-registry-eu-central-1-artifacts-key"]
+    assert key.inputs["region"] == "eu-central-1" and key.protect and key.retain_on_delete
+    assert key.inputs["enableKeyRotation"] is True
+    (encryption,) = inputs["encryptionConfigurations"]
+    assert encryption["encryptionType"] == "KMS" and encryption["kmsKey"].startswith("arn:aws:kms:eu-central-1:")
+    role = of_type(recording, "aws:iam/role:Role")["t-registry-template-role"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "ecr.amazonaws.com"}
+    assert inputs["customRoleArn"] == "arn:aws:iam::111122223333:role/t-registry-template-role"
+    # The key's users: the zone's, plus the template role (through ECR in that region only).
+    use = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}["KeyUseThroughZoneServices"]
+    assert use["Principal"]["AWS"] == ["arn:aws:iam::111122223333:role/workloads", inputs["customRoleArn"]]
+    assert "ecr.eu-central-1.amazonaws.com" in use["Condition"]["ForAnyValue:StringEquals"]["kms:ViaService"]
+    access = json.loads(of_type(recording, "aws:iam/rolePolicy:RolePolicy")["t-registry-eu-central-1-template-access"]
+                        .inputs["policy"])
+    by_sid = {s["Sid"]: s for s in access["Statement"]}
+    assert by_sid["CreateZoneReplicas"]["Resource"] == "arn:aws:ecr:eu-central-1:111122223333:repository/t/*"
+    assert by_sid["UseReplicaKey"]["Resource"] == key_arn_of(recording, key)
+    assert set(by_sid["UseReplicaKey"]["Action"]) == {"kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"}
+
+
+def key_arn_of(recording, key):
+    return f"arn:aws:kms:eu-central-1:111122223333:{key.name}"
+
+
+def test_scanning_owned_elsewhere_is_checked_live():
+    """Another stack owns the registry settings: no singleton here, and every repository carries the
+    result of the deploy-time read of the live scanning configuration (the offline stand-in scans all)."""
+    recording = record(owns_registry_settings=False, replication=["eu-central-1"])
+    assert not of_type(recording, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
+    for repo in of_type(recording, "aws:ecr/repository:Repository").values():
+        assert repo.inputs["tags"]["regzone:registry-scanning"].startswith("continuous")
+
+
+def test_live_scanning_that_misses_the_zone_fails_the_deployment(monkeypatch):
+    class BasicScanningMocks(ZoneMocks):
+        def new_resource(self, args):
+            if args.typ == REGISTRY_SCANNING and args.resource_id:
+                return args.resource_id, {"scanType": "ENHANCED", "rules": [{"scanFrequency": "SCAN_ON_PUSH",
+                    "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]}
+            return super().new_resource(args)
+
+    monkeypatch.setattr(recorder, "ZoneMocks", BasicScanningMocks)
+    with pytest.raises(Exception) as raised:
+        record(owns_registry_settings=False)
+    message = str(raised.value)
+    assert "registry_settings_owner is 'external'" in message and "eu-west-1" in message
+    assert "no CONTINUOUS_SCAN rule covers t/models/summarizer, t/serving" in message
+
+
+@pytest.mark.parametrize("scan_type, rules, expected", [
+    ("BASIC", [], "scan type is BASIC"),
+    ("ENHANCED", [{"scan_frequency": "CONTINUOUS_SCAN",
+                   "repository_filters": [{"filter": "other/*", "filter_type": "WILDCARD"}]}], "covers t/a"),
+    ("ENHANCED", [{"scan_frequency": "CONTINUOUS_SCAN",
+                   "repository_filters": [{"filter": "t/*", "filter_type": "WILDCARD"}]}], None),
+    ("ENHANCED", [{"scan_frequency": "CONTINUOUS_SCAN",
+                   "repository_filters": [{"filter": "*", "filter_type": "WILDCARD"}]}], None),
+])
+def test_scanning_problem(scan_type, rules, expected):
+    problem = scanning_problem(scan_type, rules, ["t/a"])
+    assert (problem is None) if expected is None else (expected in problem)

@@ -92,14 +92,27 @@ def test_network_policies_default_deny_plus_needed_flows(incluster):
         by_ns.setdefault(policy.inputs["metadata"]["namespace"], {})[policy.inputs["metadata"]["name"]] = \
             policy.inputs["spec"]
     assert set(by_ns["dev-ai-inference"]) == {"default-deny", "allow-dns", "allow-zone-endpoints",
-                                              "allow-egress-allow-list", "allow-serving"}
+                                              "allow-pod-identity-agent", "allow-egress-allow-list", "allow-serving"}
     assert set(by_ns["dev-ai-training"]) == {"default-deny", "allow-dns", "allow-zone-endpoints",
-                                             "allow-egress-allow-list"}
+                                             "allow-pod-identity-agent", "allow-egress-allow-list"}
     deny = by_ns["dev-ai-training"]["default-deny"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     egress = by_ns["dev-ai-training"]["allow-egress-allow-list"]["egress"][0]
     assert egress["to"][0]["ipBlock"]["except"] == ["10.40.0.0/16", "169.254.0.0/16"]
     assert egress["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+def test_workloads_reach_the_pod_identity_agent(incluster):
+    """The default deny would cut pods off from EKS Pod Identity credentials (the agent listens on
+    169.254.170.23:80 and [fd00:ec2::23]:80 on each node); every namespace allows exactly that."""
+    agents = [p.inputs["spec"] for p in of_type(incluster, "kubernetes:networking.k8s.io/v1:NetworkPolicy").values()
+              if p.inputs["metadata"]["name"] == "allow-pod-identity-agent"]
+    assert len(agents) == 3
+    for spec in agents:
+        assert spec["policyTypes"] == ["Egress"] and spec["podSelector"] == {}
+        (rule,) = spec["egress"]
+        assert [peer["ipBlock"]["cidr"] for peer in rule["to"]] == ["169.254.170.23/32", "fd00:ec2::23/128"]
+        assert rule["ports"] == [{"protocol": "TCP", "port": 80}]
 
 
 def test_air_gapped_zone_has_no_internet_path(zone_outputs, incluster_config, tmp_path, monkeypatch):

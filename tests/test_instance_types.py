@@ -118,8 +118,12 @@ def test_node_group_shape_errors(dev_config, change, expected):
 
 
 def test_kube_proxy_must_match_kubernetes_version(dev_config):
-    dev_config["regzone:zones"][0]["cluster"]["kubernetes_version"] = "1.32"
-    assert "cluster.addons.kube_proxy: does not match kubernetes_version 1.32" in _error(dev_config)
+    cluster = dev_config["regzone:zones"][0]["cluster"]
+    cluster["kubernetes_version"] = "1.34"
+    cluster["addons"] = {"vpc_cni": "v1.21.1-eksbuild.8", "coredns": "v1.14.2-eksbuild.4",
+                         "kube_proxy": "v1.35.3-eksbuild.13", "eks_pod_identity_agent": "v1.3.10-eksbuild.3"}
+    assert "cluster.addons.kube_proxy = 'v1.35.3-eksbuild.13': does not match kubernetes_version 1.34" \
+        in _error(dev_config)
 
 
 def test_cluster_needs_an_administrator(dev_config):

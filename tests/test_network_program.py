@@ -67,7 +67,7 @@ def test_firewall_allows_only_the_zone_allow_list(dev):
     source = group["ruleGroup"]["rulesSource"]["rulesSourceList"]
     assert group["type"] == "STATEFUL" and source["generatedRulesType"] == "ALLOWLIST"
     assert source["targetTypes"] == ["TLS_SNI", "HTTP_HOST"]
-    assert source["targets"] == ["*.api.example.com", "model-registry.internal.example.com"]
+    assert source["targets"] == [".api.example.com", "model-registry.internal.example.com"]
     assert group["ruleGroup"]["statefulRuleOptions"]["ruleOrder"] == "STRICT_ORDER"
     policy = one(dev, "aws:networkfirewall/firewallPolicy:FirewallPolicy").inputs["firewallPolicy"]
     assert policy["statefulEngineOptions"]["ruleOrder"] == "STRICT_ORDER"
@@ -111,7 +111,8 @@ def test_defaults_are_closed_and_nacl_denies_the_rest(dev):
 def test_endpoints_are_private_and_limited_to_the_zone_account(dev):
     endpoints = {e.inputs["serviceName"].removeprefix("com.amazonaws.eu-west-1."): e.inputs
                  for e in of_type(dev, "aws:ec2/vpcEndpoint:VpcEndpoint")}
-    assert set(endpoints) == {"s3", "ecr.api", "ecr.dkr", "kms", "sts", "logs", "eks", "ec2"}
+    # eks-auth: the dev zone has a cluster, whose Pod Identity agent calls the EKS Auth API.
+    assert set(endpoints) == {"s3", "ecr.api", "ecr.dkr", "kms", "sts", "logs", "eks", "ec2", "eks-auth"}
     assert endpoints["s3"]["vpcEndpointType"] == "Gateway" and len(endpoints["s3"]["routeTableIds"]) == 2
     for service, endpoint in endpoints.items():
         statements = json.loads(endpoint["policy"])["Statement"]
@@ -137,7 +138,18 @@ def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
     beyond_vpc = sorted((r["cidrBlock"], r["toPort"]) for r in nacl["egress"] if r["cidrBlock"] != "10.40.0.0/16")
     assert beyond_vpc == [("192.0.2.0/24", 443), ("198.51.100.0/24", 443)]  # the mock's S3 prefix list
     services = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in of_type(recording, "aws:ec2/vpcEndpoint:VpcEndpoint")}
-    assert {"ssm", "ssmmessages", "ec2messages"} <= services
+    assert {"ssm", "ssmmessages", "ec2messages", "eks-auth"} <= services
+
+
+def test_zone_without_cluster_has_no_eks_auth_endpoint(tmp_path, dev_config):
+    zone = dev_config["regzone:zones"][0]
+    del zone["cluster"]
+    zone["registry"]["pull_role_arns"] = ["arn:aws:iam::111122223333:role/summarizer"]
+    write_stack(tmp_path, "nocluster", dev_config)
+    (tmp_path / "__main__.py").write_text((STACKS_DIR / "__main__.py").read_text())
+    recording = record_program(tmp_path, "nocluster", dev_config)
+    services = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in of_type(recording, "aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert "eks-auth" not in services and "eks" in services
     assert one(recording, "aws:ec2/flowLog:FlowLog").inputs["trafficType"] == "ALL"
 
 

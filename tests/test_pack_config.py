@@ -35,6 +35,8 @@ def test_derived_settings_follow_the_stack(dev_config):
     assert settings["data_class_policy"]["personal_data"]["allowed_zones"] == \
         dev_config["regzone:data_class_policy"]["personal_data"]["allowed_zones"]
     assert parse_settings(settings).zone_regions(dev_config["regzone:zones"][0]["name"]) == regions
+    # Data-event-only zone trails pass only because the stack names its management trail.
+    assert settings["management_trail_arn"] == "arn:aws:cloudtrail:eu-west-1:111122223333:trail/dev-ai-audit"
 
 
 def test_derived_config_puts_the_settings_under_every_policy(dev_config):

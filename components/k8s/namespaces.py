@@ -2,7 +2,7 @@
 
 Each namespace enforces, audits and warns at Pod Security `restricted`, names its zone and the data
 classes the zone permits there, caps what its workloads may consume, and denies all traffic except
-DNS, the zone's VPC endpoints, the serving port (inference only) and, if the zone has an
+DNS, the zone's VPC endpoints, the EKS Pod Identity agent (workload credentials), the serving port (inference only) and, if the zone has an
 allow-list, HTTPS out through the egress firewall.
 """
 from __future__ import annotations
@@ -32,6 +32,12 @@ DEFAULT_QUOTAS: dict[str, dict[str, str]] = {
 # Defaults for containers that set nothing, so that the quota can be enforced on every pod.
 CONTAINER_DEFAULTS = {"default": {"cpu": "1", "memory": "2Gi"}, "defaultRequest": {"cpu": "250m", "memory": "512Mi"}}
 METADATA_ADDRESSES = "169.254.0.0/16"
+# The EKS Pod Identity agent serves credentials on the node at these link-local addresses, port 80
+# (EKS user guide, "Set up the Amazon EKS Pod Identity Agent": 169.254.170.23 for IPv4 and
+# [fd00:ec2::23] for IPv6). The VPC CNI's network policy agent enforces link-local destinations too,
+# so without an explicit allow the default deny cuts workloads off from their credentials.
+POD_IDENTITY_AGENT_CIDRS = ("169.254.170.23/32", "fd00:ec2::23/128")
+POD_IDENTITY_AGENT_PORT = 80
 
 
 def namespace_name(zone_name: str, kind: str) -> str:
@@ -96,6 +102,9 @@ class RegulatedNamespace(pulumi.ComponentResource):
             "allow-zone-endpoints": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
                 "to": [{"ipBlock": {"cidr": cidr}} for cidr in (args.endpoint_cidrs or [args.vpc_cidr])],
                 "ports": [{"protocol": "TCP", "port": 443}]}]},
+            "allow-pod-identity-agent": {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+                "to": [{"ipBlock": {"cidr": cidr}} for cidr in POD_IDENTITY_AGENT_CIDRS],
+                "ports": [{"protocol": "TCP", "port": POD_IDENTITY_AGENT_PORT}]}]},
         }
         if args.internet_egress:
             # HTTPS leaves through the zone's Network Firewall, whose domain allow-list decides.

@@ -16,13 +16,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from components.subnet_plan import SubnetPlanError, plan_subnets
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
+from regzone.clock import today
 from regzone.config.errors import KeyedError
+from regzone.eks_versions import eks_calendar
 from regzone.instance_types import Confidential, NodeKind, instance_type_problem
 
 _DNS_LABEL = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
-# A hostname or a leading-wildcard domain (`*.example.com`, `.example.com`), as Network Firewall
-# domain lists accept them.
-_DOMAIN = re.compile(r"^(\*\.|\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_HOSTNAME = r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+# Network Firewall domain-list targets (RulesSourceList reference, `Targets`): an explicit name
+# (`api.example.com` matches only that name) or a leading dot (`.example.com` matches example.com
+# and all its subdomains). `*.example.com` is not one of the documented forms.
+_FIREWALL_DOMAIN = re.compile(rf"^\.?{_HOSTNAME}$")
+# Certificate DNS names: a hostname, or a `*.` wildcard in the leftmost label (RFC 6125).
+_CERTIFICATE_NAME = re.compile(rf"^(\*\.)?{_HOSTNAME}$")
 
 
 def _valid_region(region: str) -> str:
@@ -32,15 +38,27 @@ def _valid_region(region: str) -> str:
     return region
 
 
-def _valid_domain(domain: str) -> str:
-    if len(domain) > 253 or not _DOMAIN.match(domain) or "." not in domain.lstrip("*."):
-        raise ValueError("not a valid domain name or wildcard domain; "
-                         "valid: 'api.example.com', '*.example.com' or '.example.com'")
+def _valid_firewall_domain(domain: str) -> str:
+    if domain.startswith("*."):
+        raise ValueError(f"'*.' is not a Network Firewall domain form; valid: '.{domain[2:]}' (matches "
+                         f"{domain[2:]} itself and every subdomain) or an explicit name such as "
+                         f"'api.{domain[2:]}'")
+    if len(domain) > 253 or not _FIREWALL_DOMAIN.match(domain):
+        raise ValueError("not a valid domain name; valid: an explicit name 'api.example.com' or "
+                         "'.example.com' (example.com and every subdomain)")
     return domain
 
 
+def _valid_certificate_name(name: str) -> str:
+    if len(name) > 253 or not _CERTIFICATE_NAME.match(name):
+        raise ValueError("not a valid DNS name for a certificate; valid: 'svc.example.internal' or "
+                         "'*.example.internal'")
+    return name
+
+
 Region = Annotated[str, AfterValidator(_valid_region)]
-Domain = Annotated[str, AfterValidator(_valid_domain)]
+FirewallDomain = Annotated[str, AfterValidator(_valid_firewall_domain)]
+CertificateName = Annotated[str, AfterValidator(_valid_certificate_name)]
 Name = Annotated[str, Field(pattern=_DNS_LABEL)]
 
 
@@ -51,7 +69,7 @@ class _Strict(BaseModel):
 class Egress(_Strict):
     default: Literal["deny"] = "deny"
     # A Network Firewall rule group holds 1000 capacity units: one per domain and target type (SNI, Host).
-    allowed_destinations: list[Domain] = Field(default=[], max_length=500)
+    allowed_destinations: list[FirewallDomain] = Field(default=[], max_length=500)
     air_gapped: bool = False
 
     @model_validator(mode="after")
@@ -100,7 +118,7 @@ class PkiService(_Strict):
     """A service that gets a certificate from the zone CA (for example the governed model gateway)."""
 
     name: Name
-    dns_names: list[Domain] = Field(min_length=1)
+    dns_names: list[CertificateName] = Field(min_length=1)
 
 
 class ZonePki(_Strict):
@@ -154,7 +172,7 @@ class ArtifactIntake(_Strict):
 
     @model_validator(mode="after")
     def _not_overdue(self) -> "ArtifactIntake":
-        if self.review_date < datetime.date.today():
+        if self.review_date < today():
             raise KeyedError(("review_date",), "is in the past: the artifact is overdue for review and may not be "
                              "promoted; valid: a date from today on, after the review")
         return self
@@ -233,25 +251,46 @@ class NodeGroup(_Strict):
 
 
 class ClusterAddons(_Strict):
-    """Pinned EKS add-on versions (check with `aws eks describe-addon-versions` before bumping)."""
+    """Pinned EKS add-on versions; default: those catalog/eks_versions.yaml pins for the cluster's
+    Kubernetes version (check with `aws eks describe-addon-versions` before bumping)."""
 
-    vpc_cni: AddonVersion = "v1.19.5-eksbuild.1"
-    coredns: AddonVersion = "v1.12.1-eksbuild.2"
-    kube_proxy: AddonVersion = "v1.33.0-eksbuild.2"
-    eks_pod_identity_agent: AddonVersion = "v1.3.7-eksbuild.2"
+    vpc_cni: AddonVersion
+    coredns: AddonVersion
+    kube_proxy: AddonVersion
+    eks_pod_identity_agent: AddonVersion
 
 
 class Cluster(_Strict):
     """The zone's private EKS cluster."""
 
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.33"
+    # A version in EKS standard support today (catalog/eks_versions.yaml); the cluster's upgrade
+    # policy is STANDARD, so it never drifts into billed extended support.
+    kubernetes_version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = eks_calendar().default
     # Cluster administrators (EKS access entries); the creator gets no implicit admin rights.
     admin_role_arns: list[RoleArn] = Field(min_length=1)
-    addons: ClusterAddons = ClusterAddons()
+    addons: ClusterAddons
     node_groups: list[NodeGroup] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pinned_addons(cls, data):
+        """Without `addons`, the versions the catalog pins for the cluster's Kubernetes version."""
+        if isinstance(data, dict) and "addons" not in data:
+            version = str(data.get("kubernetes_version", eks_calendar().default))
+            pins = eks_calendar().addons.get(version)
+            if pins is None:
+                raise KeyedError(("addons",), f"is required: catalog/eks_versions.yaml pins no add-on versions for "
+                                 f"Kubernetes {version}; valid: set vpc_cni, coredns, kube_proxy and "
+                                 "eks_pod_identity_agent (aws eks describe-addon-versions --kubernetes-version "
+                                 f"{version})")
+            data = {**data, "addons": pins.model_dump()}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> "Cluster":
+        problem = eks_calendar().version_problem(self.kubernetes_version, today())
+        if problem:
+            raise KeyedError(("kubernetes_version",), problem)
         names = [g.name for g in self.node_groups]
         for i, name in enumerate(names):
             if names.index(name) != i:
@@ -306,6 +345,37 @@ class Zone(_Strict):
         return self
 
 
+_TRAIL_ARN = r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$"
+
+
+class ManagementEvents(_Strict):
+    """Who records the account's management events. Every trail that records them is billed and an
+    account holds at most 5 trails per region (CloudTrail user guide, "Quotas in AWS CloudTrail";
+    CloudTrail pricing: the first copy of management events is free, each further copy is charged),
+    so a stack records them at most once: `stack` makes one zone's trail the stack's multi-region
+    management trail; `account` relies on an existing account or organization trail named by ARN.
+    Either way, the other zone trails record only their zone's S3 data events, in their region."""
+
+    recorded_by: Literal["stack", "account"] = "stack"
+    # recorded_by: stack: the zone whose audit trail records them (default: the first zone).
+    zone: Name | None = None
+    # recorded_by: account: the multi-region account or organization trail that records them.
+    trail_arn: Annotated[str, Field(pattern=_TRAIL_ARN)] | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ManagementEvents":
+        if self.recorded_by == "account" and self.trail_arn is None:
+            raise KeyedError(("trail_arn",), "is required when recorded_by is 'account'; valid: the ARN of the "
+                             "multi-region account or organization trail, arn:aws:cloudtrail:<region>:<account>:"
+                             "trail/<name>")
+        if self.recorded_by == "stack" and self.trail_arn is not None:
+            raise KeyedError(("trail_arn",), "is only for recorded_by: account; valid: remove it, or set "
+                             "recorded_by: account")
+        if self.recorded_by == "account" and self.zone is not None:
+            raise KeyedError(("zone",), "is only for recorded_by: stack; valid: remove it")
+        return self
+
+
 class StackConfig(_Strict):
     """Everything under the `regzone:` namespace of a stack file."""
 
@@ -322,6 +392,11 @@ class StackConfig(_Strict):
     deployer_role_arn: RoleArn
     environment: Literal["dev", "test", "staging", "prod"] = "dev"
     change_ref: str = Field(default="unset", min_length=1)
+    # ECR registry scanning and replication are account+region singletons: `stack` creates them
+    # (one per region, every zone's rules merged); `external` when another stack or an account
+    # baseline owns them (this stack creates none and checks the live scanning at deploy time).
+    registry_settings_owner: Literal["stack", "external"] = "stack"
+    management_events: ManagementEvents = ManagementEvents()
 
     def zone_region(self, zone: Zone) -> str:
         return zone.region or self.region
@@ -337,6 +412,25 @@ class StackConfig(_Strict):
             names.update(implied.get(data_class, []))
         return sorted(names)
 
+    def management_trail_zone(self) -> str | None:
+        """The zone whose audit trail records the account's management events (None: an account trail does)."""
+        if self.management_events.recorded_by == "account":
+            return None
+        return self.management_events.zone or self.zones[0].name
+
+    def zone_records_management_events(self, zone: Zone) -> bool:
+        return zone.name == self.management_trail_zone()
+
+    @property
+    def management_trail_arn(self) -> str:
+        """The trail that records the account's management events: the account trail, or the stack's
+        own (the management zone's audit trail, `<zone>-audit` in its region, in the deployer's account)."""
+        if self.management_events.trail_arn is not None:
+            return self.management_events.trail_arn
+        partition, account = self.deployer_role_arn.split(":")[1], self.deployer_role_arn.split(":")[4]
+        zone = next(z for z in self.zones if z.name == self.management_trail_zone())
+        return f"arn:{partition}:cloudtrail:{self.zone_region(zone)}:{account}:trail/{zone.name}-audit"
+
     def zone_retention_days(self, zone: Zone) -> int:
         required = load_catalog().min_retention_days(self.zone_frameworks(zone))
         return zone.audit_retention_days or max(required, 365)
@@ -350,7 +444,19 @@ class StackConfig(_Strict):
         self._check_retention()
         self._check_registry()
         self._check_node_groups()
+        self._check_management_events()
         return self
+
+    def _check_management_events(self) -> None:
+        zone = self.management_events.zone
+        if zone is not None and zone not in [z.name for z in self.zones]:
+            raise KeyedError(("management_events", "zone"), "is not a zone of this stack; valid: "
+                             f"{', '.join(z.name for z in self.zones)}")
+        for i, z in enumerate(self.zones):
+            if not self.zone_records_management_events(z) and not self.zone_data_classes(z):
+                raise KeyedError(("zones", i, "workloads"), "is empty and the zone's trail records no management "
+                                 "events (regzone:management_events), so it would record nothing; valid: workloads "
+                                 "with data classes, or name this zone in management_events.zone")
 
     def node_group_data_classes(self, zone: Zone, group: NodeGroup) -> list[str]:
         """The data classes a node group may run: its own list, or every class of the zone's workloads."""
@@ -373,6 +479,9 @@ class StackConfig(_Strict):
                                      f"does not include this stack's environment {self.environment!r}: the artifact "
                                      f"is not approved for it; valid: add {self.environment!r} after approval or "
                                      "remove the artifact")
+            if len(set(zone.registry.replication_regions)) != len(zone.registry.replication_regions):
+                raise KeyedError(("zones", i, "registry", "replication_regions"), "lists a region twice; "
+                                 "valid: each destination region once")
             for k, region in enumerate(zone.registry.replication_regions):
                 if region not in self.allowed_regions or region == self.zone_region(zone):
                     others = [r for r in self.allowed_regions if r != self.zone_region(zone)]

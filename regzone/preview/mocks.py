@@ -15,6 +15,7 @@ from regzone.instance_types import SEV_SNP_FEATURE, instance_catalog
 MOCK_ACCOUNT_ID = "111122223333"
 MOCK_PARTITION = "aws"
 _AZ_SUFFIXES = "abcdef"
+REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
 
 
 def _short_hash(text: str) -> str:
@@ -43,6 +44,13 @@ class ZoneMocks(pulumi.runtime.Mocks):
         if args.typ == "pulumi:pulumi:StackReference":
             name = outputs.get("name") or args.resource_id or args.name
             return name, {"name": name, "outputs": self.stack_outputs.get(name, {}), "secretOutputNames": []}
+        if args.typ == REGISTRY_SCANNING and args.resource_id:
+            # A read of the live registry scanning configuration (RestrictedRegistry, when another
+            # stack owns the registry settings): the offline stand-in assumes an account baseline
+            # that scans every repository continuously; the real read at deploy time decides.
+            return args.resource_id, {**outputs, "registryId": args.resource_id, "scanType": "ENHANCED",
+                                      "rules": [{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [
+                                          {"filter": "*", "filterType": "WILDCARD"}]}]}
         if args.typ.startswith("aws:"):
             service = _service_of(args.typ)
             region = outputs.get("region", self.region)

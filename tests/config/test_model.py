@@ -121,6 +121,30 @@ def test_invalid_egress_domain(dev_config):
     assert "allowed_destinations[0] = 'https://bad/path'" in message and "valid domain" in message
 
 
+def test_star_wildcard_is_refused_with_the_firewall_form(dev_config):
+    """Network Firewall domain lists take `.example.com`, not `*.example.com` (RulesSourceList)."""
+    zone(dev_config)["regulated_ai_zone"]["egress"]["allowed_destinations"] = ["*.api.example.com"]
+    message = error_of(dev_config)
+    assert "regulated_ai_zone.egress.allowed_destinations[0] = '*.api.example.com'" in message
+    assert "valid: '.api.example.com'" in message and "api.example.com itself" in message
+
+
+@pytest.mark.parametrize("domain", [".api.example.com", "model-registry.internal.example.com"])
+def test_firewall_domain_forms_are_accepted(dev_config, domain):
+    zone(dev_config)["regulated_ai_zone"]["egress"]["allowed_destinations"] = [domain]
+    assert parse(dev_config).zones[0].regulated_ai_zone.egress.allowed_destinations == [domain]
+
+
+@pytest.mark.parametrize("name, accepted", [("*.svc.internal", True), ("svc.internal", True),
+                                            (".svc.internal", False)])
+def test_certificate_names_take_certificate_wildcards(dev_config, name, accepted):
+    zone(dev_config)["pki"]["services"][0]["dns_names"] = [name]
+    if accepted:
+        assert parse(dev_config).zones[0].pki.services[0].dns_names == [name]
+    else:
+        assert "dns_names[0] = '.svc.internal': not a valid DNS name for a certificate" in error_of(dev_config)
+
+
 def test_egress_allow_is_not_permitted(dev_config):
     zone(dev_config)["regulated_ai_zone"]["egress"]["default"] = "allow"
     message = error_of(dev_config)

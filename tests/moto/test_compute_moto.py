@@ -80,8 +80,9 @@ def test_ecr_repository_settings_round_trip():
     assert described["encryptionConfiguration"] == {"encryptionType": "KMS", "kmsKey": key}
 
     account = boto3.client("sts", region_name=REGION).get_caller_identity()["Account"]
-    document = repository_policy([f"arn:aws:iam::{account}:role/dev-ai-eks-node-role"],
-                                 f"arn:aws:iam::{account}:role/dev-ai-artifact-promotion")
+    document = repository_policy(pull_principals=[f"arn:aws:iam::{account}:role/dev-ai-eks-node-role"],
+                                 promotion_role=f"arn:aws:iam::{account}:role/dev-ai-artifact-promotion",
+                                 deployer_role=f"arn:aws:iam::{account}:role/regzone-deployer", account_id=account)
     ecr.set_repository_policy(repositoryName=repo["repositoryName"], policyText=document)
     stored = ecr.get_repository_policy(repositoryName=repo["repositoryName"])["policyText"]
     assert json.loads(stored) == json.loads(document)

@@ -79,6 +79,11 @@ class Settings(_Strict):
                                      description="tags every taggable AWS resource must carry")
     llm_api_domains: list[str] = Field(default=list(DEFAULT_LLM_API_DOMAINS),
                                        description="domains of hosted LLM APIs (prohibit_external_llm_calls)")
+    management_trail_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$",
+        description="the multi-region trail that records the account's management events (an account or "
+                    "organization trail, or the stack's own); only when it is named may a trail record "
+                    "data events alone, in one region")
 
     @field_validator("allowed_regions")
     @classmethod

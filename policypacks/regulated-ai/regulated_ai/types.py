@@ -40,6 +40,8 @@ EC2_INSTANCES = ("aws:ec2/instance:Instance", "aws:ec2/spotInstanceRequest:SpotI
 ECR_REPOSITORY = "aws:ecr/repository:Repository"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+EKS_ADDON = "aws:eks/addon:Addon"
+EKS_POD_IDENTITY_ASSOCIATION = "aws:eks/podIdentityAssociation:PodIdentityAssociation"
 
 # Kubernetes (pulumi-kubernetes 4): current API versions and the deprecated ones the provider still accepts.
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -78,6 +80,8 @@ ECR_REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
 ECR_REGISTRY_POLICY = "aws:ecr/registryPolicy:RegistryPolicy"
 ECR_PULL_THROUGH_CACHE_RULE = "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"
 ECR_REPLICATION_CONFIGURATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+# Settings of the repositories ECR itself creates (replication, pull-through cache, create on push).
+ECR_REPOSITORY_CREATION_TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
 EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 # pulumi-aws 7 has no deprecated aliases for these (checked against the SDK's alias lists).

@@ -3,6 +3,8 @@ fires; a trail is only compliant when it delivers to a COMPLIANCE-locked bucket 
 import pytest
 
 from analyzer_helpers import resource, stack_violations, violations
+from regzone.paths import POLICY_PACK_DIR
+from regzone.preview.analyzer import PolicyPackClient
 
 TRAIL = "aws:cloudtrail/trail:Trail"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -43,6 +45,54 @@ def test_weakened_trail_fires(pack, policy, change, expected):
 def test_setting_left_to_default_fires(pack, policy, missing):
     props = {k: v for k, v in BASELINE.items() if k != missing}
     assert violations(pack, policy, resource(TRAIL, props, name="t", protect=True))
+
+
+DATA_ONLY = {"isMultiRegionTrail": False, "includeGlobalServiceEvents": False, "eventSelectors": [
+    {"readWriteType": "All", "includeManagementEvents": False,
+     "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::dev-two-data/"]}]}]}
+ACCOUNT_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail"
+
+
+@pytest.fixture(scope="module")
+def named_management_trail():
+    """The pack as `regzone pack-config` configures it for a stack whose management events are
+    recorded by an account trail (or by the stack's own management trail)."""
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {p.name: {"management_trail_arn": ACCOUNT_TRAIL} for p in policies})
+        yield client
+
+
+def test_data_event_trail_passes_only_when_a_management_trail_is_named(pack, named_management_trail):
+    """A zone trail that records only its data events, in one region, satisfies RAZ-LOG-001 only when
+    the account's management events are recorded by the named trail."""
+    data_only = trail(name="dev-two-audit", **DATA_ONLY)
+    assert violations(named_management_trail, "cloudtrail-multi-region", data_only) == []
+    found = violations(pack, "cloudtrail-multi-region", data_only)
+    assert len(found) == 1 and "the settings name no management trail (management_trail_arn)" in found[0].message
+
+
+def test_the_named_management_trail_must_record_management_events(named_management_trail):
+    found = violations(named_management_trail, "cloudtrail-multi-region", trail(name="org-trail", **DATA_ONLY))
+    assert found and "it is the named management trail" in found[0].message
+    # A trail that records management events is judged as before, named trail or not.
+    found = violations(named_management_trail, "cloudtrail-multi-region", trail(isMultiRegionTrail=False))
+    assert found and "one region only" in found[0].message
+
+
+@pytest.mark.parametrize("selectors, records", [
+    ({}, True),
+    ({"eventSelectors": [{"includeManagementEvents": True}]}, True),
+    ({"eventSelectors": [{"readWriteType": "All"}]}, True),
+    ({"eventSelectors": [{"includeManagementEvents": False}]}, False),
+    ({"advancedEventSelectors": [{"fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]}]}, True),
+    ({"advancedEventSelectors": [{"fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]}]}]}, False),
+])
+def test_single_region_trail_that_records_management_events_fires(named_management_trail, selectors, records):
+    """Management events hidden in another selector form still count: such a trail must be multi-region."""
+    found = violations(named_management_trail, "cloudtrail-multi-region",
+                       trail(isMultiRegionTrail=False, includeGlobalServiceEvents=False, **selectors))
+    assert bool(found) == records
 
 
 def test_unknown_validation_is_reported_not_passed(pack):

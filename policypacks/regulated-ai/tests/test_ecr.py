@@ -94,7 +94,8 @@ def test_any_pull_through_cache_rule_fires(pack):
 
 
 def test_component_repository_policy_passes(pack):
-    document = repository_policy([ROLE + "dev-ai-node", ROLE + "summarizer"], ROLE + "promotion")
+    document = repository_policy(pull_principals=[ROLE + "dev-ai-node", ROLE + "summarizer"],
+                                 promotion_role=ROLE + "promotion", deployer_role=ROLE + "deployer", account_id=ACCOUNT)
     res = resource(REPO_POLICY, {"repository": "dev-ai/serving", "policy": document})
     assert violations(pack, "ecr-policy-no-public-or-foreign-principal", res) == []
 
@@ -132,3 +133,39 @@ def test_replication_outside_allowed_regions_fires(pack):
         "rules": [{"destinations": [{"region": "us-east-1", "registryId": ACCOUNT}]}]}})
     found = violations(pack, "ecr-replication-allowed-regions", config)
     assert found and "us-east-1" in found[0].message and "RAZ-ECR-005" in found[0].message
+
+
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+TEMPLATE_BASELINE = {
+    "prefix": "dev-ai", "appliedFors": ["REPLICATION"], "imageTagMutability": "IMMUTABLE",
+    "encryptionConfigurations": [{"encryptionType": "KMS", "kmsKey": ARTIFACTS_KEY}],
+    "repositoryPolicy": repository_policy(pull_principals=[ROLE + "dev-ai-node"], promotion_role=ROLE + "promotion",
+                                          deployer_role=ROLE + "deployer", account_id=ACCOUNT),
+}
+
+
+def template(**changes):
+    return resource(TEMPLATE, {**TEMPLATE_BASELINE, **changes}, name="dev-ai-registry-eu-central-1-template")
+
+
+@pytest.mark.parametrize("policy", ["ecr-repository-immutable-tags", "ecr-repository-kms-encryption",
+                                    "ecr-policy-no-public-or-foreign-principal"])
+def test_baseline_creation_template_passes(pack, policy):
+    assert violations(pack, policy, template()) == []
+
+
+@pytest.mark.parametrize("policy, changes, expected", [
+    ("ecr-repository-immutable-tags", {"imageTagMutability": None}, "creation template 'dev-ai-registry-eu-central-1-"
+                                                                    "template' has MUTABLE tags"),
+    ("ecr-repository-kms-encryption", {"encryptionConfigurations": None}, "uses AES256"),
+    ("ecr-policy-no-public-or-foreign-principal", {"repositoryPolicy": None}, "sets no repositoryPolicy"),
+    ("ecr-policy-no-public-or-foreign-principal",
+     {"repositoryPolicy": json.dumps({"Version": "2012-10-17", "Statement": [
+         {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]})}, "'*' principal"),
+])
+def test_replicas_escape_no_control_through_their_template(pack, policy, changes, expected):
+    """What ECR creates from a template (replicas) is judged like a repository: a mutable, AES256 or
+    policy-less template fires."""
+    props = {k: v for k, v in {**TEMPLATE_BASELINE, **changes}.items() if v is not None}
+    found = violations(pack, policy, resource(TEMPLATE, props, name="dev-ai-registry-eu-central-1-template"))
+    assert found and expected in found[0].message

@@ -165,3 +165,18 @@ def test_no_need_no_endpoint_required(pack):
     resources = zone(**{"zone-data": None, "models": None, "ep-kms": None, "ep-ecr.api": None,
                         "ep-ecr.dkr": None, "ep-s3": None})
     assert stack_violations(pack, "network-private-endpoints-required", resources) == []
+
+
+POD_IDENTITY_AGENT = resource("aws:eks/addon:Addon", {"addonName": "eks-pod-identity-agent"}, name="pod-identity")
+
+
+def test_pod_identity_without_eks_auth_endpoint_fires(pack):
+    found = stack_violations(pack, "network-private-endpoints-required", zone() + [POD_IDENTITY_AGENT])
+    assert len(found) == 1 and "no VPC endpoint for eks-auth" in found[0].message
+    assert stack_violations(pack, "network-private-endpoints-required",
+                            zone() + [POD_IDENTITY_AGENT, endpoint("eks-auth")]) == []
+
+
+def test_other_addons_need_no_eks_auth_endpoint(pack):
+    coredns = resource("aws:eks/addon:Addon", {"addonName": "coredns"}, name="coredns")
+    assert stack_violations(pack, "network-private-endpoints-required", zone() + [coredns]) == []

@@ -1,5 +1,5 @@
-"""CloudTrail: one multi-region, validated, KMS-encrypted trail delivering to WORM storage
-(controls RAZ-LOG-001..003, RAZ-AUD-001)."""
+"""CloudTrail: management events recorded by one multi-region trail, every trail validated,
+KMS-encrypted and delivering to WORM storage (controls RAZ-LOG-001..003, RAZ-AUD-001)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,17 +9,50 @@ from regulated_ai.policies.s3 import bucket_of, configured_buckets, inline_lock_
 from regulated_ai.types import CLOUDTRAIL_TRAIL, S3_OBJECT_LOCK
 
 
+def records_management_events(trail: ResourceView) -> bool:
+    """Whether a trail records management events: CloudTrail's default (no selectors), a basic
+    selector that does not exclude them, or an advanced selector on eventCategory Management."""
+    basic = trail.known("eventSelectors", None) or []
+    advanced = trail.known("advancedEventSelectors", None) or []
+    if not basic and not advanced:
+        return True
+    if any(isinstance(s, dict) and s.get("includeManagementEvents", True) is not False for s in basic):
+        return True
+    for selector in advanced:
+        for field in (selector.get("fieldSelectors") or []) if isinstance(selector, dict) else []:
+            if isinstance(field, dict) and field.get("field") == "eventCategory" and \
+                    "Management" in (field.get("equals") or []):
+                return True
+    return False
+
+
+def _trail_name(arn: str | None) -> str | None:
+    return arn.rsplit("trail/", 1)[-1] if arn else None
+
+
 @resource_policy(
     "cloudtrail-multi-region",
-    description="CloudTrail trails must be multi-region, record global service events and be logging.",
+    description="A trail that records management events (and the named management trail) must be multi-region, "
+                "record global service events and be logging; a trail may record data events alone, in one "
+                "region, only when the settings name the management trail (management_trail_arn).",
     controls=["RAZ-LOG-001"], types=[CLOUDTRAIL_TRAIL])
 def cloudtrail_multi_region(trail: ResourceView) -> Iterator[str]:
+    named = trail.settings.management_trail_arn
+    management = records_management_events(trail)
+    if trail.known("enableLogging", True) is not True:
+        yield f"trail '{trail.name}' is created with logging off: set enableLogging to true."
+    if not management and named and trail.known("name", trail.name) != _trail_name(named):
+        return  # a data-event trail; the account's management events are recorded by `named`
+    if not management:
+        yield (f"trail '{trail.name}' records no management events, but "
+               + ("it is the named management trail (management_trail_arn)" if named else
+                  "the settings name no management trail (management_trail_arn)")
+               + ": record management events in a multi-region trail, or name the account's management trail.")
+        return
     if trail.known("isMultiRegionTrail", False) is not True:
         yield f"trail '{trail.name}' records one region only: set isMultiRegionTrail to true."
     if trail.known("includeGlobalServiceEvents", True) is not True:
         yield f"trail '{trail.name}' skips global service events (IAM, STS): set includeGlobalServiceEvents to true."
-    if trail.known("enableLogging", True) is not True:
-        yield f"trail '{trail.name}' is created with logging off: set enableLogging to true."
 
 
 @resource_policy(

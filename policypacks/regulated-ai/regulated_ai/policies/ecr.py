@@ -7,22 +7,30 @@ from collections.abc import Iterator
 
 from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, resource_policy
 from regulated_ai.types import (ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY, ECR_REPLICATION_CONFIGURATION,
-                                ECR_REPOSITORY, ECR_REPOSITORY_POLICY)
+                                ECR_REPOSITORY, ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
 
 IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
 _ACCOUNT = re.compile(r"^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::|$)")
 # The AWS-managed ECR key: AWS, not the zone, controls who may use it.
 _AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/ecr$")
+# A creation template is the repository settings of every repository ECR creates for its prefix
+# (replicas included): judged like a repository, or replicas escape the controls.
+REPOSITORY_SETTINGS = [ECR_REPOSITORY, ECR_REPOSITORY_CREATION_TEMPLATE]
+
+
+def _kind(resource: ResourceView) -> str:
+    return "ECR repository creation template" if resource.type == ECR_REPOSITORY_CREATION_TEMPLATE else "ECR repository"
 
 
 @resource_policy(
     "ecr-repository-immutable-tags",
-    description="ECR repositories must have immutable tags (exclusions only for explicit patterns).",
-    controls=["RAZ-ECR-001"], types=[ECR_REPOSITORY])
+    description="ECR repositories and creation templates must have immutable tags (exclusions only for "
+                "explicit patterns).",
+    controls=["RAZ-ECR-001"], types=REPOSITORY_SETTINGS)
 def ecr_repository_immutable_tags(repo: ResourceView) -> Iterator[str]:
     mutability = repo.known("imageTagMutability", "MUTABLE")
     if mutability not in IMMUTABLE:
-        yield (f"ECR repository '{repo.name}' has {mutability} tags: a promoted tag could be overwritten. "
+        yield (f"{_kind(repo)} '{repo.name}' has {mutability} tags: a promoted tag could be overwritten. "
                "Set imageTagMutability to IMMUTABLE.")
     elif mutability == "IMMUTABLE_WITH_EXCLUSION":
         filters = repo.known("imageTagMutabilityExclusionFilters", None) or []
@@ -45,25 +53,26 @@ def ecr_repository_scan_on_push(repo: ResourceView) -> Iterator[str]:
 
 @resource_policy(
     "ecr-repository-kms-encryption",
-    description="ECR repositories must be encrypted with a customer-managed KMS key (the zone artifacts key).",
-    controls=["RAZ-ECR-003"], types=[ECR_REPOSITORY])
+    description="ECR repositories and creation templates must be encrypted with a customer-managed KMS key "
+                "(the zone artifacts key).",
+    controls=["RAZ-ECR-003"], types=REPOSITORY_SETTINGS)
 def ecr_repository_kms_encryption(repo: ResourceView) -> Iterator[str]:
     configurations = repo.known("encryptionConfigurations", None) or []
     if not configurations:
-        yield (f"ECR repository '{repo.name}' has no encryption configuration, so it uses AES256; "
+        yield (f"{_kind(repo)} '{repo.name}' has no encryption configuration, so it uses AES256; "
                "set encryptionType KMS with the zone artifacts key.")
         return
     for configuration in configurations:
         kind = configuration.get("encryptionType", "AES256") if isinstance(configuration, dict) else None
         if kind not in ("KMS", "KMS_DSSE"):
-            yield (f"ECR repository '{repo.name}' is encrypted with {kind}, not KMS: "
+            yield (f"{_kind(repo)} '{repo.name}' is encrypted with {kind}, not KMS: "
                    "set encryptionType KMS with the zone artifacts key.")
             continue
         key = configuration.get("kmsKey")
         if is_unknown(key):
             raise Unverifiable("encryptionConfigurations.kmsKey")
         if not key or _AWS_MANAGED_KEY.search(str(key)):
-            yield (f"ECR repository '{repo.name}' uses the AWS-managed ECR key; "
+            yield (f"{_kind(repo)} '{repo.name}' uses the AWS-managed ECR key; "
                    "set kmsKey to the zone artifacts key.")
 
 
@@ -92,10 +101,18 @@ def _principals(statement: dict) -> list[str]:
 
 @resource_policy(
     "ecr-policy-no-public-or-foreign-principal",
-    description="ECR repository and registry policies may grant only named principals of the zone's account.",
-    controls=["RAZ-ECR-004"], types=[ECR_REPOSITORY_POLICY, ECR_REGISTRY_POLICY])
+    description="ECR repository, registry and creation-template policies may grant only named principals of "
+                "the zone's account.",
+    controls=["RAZ-ECR-004"], types=[ECR_REPOSITORY_POLICY, ECR_REGISTRY_POLICY, ECR_REPOSITORY_CREATION_TEMPLATE])
 def ecr_policy_no_public_or_foreign_principal(policy: ResourceView) -> Iterator[str]:
-    document = policy.known("policy")
+    if policy.type == ECR_REPOSITORY_CREATION_TEMPLATE:
+        document = policy.known("repositoryPolicy")
+        if document is None:
+            yield (f"creation template '{policy.name}' sets no repositoryPolicy: the repositories ECR creates from it "
+                   "would have no policy keeping other principals out; set the zone's repository policy.")
+            return
+    else:
+        document = policy.known("policy")
     try:
         statements = _as_list(json.loads(document).get("Statement", []))
     except (TypeError, ValueError, AttributeError):

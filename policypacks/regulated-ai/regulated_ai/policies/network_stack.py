@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
-from regulated_ai.types import (ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_CLUSTER, EKS_NODE_GROUP,
+from regulated_ai.types import (ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_ADDON, EKS_CLUSTER,
+                                EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION,
                                 FLOW_LOG, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY,
                                 NETWORK_FIREWALL, ROUTE, ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, S3_BUCKETS,
                                 SUBNETS, VPC, VPC_ENDPOINT)
@@ -156,24 +157,35 @@ def network_igw_requires_firewall(stack: StackView) -> Iterator[tuple[str, str]]
                                    "only firewall subnets may route to NAT.")
 
 
-# Which endpoints a resource type makes the zone need: ECR image layers are served from S3.
+# Which endpoints a resource type makes the zone need: ECR image layers are served from S3; EKS Pod
+# Identity credentials come from the EKS Auth API (eks-auth), which private nodes reach only through
+# its interface endpoint (EKS user guide, "Set up the Amazon EKS Pod Identity Agent").
 _NEEDS = {**{t: ("s3",) for t in S3_BUCKETS},
           ECR_REPOSITORY: ("ecr.api", "ecr.dkr", "s3"),
           EKS_CLUSTER: ("ecr.api", "ecr.dkr", "s3"),
           EKS_NODE_GROUP: ("ecr.api", "ecr.dkr", "s3"),
+          EKS_POD_IDENTITY_ASSOCIATION: ("eks-auth",),
           KMS_KEY: ("kms",)}
+POD_IDENTITY_AGENT_ADDON = "eks-pod-identity-agent"
+
+
+def _needs(resource: ResourceView) -> tuple[str, ...]:
+    if resource.type == EKS_ADDON:
+        name = resource.known("addonName")
+        return ("eks-auth",) if name == POD_IDENTITY_AGENT_ADDON else ()
+    return _NEEDS.get(resource.type, ())
 
 
 @stack_policy(
     "network-private-endpoints-required",
-    description="A zone that uses S3, ECR or KMS must reach them through VPC endpoints in every VPC.",
+    description="A zone that uses S3, ECR, KMS or EKS Pod Identity must reach them through VPC endpoints in "
+                "every VPC.",
     controls=["RAZ-NET-007"])
 def network_private_endpoints_required(stack: StackView) -> Iterator[tuple[str, str]]:
     needed: dict[str, ResourceView] = {}
-    for type_token, services in _NEEDS.items():
-        for resource in stack.of_type(type_token):
-            for service in services:
-                needed.setdefault(service, resource)
+    for resource in stack.of_type(*_NEEDS, EKS_ADDON):
+        for service in _needs(resource):
+            needed.setdefault(service, resource)
     if not needed:
         return
     present: dict[str, set[str]] = {}
