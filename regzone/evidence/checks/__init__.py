@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,6 +72,9 @@ class ScanContext:
     zone: str | None
     min_retention_days: int
     collected: dict[tuple[str, str], Inventory]
+    zone_asked: bool = False                           # some check judges zone-scoped resources
+    zone_matched: bool = False                         # with --zone: some resource carried the tag
+    zones_seen: set[str] = field(default_factory=set)  # zone tags seen, for a --zone that matches nothing
 
     def inventories(self, service: str) -> list[Inventory]:
         regions = ("global",) if service in GLOBAL_SERVICES else self.regions
@@ -91,12 +94,16 @@ class ScanContext:
         zone = resource.get("tags").get(TAG_ZONE)
         if zone is None and resource.parent is not None:
             zone = resource.parent.get("tags").get(TAG_ZONE)
+        if zone is not None:
+            self.zones_seen.add(zone)
+        self.zone_matched |= zone == self.zone
         return zone == self.zone
 
 
 def per_resource(ctx: ScanContext, service: str, kind: str,
                  judge: Callable[[Resource, ScanContext], Verdict], *, scoped: bool = True) -> Iterator[Result]:
     """Judge every collected resource of `kind`; anything that could not be read is an ERROR."""
+    ctx.zone_asked |= scoped
     for inventory in ctx.inventories(service):
         try:
             resources = inventory.of(kind)
