@@ -136,3 +136,13 @@ def test_usage_errors_exit_2(monkeypatch, capsys):
     assert main(["evidence"]) == 2
     assert "no region" in capsys.readouterr().err
     assert main(["evidence", "--region", REGION, "--check", "no_such_check"]) == 2
+
+
+def test_ocsf_finding_ids_are_stable_across_runs_and_distinct(report):
+    later = Report("2026-11-24T09:30:00+00:00", report.account, report.regions, None, 2555, list(reversed(report.findings)),
+                   report.stats)
+    first = {e["resources"][0]["uid"]: e["finding_info"]["uid"] for e in json.loads(RENDERERS["ocsf"](report))}
+    second = {e["resources"][0]["uid"]: e["finding_info"]["uid"] for e in json.loads(RENDERERS["ocsf"](later))}
+    assert first == second and len(set(first.values())) == len(report.findings)
+    event = json.loads(RENDERERS["ocsf"](report))[0]
+    assert event["metadata"]["product"]["version"][0].isdigit()
