@@ -61,7 +61,8 @@ def _preview(args: argparse.Namespace) -> int:
         "sarif": lambda result: preview_sarif.render(result, stacks_dir=args.program)}
     try:
         result = run_preview(args.stack, stacks_dir=args.program,
-                             pack_config=load_pack_config(args.policy_pack_config))
+                             pack_config=load_pack_config(args.policy_pack_config),
+                             pack_config_name=f"policy pack config {args.policy_pack_config}")
     except (ConfigError, ProgramError, PackError) as err:
         print(f"regzone preview: {err}", file=sys.stderr)
         return EXIT_USAGE

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from components.subnet_plan import SubnetPlanError, plan_subnets
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
@@ -195,6 +195,9 @@ class NodeScaling(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> "NodeScaling":
+        if self.min_size > self.max_size:
+            raise KeyedError(("min_size",), f"is greater than max_size ({self.max_size}); "
+                             f"valid: 0..{self.max_size}, or raise max_size")
         if not self.min_size <= self.desired_size <= self.max_size:
             raise KeyedError(("desired_size",), f"must lie between min_size ({self.min_size}) and max_size "
                              f"({self.max_size}); valid: {self.min_size}..{self.max_size}")
@@ -241,10 +244,18 @@ class ClusterAddons(_Strict):
     eks_pod_identity_agent: AddonVersion = "v1.3.7-eksbuild.2"
 
 
+def _quoted_version(value: object) -> object:
+    """YAML reads an unquoted 1.30 as the number 1.3: say so instead of "not a string"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError('is a number because YAML reads an unquoted version as one (1.30 becomes 1.3); '
+                         'valid: a quoted version such as "1.33"')
+    return value
+
+
 class Cluster(_Strict):
     """The zone's private EKS cluster."""
 
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = "1.33"
+    kubernetes_version: Annotated[str, BeforeValidator(_quoted_version), Field(pattern=r"^1\.\d{2}$")] = "1.33"
     # Cluster administrators (EKS access entries); the creator gets no implicit admin rights.
     admin_role_arns: list[RoleArn] = Field(min_length=1)
     addons: ClusterAddons = ClusterAddons()
