@@ -9,7 +9,7 @@ import yaml
 
 from regzone.cli import main
 from regzone.config import ConfigError, parse_stack_config
-from regzone.config.loader import provider_namespaces, read_stack_file
+from regzone.config.loader import read_stack_file
 from regzone.pack_config import validate_pack_config
 
 
@@ -20,6 +20,7 @@ def error_of(config) -> str:
 
 
 def test_provider_namespaces_come_from_the_installed_sdks():
+    from regzone.config.loader import provider_namespaces
     assert {"aws", "kubernetes", "tls"} <= provider_namespaces()
     assert "policy" not in provider_namespaces()   # pulumi-policy is not a resource provider
 
