@@ -26,6 +26,7 @@ _PERMISSIONS = {
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
     "s3:GetBucketPolicy": "s3:GetBucketPolicy",
     "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
 }

@@ -1,6 +1,6 @@
 """Checks: one folder per check, `check.py` (an `execute(ctx)` that judges collected data only)
-and `metadata.json` (title, severity, resource type, risk, remediation, IAM permissions, and the
-collectors it reads). Helpers here turn collection failures into ERROR results for the check."""
+and `metadata.json` (title, severity, resource type, subject -- what it reads and judges --, risk,
+remediation, IAM permissions, and the collectors it reads). Helpers here turn collection failures into ERROR results for the check."""
 from __future__ import annotations
 
 import importlib
@@ -32,6 +32,7 @@ class Check:
     title: str
     severity: str
     resource_type: str
+    subject: str          # what the check reads and judges; tests tie it to the controls citing the check
     risk: str
     remediation: str
     permissions: tuple[str, ...]
@@ -50,8 +51,8 @@ def load_checks() -> tuple[Check, ...]:
         unknown = set(meta["services"]) - known_services
         if unknown:
             raise ValueError(f"check {folder.name}: unknown services {sorted(unknown)} in metadata.json")
-        checks.append(Check(folder.name, meta["title"], meta["severity"], meta["resource_type"], meta["risk"],
-                            meta["remediation"], tuple(meta["permissions"]), tuple(meta["services"]),
+        checks.append(Check(folder.name, meta["title"], meta["severity"], meta["resource_type"], meta["subject"],
+                            meta["risk"], meta["remediation"], tuple(meta["permissions"]), tuple(meta["services"]),
                             module.execute))
     return tuple(checks)
 
