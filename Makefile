@@ -7,6 +7,9 @@ BIN := $(VENV)/bin
 .PHONY: preview test test-fast lint bench docs clean
 
 $(BIN)/regzone: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "regzone needs Python 3.11 and '$(PYTHON)' is not it (or not found);" \
+	       "point make at one: make PYTHON=/path/to/python3.11 $(MAKECMDGOALS)" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.audit_bucket import data_bucket_policy, harden_bucket, lifecycle_rules
-from regzone.tags import TAG_DATA_CLASS
+from regzone.tags import RETENTION_KEPT, TAG_DATA_CLASS, TAG_RETENTION_DAYS
 
 
 def bucket_resource_name(component: str, data_class: str) -> str:
@@ -45,8 +45,11 @@ class DataBuckets(pulumi.ComponentResource):
                 raise ValueError(f"DataBuckets {name}: retention of data class {data_class!r} must be at "
                                  f"least 1 day, got {days}")
             resource_name = bucket_resource_name(name, data_class)
-            # The zone-wide data-class tag lists every class; each bucket holds exactly one.
-            bucket = aws.s3.Bucket(resource_name, force_destroy=False, tags={TAG_DATA_CLASS: data_class},
+            # The zone-wide data-class tag lists every class; each bucket holds exactly one. The
+            # retention tag lets the evidence collector hold the lifecycle to the class's retention.
+            retention = str(days) if days is not None else RETENTION_KEPT
+            bucket = aws.s3.Bucket(resource_name, force_destroy=False,
+                                   tags={TAG_DATA_CLASS: data_class, TAG_RETENTION_DAYS: retention},
                                    opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True))
             harden_bucket(
                 resource_name, bucket, kms_key_arn=args.kms_key_arn,

@@ -5,6 +5,7 @@ Exit codes: 0 compliant, 1 a mandatory violation (or failing evidence), 2 config
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +20,26 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # usage errors exit 2 with the usage line, as argparse does
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def output_problem(path: Path) -> str | None:
+    """Why the report cannot be written to `path`, found before any work is done; None if it can."""
+    if path.is_dir():
+        return "is a directory; give a file path"
+    parent = path.parent
+    if not parent.exists():
+        return f"folder {parent} does not exist"
+    if not parent.is_dir():
+        return f"{parent} is not a folder"
+    existed = path.exists()
+    try:
+        with open(path, "a", encoding="utf-8"):   # append: an existing report is not truncated yet
+            pass
+    except OSError as err:
+        return f"cannot be written ({err.strerror or err})"
+    if not existed:
+        os.unlink(path)
+    return None
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -40,7 +61,8 @@ def _preview(args: argparse.Namespace) -> int:
         "sarif": lambda result: preview_sarif.render(result, stacks_dir=args.program)}
     try:
         result = run_preview(args.stack, stacks_dir=args.program,
-                             pack_config=load_pack_config(args.policy_pack_config))
+                             pack_config=load_pack_config(args.policy_pack_config),
+                             pack_config_name=f"policy pack config {args.policy_pack_config}")
     except (ConfigError, ProgramError, PackError) as err:
         print(f"regzone preview: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -135,6 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    output = getattr(args, "output", None)
+    problem = output_problem(output) if output is not None else None
+    if problem:
+        print(f"regzone {args.command}: --output {output}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     return args.handler(args)
 
 

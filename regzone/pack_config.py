@@ -14,7 +14,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from regzone.config.errors import ConfigError
+from pydantic import ValidationError
+
+from regzone.config.errors import ConfigError, unknown_key_hint
 from regzone.config.model import StackConfig
 from regzone.paths import POLICY_PACK_DIR
 
@@ -86,9 +88,16 @@ def validate_pack_config(config: Any, source: str, policy_names: list[str] | Non
             raise ConfigError(f"{source}: {ALL}.{next(iter(values))}: `{ALL}` only takes enforcementLevel "
                               "(the CLI does not pass its settings to policies); put settings under each policy")
         try:
-            settings.parse_settings(values)
-        except settings.SettingsError as err:
-            raise ConfigError(f"{source}: {key}.{err}") from None
+            settings.Settings.model_validate(values)
+        except ValidationError as err:
+            # A misspelt key also leaves the right one missing: name the misspelling.
+            first = min(err.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
+            path = ".".join(str(part) for part in first["loc"])
+            if first["type"] == "extra_forbidden":
+                message = unknown_key_hint(settings.Settings, first["loc"], key, docs="docs/policy-pack.md")
+            else:
+                message = first["msg"].removeprefix("Value error, ")
+            raise ConfigError(f"{source}: {key}.{path}: {message}") from None
     return config
 
 

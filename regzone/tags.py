@@ -28,3 +28,8 @@ TIER_EGRESS = "egress"
 # collector requires COMPLIANCE-mode Object Lock with the frameworks' retention on them.
 TAG_AUDIT = "regzone:audit"
 AUDIT_TRUE = "true"
+
+# A data bucket's retention (data_class_policy retention_days), so that the evidence collector can
+# hold its lifecycle to it: the number of days, or "none" for a class kept until deleted.
+TAG_RETENTION_DAYS = "regzone:retention-days"
+RETENTION_KEPT = "none"

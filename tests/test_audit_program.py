@@ -117,11 +117,13 @@ def test_audit_lifecycle_moves_to_cold_storage_and_never_expires_early(dev):
 def test_one_data_bucket_per_data_class_with_its_retention(dev):
     buckets = {n: b for n, b in by_name(dev, "aws:s3/bucket:Bucket").items() if n.startswith("dev-ai-data-")}
     assert set(buckets) == {"dev-ai-data-public", "dev-ai-data-personal-data"}
-    assert buckets["dev-ai-data-personal-data"].inputs["tags"] == {"data-class": "personal_data"}
+    assert buckets["dev-ai-data-personal-data"].inputs["tags"] == {"data-class": "personal_data",
+                                                                   "regzone:retention-days": "730"}
     rules = {n: one(dev, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
                     f"{n}-lifecycle").inputs["rules"][0] for n in buckets}
     assert rules["dev-ai-data-personal-data"]["expiration"] == {"days": 730}
     assert "expiration" not in rules["dev-ai-data-public"]  # no retention_days: kept until deleted
+    assert buckets["dev-ai-data-public"].inputs["tags"]["regzone:retention-days"] == "none"
     assert all(r["noncurrentVersionExpiration"]["noncurrentDays"] == NONCURRENT_GRACE_DAYS for r in rules.values())
 
 

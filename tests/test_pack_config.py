@@ -56,7 +56,7 @@ def test_example_config_is_valid_for_the_pack():
 
 @pytest.mark.parametrize("config, expected", [
     ({"required-tags": {"allowed_regions": ["mars-1"]}}, "required-tags.allowed_regions: unknown AWS region"),
-    ({"required-tags": {"alowed_regions": ["eu-west-1"]}}, "required-tags.alowed_regions: Extra inputs"),
+    ({"required-tags": {"alowed_regions": ["eu-west-1"]}}, "required-tags.alowed_regions: unknown key (did you mean allowed_regions?)"),
     ({"required-tags": {"zones": {"z": {"regions": []}}}}, "required-tags.zones.z.regions"),
     ({"required-tags": {"min_retention_days": {"HIPAA": 30}}}, "HIPAA = 30 is below what HIPAA requires"),
     ({"required-tags": {"required_tags": ["owner"]}}, "required-tags.required_tags: must include zone, data-class"),

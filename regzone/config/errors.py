@@ -1,9 +1,12 @@
 """Turns schema errors into messages that name the config key, the bad value and what is valid."""
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 
 class ConfigError(Exception):
@@ -27,8 +30,54 @@ def _value(raw: dict[str, Any], loc: tuple[Any, ...]) -> Any:
     return node
 
 
+def _unwrap(annotation: Any) -> Any:
+    """Optional[X] and Annotated[X, ...] -> X."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            annotation = next(a for a in typing.get_args(annotation) if a is not type(None))
+        else:
+            return annotation
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model found at `loc` (through lists, dicts and optionals), or None."""
+    annotation: Any = model
+    for part in loc:
+        annotation = _unwrap(annotation)
+        if typing.get_origin(annotation) in (list, dict):   # a list index or a mapping key
+            annotation = typing.get_args(annotation)[-1]
+        elif _is_model(annotation) and part in annotation.model_fields:
+            annotation = annotation.model_fields[part].annotation
+        else:
+            return None
+    annotation = _unwrap(annotation)
+    return annotation if _is_model(annotation) else None
+
+
+def unknown_key_hint(model: type[BaseModel] | None, loc: tuple[Any, ...], namespace: str,
+                     docs: str = "docs/configuration.md") -> str:
+    """What to write instead of an unknown key: where it belongs, or the valid keys at that level."""
+    holder = _model_at(model, loc[:-1]) if model is not None else None
+    if holder is None:
+        return f"unknown key (check the spelling; see {docs})"
+    key, valid = str(loc[-1]), sorted(holder.model_fields)
+    zone_model = _model_at(model, ("zones", 0)) if len(loc) == 1 else None
+    if zone_model is not None and key in zone_model.model_fields:
+        return (f"unknown key here: {key} is set per zone, under each entry of {namespace}:zones "
+                f"(zones[].{key}); see {docs}")
+    near = difflib.get_close_matches(key, valid, n=1)
+    return f"unknown key{f' (did you mean {near[0]}?)' if near else ''}; valid: {', '.join(valid)} ({docs})"
+
+
 def format_validation_error(err: ValidationError, raw: dict[str, Any], namespace: str,
-                            source: str) -> ConfigError:
+                            source: str, model: type[BaseModel] | None = None) -> ConfigError:
     lines = []
     for item in err.errors(include_url=False):
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
@@ -40,7 +89,7 @@ def format_validation_error(err: ValidationError, raw: dict[str, Any], namespace
             lines.append(f"{_key_path(namespace, loc)}: required but not set")
             continue
         if item["type"] == "extra_forbidden":
-            lines.append(f"{_key_path(namespace, loc)}: unknown key (check the spelling; see docs/configuration.md)")
+            lines.append(f"{_key_path(namespace, loc)}: {unknown_key_hint(model, loc, namespace)}")
             continue
         value = _value(raw, loc)
         shown = f" = {value!r}" if value is not None and not isinstance(value, (dict, list)) else ""

@@ -12,7 +12,7 @@ import ipaddress
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from components.subnet_plan import SubnetPlanError, plan_subnets
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
@@ -213,6 +213,9 @@ class NodeScaling(_Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> "NodeScaling":
+        if self.min_size > self.max_size:
+            raise KeyedError(("min_size",), f"is greater than max_size ({self.max_size}); "
+                             f"valid: 0..{self.max_size}, or raise max_size")
         if not self.min_size <= self.desired_size <= self.max_size:
             raise KeyedError(("desired_size",), f"must lie between min_size ({self.min_size}) and max_size "
                              f"({self.max_size}); valid: {self.min_size}..{self.max_size}")
@@ -260,12 +263,21 @@ class ClusterAddons(_Strict):
     eks_pod_identity_agent: AddonVersion
 
 
+def _quoted_version(value: object) -> object:
+    """YAML reads an unquoted 1.30 as the number 1.3: say so instead of "not a string"."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError('is a number because YAML reads an unquoted version as one (1.30 becomes 1.3); '
+                         'valid: a quoted version such as "1.33"')
+    return value
+
+
 class Cluster(_Strict):
     """The zone's private EKS cluster."""
 
     # A version in EKS standard support today (catalog/eks_versions.yaml); the cluster's upgrade
     # policy is STANDARD, so it never drifts into billed extended support.
-    kubernetes_version: Annotated[str, Field(pattern=r"^1\.\d{2}$")] = eks_calendar().default
+    kubernetes_version: Annotated[str, BeforeValidator(_quoted_version), Field(pattern=r"^1\.\d{2}$")] = (
+        eks_calendar().default)
     # Cluster administrators (EKS access entries); the creator gets no implicit admin rights.
     admin_role_arns: list[RoleArn] = Field(min_length=1)
     addons: ClusterAddons
@@ -276,7 +288,11 @@ class Cluster(_Strict):
     def _pinned_addons(cls, data):
         """Without `addons`, the versions the catalog pins for the cluster's Kubernetes version."""
         if isinstance(data, dict) and "addons" not in data:
-            version = str(data.get("kubernetes_version", eks_calendar().default))
+            version = data.get("kubernetes_version", eks_calendar().default)
+            if not isinstance(version, str):
+                # The field's own validator says what is wrong with the version; the default pins keep
+                # a second, misleading "addons required" out of the message.
+                version = eks_calendar().default
             pins = eks_calendar().addons.get(version)
             if pins is None:
                 raise KeyedError(("addons",), f"is required: catalog/eks_versions.yaml pins no add-on versions for "

@@ -15,9 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import (BotoCoreError, ClientError, ConnectionClosedError, ConnectTimeoutError,
+                                 EndpointConnectionError, NoCredentialsError, ReadTimeoutError)
 
-from regzone.evidence.model import ApiError
+from regzone.evidence.model import ApiError, ScanError
 
 # IAM actions whose names differ from the API operation they authorise.
 _PERMISSIONS = {
@@ -25,12 +26,18 @@ _PERMISSIONS = {
     "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration",
     "s3:GetPublicAccessBlock": "s3:GetBucketPublicAccessBlock",
     "s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+    "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
     "s3:GetBucketPolicy": "s3:GetBucketPolicy",
     "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
 }
 _IAM_PREFIX = {"s3control": "s3"}
 _ACCOUNT_HOST_PREFIX = re.compile(r"^\d{12}\.")
 _MAX_REASON = 300
+# The first call only asks who we are: an endpoint that does not answer it within seconds will not
+# answer the scan either. Two attempts, so a single dropped connection does not end the run.
+PROBE_CONNECT_TIMEOUT = 5
+PROBE_READ_TIMEOUT = 5
+_PROBE_ATTEMPTS = 2
 
 
 def permission_for(service: str, api_name: str) -> str:
@@ -124,3 +131,39 @@ class Aws:
             return items
         except Exception as error:
             raise ApiError(*self._api(client, operation), _reason(error)) from error
+
+
+def identify(session: boto3.Session, region: str) -> dict[str, Any]:
+    """`sts:GetCallerIdentity` (which needs no IAM permission), failing within seconds with a message
+    that says what is wrong: no credentials, credentials refused, an endpoint that cannot be reached
+    or one that accepts connections and never answers."""
+    config = Config(connect_timeout=PROBE_CONNECT_TIMEOUT, read_timeout=PROBE_READ_TIMEOUT,
+                    retries={"mode": "standard", "total_max_attempts": _PROBE_ATTEMPTS},
+                    user_agent_extra="regzone-evidence")
+    try:
+        client = session.client("sts", region_name=region, config=config)
+    except BotoCoreError as error:
+        raise ScanError(f"cannot create an AWS client: {error}") from error
+    endpoint = client.meta.endpoint_url
+    try:
+        return client.get_caller_identity()
+    except NoCredentialsError as error:
+        raise ScanError("no AWS credentials found (environment variables, AWS_PROFILE or a profile in ~/.aws, "
+                        "SSO, or an instance or container role): configure credentials and run again") from error
+    except ClientError as error:
+        raise ScanError(f"the credentials were refused by {endpoint}: {_reason(error)}") from error
+    except (ReadTimeoutError, ConnectionClosedError) as error:
+        raise ScanError(f"the endpoint {endpoint} accepted the connection but did not answer within "
+                        f"{PROBE_READ_TIMEOUT}s ({_PROBE_ATTEMPTS} attempts): is AWS_ENDPOINT_URL an AWS API "
+                        "endpoint, and is it up?") from error
+    except ConnectTimeoutError as error:
+        raise ScanError(f"cannot connect to the endpoint {endpoint} within {PROBE_CONNECT_TIMEOUT}s: check the "
+                        "network, a proxy, or AWS_ENDPOINT_URL") from error
+    except EndpointConnectionError as error:
+        cause = error.kwargs.get("error")
+        refused = "refused" in str(cause).lower()
+        raise ScanError(f"cannot connect to the endpoint {endpoint}: "
+                        + ("connection refused: nothing listens there; check AWS_ENDPOINT_URL or start the endpoint"
+                           if refused else f"{cause or error}; check the network, DNS, or AWS_ENDPOINT_URL")) from error
+    except BotoCoreError as error:   # credential providers (SSO token expired, a broken profile, ...)
+        raise ScanError(f"cannot call {endpoint}: {error}") from error

@@ -35,6 +35,7 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import boto3
+    from botocore.exceptions import BotoCoreError
 
     from regzone.catalog import load_catalog
     from regzone.evidence.checks import iam_policy
@@ -48,7 +49,11 @@ def run(args: argparse.Namespace) -> int:
         print("regzone evidence: --max-workers and --max-attempts must be >= 1, --min-retention-days >= 0",
               file=sys.stderr)
         return 2
-    session = boto3.Session()
+    try:
+        session = boto3.Session()
+    except BotoCoreError as error:   # e.g. AWS_PROFILE names a profile that does not exist
+        print(f"regzone evidence: {error}", file=sys.stderr)
+        return 2
     regions = tuple(dict.fromkeys(args.regions or ([session.region_name] if session.region_name else [])))
     if not regions:
         print("regzone evidence: no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION", file=sys.stderr)

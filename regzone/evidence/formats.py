@@ -1,12 +1,14 @@
 """Evidence reports: JSON (the record), OCSF Compliance Findings, JUnit XML (CI), Markdown (people)."""
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from datetime import datetime
 from xml.etree import ElementTree as ET  # nosec B405
 
 from regzone import __name__ as _package
+from regzone import version
 from regzone.catalog import load_catalog
 from regzone.evidence.model import Finding, Status
 from regzone.evidence.runner import Report
@@ -30,10 +32,17 @@ def _requirements(finding: Finding) -> list[str]:
     return [f"{framework} {item}" for framework, items in sorted(finding.requirements.items()) for item in items]
 
 
+def finding_uid(finding: Finding) -> str:
+    """The same check, control, resource and region get the same id in every run, so that a security
+    tool tracks one finding over time (resource ids carry the account)."""
+    key = "\x1f".join((finding.check, finding.control or "", finding.resource, finding.region))
+    return f"regzone-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
+
+
 def render_ocsf(report: Report) -> str:
     time_ms = int(datetime.fromisoformat(report.generated_at).timestamp() * 1000)
     events = []
-    for index, finding in enumerate(report.findings):
+    for finding in report.findings:
         status_id, status = _OCSF_STATUS[finding.status]
         severity_id, severity = _OCSF_SEVERITY.get(finding.severity, (0, "Unknown"))
         events.append({
@@ -41,8 +50,9 @@ def render_ocsf(report: Report) -> str:
             "activity_id": 1, "activity_name": "Create", "type_uid": 200301, "type_name": "Compliance Finding: Create",
             "time": time_ms, "severity_id": severity_id, "severity": severity, "status_id": 1, "status": "New",
             "message": finding.message,
-            "metadata": {"version": "1.1.0", "product": {"name": "regzone evidence", "vendor_name": _package}},
-            "finding_info": {"uid": f"{report.account}-{report.generated_at}-{index}", "title": finding.check,
+            "metadata": {"version": "1.1.0", "product": {"name": "regzone evidence", "vendor_name": _package,
+                                                         "version": version()}},
+            "finding_info": {"uid": finding_uid(finding), "title": finding.check,
                              "desc": finding.message, "types": [finding.check]},
             "compliance": {"control": finding.control or "", "requirements": _requirements(finding),
                            "standards": sorted(finding.requirements), "status_id": status_id, "status": status,

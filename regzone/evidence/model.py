@@ -12,6 +12,10 @@ class Status(str, Enum):
     ERROR = "ERROR"
 
 
+class ScanError(Exception):
+    """The scan cannot start or its scope matches nothing: a usage error (exit 2), not a finding."""
+
+
 class ApiError(Exception):
     """A call that did not answer: whatever depends on it becomes an ERROR finding, never a PASS."""
 

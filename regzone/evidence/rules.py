@@ -142,6 +142,19 @@ def audit_destinations(ctx) -> tuple[dict[str, list[str]], list[tuple[str, ApiEr
     return {name: sorted(set(sources)) for name, sources in destinations.items()}, unknown
 
 
+def audit_sources(bucket, destinations: dict[str, list[str]]) -> list[str]:
+    """Why a bucket holds audit evidence (what delivers to it, its audit tag); empty when it does not.
+    Unreadable tags raise only when nothing else marks the bucket: then nobody can tell."""
+    sources = list(destinations.get(bucket_name(bucket.id), []))
+    try:
+        if is_audit_tagged(bucket.get("tags")):
+            sources.append(f"tag {TAG_AUDIT}={AUDIT_TRUE}")
+    except ApiError:
+        if not sources:
+            raise
+    return sources
+
+
 def template_versions(template) -> list[dict]:
     """A launch template's latest and default versions (one entry when they are the same)."""
     versions = {v["VersionNumber"]: v for v in template.get("versions")}

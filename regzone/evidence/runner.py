@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -11,16 +12,13 @@ from typing import TextIO
 import boto3
 
 from regzone.catalog import load_catalog
-from regzone.evidence.aws import Aws
+from regzone.evidence.aws import Aws, identify
 from regzone.evidence.checks import Check, ScanContext, load_checks
 from regzone.evidence.collectors import GLOBAL, GLOBAL_SERVICES, CollectContext, collectors
-from regzone.evidence.model import ApiError, Finding, Inventory, Result, Status
+from regzone.evidence.model import ApiError, Finding, Inventory, Result, ScanError, Status
 
 _SERVICE_WORKERS = 8
-
-
-class ScanError(Exception):
-    """The scan cannot start (no credentials, unreachable endpoint): a usage error, not a finding."""
+__all__ = ["Progress", "Report", "ScanError", "ScanOptions", "scan", "select_checks"]
 
 
 @dataclass(frozen=True)
@@ -56,24 +54,55 @@ class Report:
 
 
 class Progress:
-    """One self-overwriting status line on a terminal; silent when stderr is a file or pipe."""
+    """Resources collected so far. On a terminal one self-overwriting line; otherwise (a CI log) a
+    line every `interval` seconds, so that a long scan is seen moving."""
 
-    def __init__(self, stream: TextIO | None = None):
+    def __init__(self, stream: TextIO | None = None, interval: float = 5.0):
         self.stream = stream or sys.stderr
-        self.enabled = self.stream.isatty()
-        self.done = self.total = 0
+        self.tty = self.stream.isatty()
+        self.interval = interval
+        self.resources = self.services_done = self.services = 0
+        self._began = time.monotonic()
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._ticker: threading.Thread | None = None
 
-    def start(self, total: int) -> None:
-        self.total = total
+    def _line(self) -> str:
+        return (f"regzone evidence: {self.resources} resources collected, {self.services_done}/{self.services} "
+                f"services done, {time.monotonic() - self._began:.0f}s")
 
-    def step(self, label: str) -> None:
-        self.done += 1
-        if self.enabled:
-            self.stream.write(f"\r\033[Kregzone evidence: collected {self.done}/{self.total} ({label})")
-            self.stream.flush()
+    def start(self, services: int) -> None:
+        self.services, self._began = services, time.monotonic()
+        if not self.tty:
+            self._ticker = threading.Thread(target=self._tick, name="evidence-progress", daemon=True)
+            self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._stopped.wait(self.interval):
+            with self._lock:
+                self.stream.write(self._line() + "\n")
+                self.stream.flush()
+
+    def _update(self, resources: int = 0, services: int = 0) -> None:
+        with self._lock:
+            self.resources += resources
+            self.services_done += services
+            if self.tty:
+                self.stream.write("\r\033[K" + self._line())
+                self.stream.flush()
+
+    def resource(self, count: int = 1) -> None:
+        """That many resources' calls are done."""
+        self._update(resources=count)
+
+    def service_done(self) -> None:
+        self._update(services=1)
 
     def finish(self) -> None:
-        if self.enabled:
+        self._stopped.set()
+        if self._ticker is not None:
+            self._ticker.join()
+        if self.tty:
             self.stream.write("\r\033[K")
             self.stream.flush()
 
@@ -82,7 +111,7 @@ def select_checks(names: tuple[str, ...]) -> tuple[Check, ...]:
     checks = load_checks()
     unknown = set(names) - {c.name for c in checks}
     if unknown:
-        raise ScanError(f"unknown check(s): {', '.join(sorted(unknown))}")
+        raise ScanError(f"unknown check(s): {', '.join(sorted(unknown))}; valid: {', '.join(c.name for c in checks)}")
     return tuple(c for c in checks if not names or c.name in names)
 
 
@@ -110,34 +139,67 @@ def _findings(check: Check, results: list[Result]) -> list[Finding]:
             for r in results for control in controls]
 
 
+def check_regions(session: boto3.Session, regions: tuple[str, ...], partition: str | None = None) -> None:
+    """Every region must be one of the partition's (botocore's endpoint data), or of any partition
+    before the account is known: a typo would otherwise become one connection error per API call."""
+    partitions = [partition] if partition else session.get_available_partitions()
+    known = {p: session.get_available_regions("ec2", partition_name=p) for p in partitions}
+    valid = {r for names in known.values() for r in names}
+    for region in regions:
+        if region not in valid:
+            where = f"partition {partition} (the account's)" if partition else "any AWS partition"
+            names = known.get(partition or "aws", [])
+            raise ScanError(f"--region {region}: not a region of {where}; valid: {', '.join(sorted(names))}")
+
+
+def _nothing_in_scope(check: Check, ctx: ScanContext) -> list[Result]:
+    """A check the user asked for by name that found nothing to judge fails: it proves nothing."""
+    scope = f" tagged zone={ctx.zone}" if ctx.zone else ""
+    return [Result(ctx.scope_id(check.services[0], region), region, Status.FAIL,
+                   f"nothing to judge: no {check.resource_type} in {region}{scope}; a check asked for with --check "
+                   "must find what it checks") for region in ctx.regions]
+
+
 def scan(options: ScanOptions, session: boto3.Session | None = None, progress: Progress | None = None) -> Report:
     began = time.perf_counter()
+    session = session or boto3.Session()
     progress = progress or Progress()
     checks = select_checks(options.checks)
+    check_regions(session, options.regions)
+    identity = identify(session, options.regions[0])
+    account, partition = identity["Account"], identity["Arn"].split(":")[1]
+    check_regions(session, options.regions, partition)
     aws = Aws(session, retry_mode=options.retry_mode, max_attempts=options.max_attempts,
               max_workers=options.max_workers)
-    try:
-        identity = aws.call("sts", options.regions[0], "get_caller_identity")
-    except ApiError as error:
-        raise ScanError(f"cannot identify the AWS account: {error}") from error
-    account, partition = identity["Account"], identity["Arn"].split(":")[1]
 
     services = sorted({s for c in checks for s in c.services})
     tasks = [(s, r) for s in services for r in ((GLOBAL,) if s in GLOBAL_SERVICES else options.regions)]
     progress.start(len(tasks))
     collected: dict[tuple[str, str], Inventory] = {}
-    with ThreadPoolExecutor(options.max_workers, thread_name_prefix="evidence-call") as calls, \
-            ThreadPoolExecutor(min(_SERVICE_WORKERS, len(tasks) or 1), thread_name_prefix="evidence-svc") as svc:
-        cctx = CollectContext(aws, account, partition, options.regions, options.zone is not None, calls)
-        futures = {svc.submit(_collect, cctx, s, r): (s, r) for s, r in tasks}
-        for future in as_completed(futures):
-            collected[futures[future]] = future.result()
-            progress.step("/".join(futures[future]))
-    progress.finish()
+    try:
+        with ThreadPoolExecutor(options.max_workers, thread_name_prefix="evidence-call") as calls, \
+                ThreadPoolExecutor(min(_SERVICE_WORKERS, len(tasks) or 1), thread_name_prefix="evidence-svc") as svc:
+            cctx = CollectContext(aws, account, partition, options.regions, options.zone is not None, calls,
+                                  progress.resource)
+            futures = {svc.submit(_collect, cctx, s, r): (s, r) for s, r in tasks}
+            for future in as_completed(futures):
+                collected[futures[future]] = future.result()
+                progress.service_done()
+    finally:
+        progress.finish()
 
     ctx = ScanContext(account, partition, options.regions, options.zone, options.min_retention_days, collected)
-    findings = [f for check in checks for f in _findings(check, _run_check(check, ctx))]
+    findings = []
+    for check in checks:
+        results = _run_check(check, ctx)
+        if not results and check.name in options.checks:
+            results = _nothing_in_scope(check, ctx)
+        findings += _findings(check, results)
+    if options.zone is not None and ctx.zone_asked and not ctx.zone_matched and all(f.status is not Status.ERROR for f in findings):
+        found = ", ".join(sorted(ctx.zones_seen)) or "none"
+        raise ScanError(f"--zone {options.zone}: no resource the selected checks read in account {account} "
+                        f"({', '.join(options.regions)}) carries the tag zone={options.zone}; zones found: {found}")
     return Report(datetime.now(timezone.utc).isoformat(timespec="seconds"), account, options.regions, options.zone,
                   options.min_retention_days, findings,
-                  {"seconds": round(time.perf_counter() - began, 3), "api_calls": aws.api_calls,
-                   "http_requests": aws.http_requests})
+                  {"seconds": round(time.perf_counter() - began, 3), "api_calls": aws.api_calls + 1,
+                   "http_requests": aws.http_requests + 1})

@@ -133,7 +133,8 @@ def _zone_context(project: str, config: dict[str, Any], source: str) -> tuple[St
 
 
 def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = POLICY_PACK_DIR,
-                pack_config: dict[str, Any] | None = None) -> PreviewResult:
+                pack_config: dict[str, Any] | None = None, pack_config_name: str = "policy pack config"
+                ) -> PreviewResult:
     path = stack_file(stack, stacks_dir)
     config = read_stack_file(path)
     project = project_of(stacks_dir)
@@ -151,7 +152,8 @@ def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = P
             names = [p.name for p in policies]
             if pack_config is None:  # placement and residency rules are the stack's own
                 pack_config = derive_pack_config(stack_config, names) if stack_config else {}
-            pack.configure(policies, validate_pack_config(pack_config, "policy pack config", names))
+                pack_config_name = f"policy pack config derived from {path}"
+            pack.configure(policies, validate_pack_config(pack_config, pack_config_name, names))
             resources = to_analyzer_resources(recording, config)
             diagnostics = [d for resource in resources for d in pack.analyze(resource)]
             diagnostics += pack.analyze_stack(resources)

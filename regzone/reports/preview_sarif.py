@@ -12,10 +12,10 @@ import json
 import os
 from collections import Counter
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from regzone import version
 from regzone.catalog import Control, load_catalog
 from regzone.paths import REPO_ROOT, STACKS_DIR
 from regzone.preview.analyzer import PolicyInfo
@@ -133,13 +133,6 @@ def _result(v: Violation, urn: str, occurrence: int, rule_index: int, fallback_u
     }
 
 
-def _tool_version() -> str:
-    try:
-        return metadata.version("regulated-ai-zones")
-    except metadata.PackageNotFoundError:
-        return "0.0.0"
-
-
 def as_dict(result: PreviewResult, *, docs_base: str | None = None,
             stacks_dir: Path = STACKS_DIR) -> dict[str, Any]:
     """The SARIF log. `docs_base`: absolute prefix for docs links; None reads it from GitHub Actions'
@@ -165,11 +158,12 @@ def as_dict(result: PreviewResult, *, docs_base: str | None = None,
     driver: dict[str, Any] = {
         "name": "regzone",
         "fullName": "regzone preview (regulated-ai policy pack)",
-        "semanticVersion": _tool_version(),
+        "version": version(),
+        "semanticVersion": version(),
+        # SARIF wants an absolute URI: the README at the commit on GitHub Actions, else the local copy.
+        "informationUri": f"{docs_base}README.md" if docs_base else (REPO_ROOT / "README.md").as_uri(),
         "rules": [_rule(p, docs_base) for p in policies],
     }
-    if docs_base:
-        driver["informationUri"] = f"{docs_base}README.md"
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",

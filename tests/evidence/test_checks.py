@@ -9,7 +9,7 @@ import pytest
 from regzone.evidence.checks import load_checks
 from regzone.evidence.model import Status
 from tests.evidence.conftest import inject, run
-from tests.evidence.zone import LOG_TYPES, PAB, cluster, trail
+from tests.evidence.zone import ADMIN_ROLE, LOG_TYPES, PAB, cluster, key_policy, lifecycle, trail
 
 CHECKS = [c.name for c in load_checks()]
 
@@ -51,8 +51,15 @@ BREAKS = {
     "s3_audit_bucket_object_lock_compliance": (lambda s, ids: s.client("s3").put_object_lock_configuration(
         Bucket=ids["audit_bucket"], ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": {
             "DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}}}), "good-audit", "not COMPLIANCE"),
-    "s3_bucket_versioning_enabled": (lambda s, ids: s.client("s3").put_bucket_versioning(
-        Bucket=ids["data_bucket"], VersioningConfiguration={"Status": "Suspended"}), "good-data", "Suspended"),
+    # moto lets an Object Lock bucket suspend versioning (AWS refuses); the check must see it either way.
+    "s3_audit_bucket_versioning_enabled": (lambda s, ids: s.client("s3").put_bucket_versioning(
+        Bucket=ids["audit_bucket"], VersioningConfiguration={"Status": "Suspended"}), "good-audit", "Suspended"),
+    "s3_data_bucket_lifecycle_expiry": (lambda s, ids: s.client("s3").put_bucket_lifecycle_configuration(
+        Bucket=ids["data_bucket"], LifecycleConfiguration=lifecycle(expire_days=None)),
+        "good-data", "no Enabled lifecycle rule for the whole bucket expires current objects"),
+    "kms_key_policy_duty_separation": (lambda s, ids: s.client("kms").put_key_policy(
+        KeyId=ids["key"], PolicyName="default", Policy=key_policy(users=ADMIN_ROLE)), ":key/",
+        f"{ADMIN_ROLE} may both administer"),
     "s3_bucket_kms_cmk_encryption": (lambda s, ids: s.client("s3").put_bucket_encryption(
         Bucket=ids["data_bucket"], ServerSideEncryptionConfiguration={"Rules": [
             {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/aws/s3"}}]}),
@@ -140,7 +147,10 @@ def test_one_broken_property_fails(session, zone, check):
 ERRORS = {
     "s3_audit_bucket_object_lock_compliance": ("s3.GetObjectLockConfiguration", "access_denied",
                                                "s3:GetBucketObjectLockConfiguration"),
-    "s3_bucket_versioning_enabled": ("s3.GetBucketVersioning", "throttled", "s3:GetBucketVersioning"),
+    "s3_audit_bucket_versioning_enabled": ("s3.GetBucketVersioning", "throttled", "s3:GetBucketVersioning"),
+    "s3_data_bucket_lifecycle_expiry": ("s3.GetBucketLifecycleConfiguration", "access_denied",
+                                        "s3:GetLifecycleConfiguration"),
+    "kms_key_policy_duty_separation": ("kms.GetKeyPolicy", "not_implemented", "kms:GetKeyPolicy"),
     "s3_bucket_kms_cmk_encryption": ("s3.GetBucketEncryption", "not_implemented", "s3:GetEncryptionConfiguration"),
     "s3_bucket_public_access_block": ("s3.GetPublicAccessBlock", "server_500", "s3:GetBucketPublicAccessBlock"),
     "s3_account_public_access_block": ("s3-control.GetPublicAccessBlock", "parser_error",

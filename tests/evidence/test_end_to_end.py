@@ -34,7 +34,8 @@ def _break_zone(session, ids) -> None:
     s3, kms, ecr, ec2 = (session.client(n) for n in ("s3", "kms", "ecr", "ec2"))
     s3.put_object_lock_configuration(Bucket=ids["audit_bucket"], ObjectLockConfiguration={
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 30}}})
-    s3.put_bucket_versioning(Bucket=ids["data_bucket"], VersioningConfiguration={"Status": "Suspended"})
+    s3.put_bucket_versioning(Bucket=ids["audit_bucket"], VersioningConfiguration={"Status": "Suspended"})
+    s3.delete_bucket_lifecycle(Bucket=ids["data_bucket"])
     s3.delete_bucket_policy(Bucket=ids["data_bucket"])
     kms.disable_key_rotation(KeyId=ids["key"])
     ecr.put_image_tag_mutability(repositoryName=ids["repository"], imageTagMutability="MUTABLE")
@@ -50,7 +51,8 @@ def _break_zone(session, ids) -> None:
 
 EXPECTED_DEFECTS = {
     ("s3_audit_bucket_object_lock_compliance", "bad-audit"), ("cloudtrail_bucket_object_lock", "trail/bad-trail"),
-    ("s3_bucket_versioning_enabled", "bad-data"), ("s3_bucket_tls_only_policy", "bad-data"),
+    ("s3_audit_bucket_versioning_enabled", "bad-audit"), ("s3_data_bucket_lifecycle_expiry", "bad-data"),
+    ("s3_bucket_tls_only_policy", "bad-data"),
     ("kms_key_rotation_enabled", ":key/"), ("ecr_repository_immutable_tags", "repository/bad/model"),
     ("vpc_flow_logs_enabled", "vpc/"), ("vpc_regulated_subnet_no_igw_route", "subnet/"),
     ("ec2_launch_template_imdsv2_required", "launch-template/"), ("cloudtrail_logging_on", "trail/bad-trail"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from xml.etree import ElementTree as ET  # nosec B405 - parses XML this test just rendered
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from regzone.cli import main
 from regzone.evidence.formats import RENDERERS
 from regzone.evidence.model import Finding, Status
-from regzone.evidence.runner import Progress, Report
+from regzone.evidence.runner import Progress, Report, ScanOptions, scan
 from tests.evidence.conftest import REGION, run
 from tests.evidence.zone import seed_zone
 
@@ -63,15 +64,39 @@ def test_markdown_counts_per_control_and_lists_failing_resources(report):
     assert "**ERROR** `logs_log_group_retention`" in text
 
 
-def test_progress_only_on_a_terminal():
+def test_progress_counts_resources_on_a_terminal():
     class Tty(io.StringIO):
         def isatty(self):
             return True
-    for stream, shown in ((Tty(), True), (io.StringIO(), False)):
-        progress = Progress(stream)
-        progress.start(2)
-        progress.step("kms/us-east-1")
-        assert ("collected 1/2 (kms/us-east-1)" in stream.getvalue()) is shown
+    progress = Progress(Tty())
+    progress.start(2)
+    progress.resource(3)
+    progress.service_done()
+    progress.finish()
+    assert "3 resources collected, 1/2 services done" in progress.stream.getvalue()
+
+
+def test_progress_prints_a_line_every_interval_when_not_a_terminal():
+    """A CI log (stderr a pipe or file) sees a long scan moving."""
+    stream = io.StringIO()
+    progress = Progress(stream, interval=0.05)
+    progress.start(9)
+    progress.resource(40)
+    time.sleep(0.3)
+    progress.resource(2)
+    time.sleep(0.3)
+    progress.finish()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) >= 4 and "\r" not in stream.getvalue()
+    assert "40 resources collected, 0/9 services done" in lines[0] and "42 resources collected" in lines[-1]
+
+
+def test_scan_progress_counts_the_resources_collected(session):
+    seed_zone(session, "good", services={"kms"})
+    seed_zone(session, "other", services={"kms"})
+    progress = Progress(io.StringIO())
+    scan(ScanOptions(regions=(REGION,), checks=("kms_key_rotation_enabled",)), session, progress)
+    assert progress.resources == 2 and progress.services_done == progress.services == 1
 
 
 def test_zone_narrows_to_its_resources(session):
@@ -111,3 +136,13 @@ def test_usage_errors_exit_2(monkeypatch, capsys):
     assert main(["evidence"]) == 2
     assert "no region" in capsys.readouterr().err
     assert main(["evidence", "--region", REGION, "--check", "no_such_check"]) == 2
+
+
+def test_ocsf_finding_ids_are_stable_across_runs_and_distinct(report):
+    later = Report("2026-11-24T09:30:00+00:00", report.account, report.regions, None, 2555, list(reversed(report.findings)),
+                   report.stats)
+    first = {e["resources"][0]["uid"]: e["finding_info"]["uid"] for e in json.loads(RENDERERS["ocsf"](report))}
+    second = {e["resources"][0]["uid"]: e["finding_info"]["uid"] for e in json.loads(RENDERERS["ocsf"](later))}
+    assert first == second and len(set(first.values())) == len(report.findings)
+    event = json.loads(RENDERERS["ocsf"](report))[0]
+    assert event["metadata"]["product"]["version"][0].isdigit()

@@ -5,12 +5,32 @@ import json
 
 import boto3
 
-from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_DATA_CLASS, TAG_TIER, TAG_ZONE, TIER_WORKLOAD
+from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_DATA_CLASS, TAG_RETENTION_DAYS, TAG_TIER, TAG_ZONE, TIER_WORKLOAD
 
 REGION = "us-east-1"
 RETENTION_DAYS = 365
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 PAB = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
+DATA_RETENTION_DAYS = 730
+ADMIN_ROLE, USER_ROLE = "arn:aws:iam::123456789012:role/key-admin", "arn:aws:iam::123456789012:role/workload"
+
+
+def key_policy(admins: str = ADMIN_ROLE, users: str = USER_ROLE) -> str:
+    """Administrators manage and users use, as components.kms_policy builds it."""
+    return json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "KeyAdministration", "Effect": "Allow", "Principal": {"AWS": admins}, "Resource": "*",
+         "Action": ["kms:Describe*", "kms:Put*", "kms:Enable*", "kms:Disable*", "kms:ScheduleKeyDeletion",
+                    "kms:CancelKeyDeletion", "kms:Get*", "kms:List*"]},
+        {"Sid": "KeyUse", "Effect": "Allow", "Principal": {"AWS": users}, "Resource": "*",
+         "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant"]}]})
+
+
+def lifecycle(expire_days: int | None = DATA_RETENTION_DAYS) -> dict:
+    rule = {"ID": "retention", "Status": "Enabled", "Filter": {"Prefix": ""},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}
+    if expire_days is not None:
+        rule["Expiration"] = {"Days": expire_days}
+    return {"Rules": [rule]}
 
 
 def tags(zone: str, **extra: str) -> list[dict]:
@@ -35,7 +55,9 @@ def bucket(s3, name: str, zone: str, key_arn: str, *, audit: bool) -> None:
         {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn}}]})
     s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=PAB)
     s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
-    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags(zone, **({TAG_AUDIT: AUDIT_TRUE} if audit else {}))})
+    s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration=lifecycle())
+    marks = {TAG_AUDIT: AUDIT_TRUE} if audit else {TAG_DATA_CLASS: "ephi", TAG_RETENTION_DAYS: str(DATA_RETENTION_DAYS)}
+    s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags(zone, **marks)})
     s3.put_bucket_policy(Bucket=name, Policy=tls_policy(name))   # last: moto then refuses object writes
 
 
@@ -72,7 +94,8 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
     parts = set().union(*(_PARTS[s] for s in services))
     kms = session.client("kms")
     ids: dict[str, str] = {}
-    key = kms.create_key(Description=f"{zone} zone key", Tags=[{"TagKey": TAG_ZONE, "TagValue": zone}])["KeyMetadata"]
+    key = kms.create_key(Description=f"{zone} zone key", Policy=key_policy(),
+                         Tags=[{"TagKey": TAG_ZONE, "TagValue": zone}])["KeyMetadata"]
     kms.enable_key_rotation(KeyId=key["KeyId"])
     ids["key"] = key_arn = key["Arn"]
     ids["audit_bucket"], ids["data_bucket"] = f"{zone}-audit", f"{zone}-data"

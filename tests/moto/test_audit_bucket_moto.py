@@ -151,7 +151,7 @@ def test_locked_version_cannot_be_deleted(session, configured):
 def test_evidence_checks_pass_on_the_configured_bucket(session, configured):
     key_arn = build_audit_bucket(session, configured)
     attach_policy(session, configured, key_arn)
-    checks = ("s3_audit_bucket_object_lock_compliance", "s3_bucket_versioning_enabled", "s3_bucket_kms_cmk_encryption",
+    checks = ("s3_audit_bucket_object_lock_compliance", "s3_audit_bucket_versioning_enabled", "s3_bucket_kms_cmk_encryption",
               "s3_bucket_public_access_block", "s3_bucket_acls_disabled", "s3_bucket_tls_only_policy")
     options = ScanOptions(regions=(REGION,), zone=ZONE, min_retention_days=retention_days(configured), checks=checks,
                           max_attempts=1)

@@ -144,7 +144,21 @@ def test_no_help_uri_without_an_absolute_base(broken_preview, monkeypatch):
         monkeypatch.delenv(key, raising=False)
     driver = preview_sarif.as_dict(result, stacks_dir=stacks)["runs"][0]["tool"]["driver"]
     assert all("helpUri" not in rule for rule in driver["rules"])
-    assert "informationUri" not in driver
+
+
+@pytest.mark.parametrize("on_actions", [True, False])
+def test_tool_carries_version_and_information_uri(broken_preview, monkeypatch, on_actions):
+    result, _, stacks = broken_preview
+    for key, value in GITHUB_ENV.items():
+        if on_actions:
+            monkeypatch.setenv(key, value)
+        else:
+            monkeypatch.delenv(key, raising=False)
+    driver = preview_sarif.as_dict(result, stacks_dir=stacks)["runs"][0]["tool"]["driver"]
+    assert driver["version"] == driver["semanticVersion"] and driver["version"][0].isdigit()
+    expected = (f"{GITHUB_ENV['GITHUB_SERVER_URL']}/{GITHUB_ENV['GITHUB_REPOSITORY']}/blob/" if on_actions
+                else "file:///")
+    assert driver["informationUri"].startswith(expected) and driver["informationUri"].endswith("/README.md")
 
 
 def test_docs_base_url_needs_all_three_variables():

@@ -1,12 +1,12 @@
 """Checks: one folder per check, `check.py` (an `execute(ctx)` that judges collected data only)
-and `metadata.json` (title, severity, resource type, risk, remediation, IAM permissions, and the
-collectors it reads). Helpers here turn collection failures into ERROR results for the check."""
+and `metadata.json` (title, severity, resource type, subject -- what it reads and judges --, risk,
+remediation, IAM permissions, and the collectors it reads). Helpers here turn collection failures into ERROR results for the check."""
 from __future__ import annotations
 
 import importlib
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -32,6 +32,7 @@ class Check:
     title: str
     severity: str
     resource_type: str
+    subject: str          # what the check reads and judges; tests tie it to the controls citing the check
     risk: str
     remediation: str
     permissions: tuple[str, ...]
@@ -50,8 +51,8 @@ def load_checks() -> tuple[Check, ...]:
         unknown = set(meta["services"]) - known_services
         if unknown:
             raise ValueError(f"check {folder.name}: unknown services {sorted(unknown)} in metadata.json")
-        checks.append(Check(folder.name, meta["title"], meta["severity"], meta["resource_type"], meta["risk"],
-                            meta["remediation"], tuple(meta["permissions"]), tuple(meta["services"]),
+        checks.append(Check(folder.name, meta["title"], meta["severity"], meta["resource_type"], meta["subject"],
+                            meta["risk"], meta["remediation"], tuple(meta["permissions"]), tuple(meta["services"]),
                             module.execute))
     return tuple(checks)
 
@@ -72,6 +73,9 @@ class ScanContext:
     zone: str | None
     min_retention_days: int
     collected: dict[tuple[str, str], Inventory]
+    zone_asked: bool = False                           # some check judges zone-scoped resources
+    zone_matched: bool = False                         # with --zone: some resource carried the tag
+    zones_seen: set[str] = field(default_factory=set)  # zone tags seen, for a --zone that matches nothing
 
     def inventories(self, service: str) -> list[Inventory]:
         regions = ("global",) if service in GLOBAL_SERVICES else self.regions
@@ -91,12 +95,16 @@ class ScanContext:
         zone = resource.get("tags").get(TAG_ZONE)
         if zone is None and resource.parent is not None:
             zone = resource.parent.get("tags").get(TAG_ZONE)
+        if zone is not None:
+            self.zones_seen.add(zone)
+        self.zone_matched |= zone == self.zone
         return zone == self.zone
 
 
 def per_resource(ctx: ScanContext, service: str, kind: str,
                  judge: Callable[[Resource, ScanContext], Verdict], *, scoped: bool = True) -> Iterator[Result]:
     """Judge every collected resource of `kind`; anything that could not be read is an ERROR."""
+    ctx.zone_asked |= scoped
     for inventory in ctx.inventories(service):
         try:
             resources = inventory.of(kind)

@@ -27,13 +27,18 @@ class CollectContext:
     regions: tuple[str, ...]
     want_tags: bool          # only `--zone` needs the tags of services whose list omits them
     pool: Executor           # per-resource calls; collectors run on a separate pool, so no deadlock
+    collected: Callable[[int], None] = lambda count: None   # progress: that many resources are done
 
     @property
     def home_region(self) -> str:
         return self.regions[0]
 
     def each(self, fn: Callable[[Any], T], items: Iterable[Any]) -> list[T]:
-        return list(self.pool.map(fn, items))
+        def counted(item: Any) -> T:
+            result = fn(item)
+            self.collected(1)
+            return result
+        return list(self.pool.map(counted, items))
 
 
 def attempt(fn: Callable[[], T]) -> T | ApiError:

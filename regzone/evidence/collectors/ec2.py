@@ -36,6 +36,8 @@ def collect_vpcs(c: CollectContext, region: str) -> Inventory:
             Resource(_arn(c, region, arn_kind, item[id_key]), region, {**item, "tags": tag_dict(item.get("Tags"))},
                      parent=vpcs.get(item.get("VpcId", "")))
             for item in items]
+        c.collected(len(items))
+    c.collected(len(vpcs))
     return inventory
 
 

@@ -21,6 +21,9 @@ def collect(c: CollectContext, region: str) -> Inventory:
     except ApiError as error:
         inventory.resources["log_group"] = error
         return inventory
-    inventory.resources["log_group"] = (c.each(lambda g: _group(c, region, g), groups) if c.want_tags
-                                        else [_group(c, region, g) for g in groups])
+    if c.want_tags:
+        inventory.resources["log_group"] = c.each(lambda g: _group(c, region, g), groups)
+    else:
+        inventory.resources["log_group"] = [_group(c, region, g) for g in groups]
+        c.collected(len(groups))
     return inventory

@@ -25,7 +25,8 @@ def _bucket(c: CollectContext, name: str) -> Resource | None:
     try:
         location = c.aws.call("s3", c.home_region, "get_bucket_location", Bucket=name).get("LocationConstraint")
     except ApiError as error:   # region unknown: keep it, every check reports ERROR rather than skip it
-        keys = ("tags", "versioning", "encryption", "public_access_block", "policy", "ownership", "object_lock")
+        keys = ("tags", "versioning", "encryption", "public_access_block", "policy", "ownership", "object_lock",
+                "lifecycle")
         return Resource(arn, "unknown", {key: error for key in keys})
     region = _LOCATION_ALIASES.get(location, location)
     if region not in c.regions:
@@ -50,6 +51,8 @@ def _bucket(c: CollectContext, name: str) -> Resource | None:
         "object_lock": attempt(lambda: call("get_object_lock_configuration",
                                             {"ObjectLockConfigurationNotFoundError": {}})
                                .get("ObjectLockConfiguration")),
+        "lifecycle": attempt(lambda: call("get_bucket_lifecycle_configuration",
+                                          {"NoSuchLifecycleConfiguration": {}}).get("Rules", [])),
     }
     return Resource(arn, region, data)
 

@@ -2,19 +2,13 @@
 keeps objects immutable (COMPLIANCE mode) for at least the frameworks' retention."""
 from regzone.evidence.checks import failed, passed, per_resource
 from regzone.evidence.model import ApiError, Result, Status
-from regzone.evidence.rules import (audit_destinations, bucket_name, is_audit_tagged, object_lock_problem,
+from regzone.evidence.rules import (audit_destinations, audit_sources, bucket_name, object_lock_problem,
                                     object_lock_summary)
 
 
 def _judge(destinations):
     def judge(bucket, ctx):
-        sources = list(destinations.get(bucket_name(bucket.id), []))
-        try:
-            if is_audit_tagged(bucket.get("tags")):
-                sources.append("tag regzone:audit=true")
-        except ApiError:
-            if not sources:
-                raise   # without its tags nobody can tell whether it holds audit evidence
+        sources = audit_sources(bucket, destinations)
         if not sources:
             return None
         why = f"audit bucket ({', '.join(sources)})"
