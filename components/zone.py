@@ -68,8 +68,11 @@ class RegulatedAiZone(pulumi.ComponentResource):
                                                 key_path(CONFIG_NAMESPACE, ("zones", index, *where)), opts=invoke)
                       for where, arn in zone.named_principals()}
 
+        # The keys (protected and kept, and what every zone component encrypts with) also wait for
+        # the principals only the cluster and registry name.
+        all_checked = pulumi.Output.all(deployer, *principals.values()).apply(lambda checked: checked[0])
         self.keys = ZoneKeys(f"{name}-keys", ZoneKeysArgs(
-            zone_name=zone.name, region=region, account_id=identity.account_id, deployer=deployer,
+            zone_name=zone.name, region=region, account_id=identity.account_id, deployer=all_checked,
             partition=partition.partition,
             administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))],
             users=[principals[("key_users", k)] for k in range(len(zone.key_users))],

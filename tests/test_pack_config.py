@@ -35,6 +35,8 @@ def test_derived_settings_follow_the_stack(dev_config):
     assert settings["data_class_policy"]["personal_data"]["allowed_zones"] == \
         dev_config["regzone:data_class_policy"]["personal_data"]["allowed_zones"]
     assert parse_settings(settings).zone_regions(dev_config["regzone:zones"][0]["name"]) == regions
+    # kms-key-policy-separation accepts this role's caller use of the keys (catalog/key_caller_permissions.yaml).
+    assert parse_settings(settings).deployer_role_arn == dev_config["regzone:deployer_role_arn"]
 
 
 def test_derived_config_puts_the_settings_under_every_policy(dev_config):
@@ -144,3 +146,10 @@ def test_preview_uses_the_stack_config_by_default_and_a_given_config_instead(tmp
     assert done.returncode == 1
     policies = {v["policy"] for v in json.loads(done.stdout)["violations"] if v["enforcement"] == "mandatory"}
     assert "resource-region-allowed" in policies
+
+
+@pytest.mark.parametrize("value", ["arn:aws:iam::111122223333:user/deployer", "regzone-deployer"])
+def test_deployer_setting_must_be_a_role_arn(value):
+    with pytest.raises(SettingsError) as raised:
+        parse_settings({"deployer_role_arn": value})
+    assert str(raised.value).startswith("deployer_role_arn:")
