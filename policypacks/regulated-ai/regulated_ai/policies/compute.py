@@ -105,24 +105,19 @@ def _launch_template_of(group: ResourceView, stack: StackView) -> ResourceView |
     return None
 
 
-def _tag(group: ResourceView, name: str):
-    value = (group.known("tags", None) or {}).get(name)
+def _known_entry(group: ResourceView, prop: str, key: str):
+    """`group.<prop>[key]`; an unknown value is reported, never read as absent or false."""
+    value = (group.known(prop, None) or {}).get(key)
     if is_unknown(value):
-        raise Unverifiable(f"tags.{name}")
+        raise Unverifiable(f"{prop}.{key}")
     return value
 
 
 def _data_classes(group: ResourceView) -> list[str]:
-    """The classes the group may run; a class label or tag unknown at preview could name any class."""
     labels = group.known("labels", None) or {}
-    classes = set()
-    for key, value in labels.items():
-        if key.startswith(LABEL_DATA_CLASS_PREFIX):
-            if is_unknown(value):
-                raise Unverifiable(f"labels.{key}")
-            if _true(value):
-                classes.add(key.removeprefix(LABEL_DATA_CLASS_PREFIX))
-    tag = _tag(group, TAG_DATA_CLASS)
+    classes = {key.removeprefix(LABEL_DATA_CLASS_PREFIX) for key in labels
+               if key.startswith(LABEL_DATA_CLASS_PREFIX) and _true(_known_entry(group, "labels", key))}
+    tag = _known_entry(group, "tags", TAG_DATA_CLASS)
     if isinstance(tag, str):
         classes.update(parse_data_class_tag(tag))
     return sorted(classes)
@@ -142,7 +137,7 @@ def eks_node_group_confidential_compute(stack: StackView) -> Iterator[tuple[str,
     rules = stack.settings.data_class_policy
     for group in stack.of_type(EKS_NODE_GROUP):
         classes = _data_classes(group)
-        declared = _true(_tag(group, TAG_CONFIDENTIAL_REQUIRED))
+        declared = _true(_known_entry(group, "tags", TAG_CONFIDENTIAL_REQUIRED))
         # A class the pack config does not know is treated as requiring it (fail closed).
         strict = [c for c in classes if c not in rules or rules[c].require_confidential_compute]
         if not (declared or strict):
