@@ -4,11 +4,21 @@ Administrators get management actions and no cryptographic ones (nor grants, whi
 them give themselves use); users get cryptographic actions and grants only through the AWS
 services that need them (`kms:ViaService`); service principals (CloudTrail, CloudWatch Logs and
 the S3/log-delivery services that write audit logs) appear only on the audit key.
+
+The deployer (the role that runs `pulumi up`) manages every key without deleting or disabling
+it, because KMS's lockout safety check refuses a policy that would not let the caller change it
+again (CreateKey/PutKeyPolicy, AWS KMS API reference). Its use of a key is limited to what AWS
+performs as the caller when a resource of the program uses a key of that purpose
+(catalog/key_caller_permissions.yaml). Every condition is one the request it guards carries: a
+condition on a key the request lacks is false, so such a statement never applies.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+
+from components.iam_documents import workload_role_path
+from regzone.key_caller_permissions import caller_permissions
 
 # No "kms:Create*": it would include kms:CreateGrant, with which an administrator could grant itself use.
 ADMIN_ACTIONS = [
@@ -18,22 +28,38 @@ ADMIN_ACTIONS = [
 ]
 USER_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 GRANT_ACTIONS = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
+# What Pulumi does to a key and its alias: read them, set the policy, rotation, description, tags
+# and alias. No ScheduleKeyDeletion, Disable* or CancelKeyDeletion: zone keys are protected and kept.
+DEPLOYER_ACTIONS = [
+    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags",
+    "kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:UpdateKeyDescription", "kms:TagResource",
+    "kms:UntagResource", "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias",
+]
+# S3 server-side encryption for a reader or writer of a data bucket (Amazon S3 user guide,
+# "Protecting data with SSE-KMS": uploads need GenerateDataKey, downloads and multipart uploads Decrypt).
+WORKLOAD_DATA_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 
-# Which AWS services may use a key of each purpose on a user's behalf.
+# Which AWS services may use a key of each purpose on a user's behalf (kms:ViaService names,
+# AWS KMS developer guide, "Services that support the kms:ViaService condition key").
 VIA_SERVICES: dict[str, list[str]] = {
     "data": ["s3"],
     "audit": ["s3", "logs"],
     "artifacts": ["ecr", "s3"],
     "secrets": ["eks", "secretsmanager"],
-    "volumes": ["ec2", "autoscaling"],
+    "volumes": ["ec2"],
 }
 PURPOSES = tuple(VIA_SERVICES)
 
 
-def key_policy(*, purpose: str, account_id: str, region: str, partition: str,
-               administrators: Sequence[str], users: Sequence[str]) -> str:
-    """The JSON key policy for one zone key."""
+def key_policy(*, purpose: str, zone_name: str, account_id: str, region: str, partition: str,
+               administrators: Sequence[str], users: Sequence[str], deployer: str,
+               autoscaling_role_arn: str | None = None) -> str:
+    """The JSON key policy for one zone key. `autoscaling_role_arn` (volumes key, zones with node
+    groups) is the EC2 Auto Scaling service-linked role that launches the nodes' encrypted volumes."""
+    if purpose != "volumes" and autoscaling_role_arn is not None:
+        raise ValueError(f"only the volumes key admits the Auto Scaling service-linked role, not the {purpose} key")
     via = [f"{service}.{region}.amazonaws.com" for service in VIA_SERVICES[purpose]]
+    in_account_via = {"kms:CallerAccount": account_id, "kms:ViaService": via}
     statements: list[dict] = [
         {
             "Sid": "KeyAdministration",
@@ -43,15 +69,20 @@ def key_policy(*, purpose: str, account_id: str, region: str, partition: str,
             "Resource": "*",
         },
         {
+            "Sid": "DeployerManagesKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": [deployer]},
+            "Action": DEPLOYER_ACTIONS,
+            "Resource": "*",
+        },
+        {
             "Sid": "KeyUseThroughZoneServices",
             "Effect": "Allow",
             "Principal": {"AWS": list(users)},
             "Action": USER_ACTIONS,
             "Resource": "*",
-            "Condition": {
-                "StringEquals": {"kms:CallerAccount": account_id},
-                "ForAnyValue:StringEquals": {"kms:ViaService": via},
-            },
+            # kms:ViaService is single-valued: a plain StringEquals matches any listed service.
+            "Condition": {"StringEquals": in_account_via},
         },
         {
             "Sid": "GrantsForAwsResourcesOnly",
@@ -59,39 +90,108 @@ def key_policy(*, purpose: str, account_id: str, region: str, partition: str,
             "Principal": {"AWS": list(users)},
             "Action": GRANT_ACTIONS,
             "Resource": "*",
-            "Condition": {
-                "Bool": {"kms:GrantIsForAWSResource": "true"},
-                "StringEquals": {"kms:CallerAccount": account_id},
-                "ForAnyValue:StringEquals": {"kms:ViaService": via},
-            },
+            # CreateGrant, ListGrants and RevokeGrant all carry kms:GrantIsForAWSResource.
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}, "StringEquals": in_account_via},
         },
+        *deployer_use_statements(purpose, deployer, zone_name=zone_name, account_id=account_id,
+                                 region=region, partition=partition),
     ]
     if purpose == "audit":
         statements += _audit_service_statements(account_id, region, partition)
-    if purpose == "volumes":
-        statements.append(_autoscaling_statement(account_id, partition))
+    if purpose == "data":
+        statements.append(_workload_roles_statement(zone_name, account_id, region, partition))
+    if autoscaling_role_arn is not None:
+        statements += _autoscaling_statements(autoscaling_role_arn)
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 
+def deployer_use_statements(purpose: str, deployer: str, *, zone_name: str, account_id: str, region: str,
+                            partition: str) -> list[dict]:
+    """The deployer's use of a key of `purpose`: the rows of catalog/key_caller_permissions.yaml,
+    one statement per distinct condition."""
+    grouped: dict[str, tuple[dict, set[str]]] = {}
+    for row in caller_permissions().for_purpose(purpose):
+        for actions, condition in row.statements(partition=partition, region=region, account=account_id,
+                                                 zone=zone_name):
+            key = json.dumps(condition, sort_keys=True)
+            grouped.setdefault(key, (condition, set()))[1].update(actions)
+    statements = []
+    for condition, actions in grouped.values():
+        service = condition["StringEquals"]["kms:ViaService"].split(".", 1)[0]
+        suffix = "ForAwsResources" if "Bool" in condition else ""
+        statements.append({
+            "Sid": f"DeployerThrough{service.title().replace('-', '')}{suffix}",
+            "Effect": "Allow",
+            "Principal": {"AWS": [deployer]},
+            "Action": sorted(actions),
+            "Resource": "*",
+            "Condition": condition,
+        })
+    sids = [s["Sid"] for s in statements]
+    if len(set(sids)) != len(sids):
+        raise ValueError(f"catalog/key_caller_permissions.yaml: rows of purpose {purpose} need one condition "
+                         f"per service; got statements {sids}")
+    return statements
+
+
+def _workload_roles_statement(zone_name: str, account_id: str, region: str, partition: str) -> dict:
+    """The zone's Pod Identity roles are created after the key, so they cannot be named: the key
+    lets IAM decide for roles on the zone's workload path, through S3 only. Each role's own policy
+    then limits it to its data classes' buckets (components/k8s/workload_identity.py)."""
+    return {
+        "Sid": "ZoneWorkloadRolesThroughS3",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": WORKLOAD_DATA_ACTIONS,
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {"kms:CallerAccount": account_id, "kms:ViaService": f"s3.{region}.amazonaws.com"},
+            "ArnLike": {"aws:PrincipalArn":
+                        f"arn:{partition}:iam::{account_id}:role{workload_role_path(zone_name)}*"},
+        },
+    }
+
+
 def _audit_service_statements(account_id: str, region: str, partition: str) -> list[dict]:
+    # AWS CloudTrail user guide, "Configure AWS KMS key policies for CloudTrail".
+    trails = f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"
+    from_trails = {"StringEquals": {"aws:SourceAccount": account_id}, "ArnLike": {"aws:SourceArn": trails}}
     return [
         {
             "Sid": "CloudTrailEncryptsAuditLogs",
             "Effect": "Allow",
             "Principal": {"Service": "cloudtrail.amazonaws.com"},
-            "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"],
+            "Action": ["kms:GenerateDataKey*"],
             "Resource": "*",
-            "Condition": {
-                "StringEquals": {"aws:SourceAccount": account_id},
-                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn":
-                               f"arn:{partition}:cloudtrail:*:{account_id}:trail/*"},
-            },
+            "Condition": {**from_trails,
+                          "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": trails}},
         },
         {
+            # DescribeKey carries no encryption context: it needs a statement without one.
+            "Sid": "CloudTrailDescribesKey",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": ["kms:DescribeKey"],
+            "Resource": "*",
+            "Condition": from_trails,
+        },
+        {
+            # The audit bucket has an S3 Bucket Key: creating or updating a trail that writes to
+            # it needs kms:Decrypt.
+            "Sid": "CloudTrailDecryptsWithBucketKey",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            "Action": ["kms:Decrypt"],
+            "Resource": "*",
+            "Condition": from_trails,
+        },
+        {
+            # No DescribeKey here: its requests carry no encryption context, so under this
+            # condition it could never apply (CloudWatch Logs does not need it).
             "Sid": "CloudWatchLogsEncryptsLogGroups",
             "Effect": "Allow",
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
             "Resource": "*",
             "Condition": {
                 "ArnLike": {"kms:EncryptionContext:aws:logs:arn":
@@ -111,14 +211,23 @@ def _audit_service_statements(account_id: str, region: str, partition: str) -> l
     ]
 
 
-def _autoscaling_statement(account_id: str, partition: str) -> dict:
-    """Managed node groups launch through Auto Scaling, whose service-linked role must use the key."""
-    role = (f"arn:{partition}:iam::{account_id}:role/aws-service-role/"
-            "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling")
-    return {
-        "Sid": "AutoScalingLaunchesEncryptedVolumes",
-        "Effect": "Allow",
-        "Principal": {"AWS": [role]},
-        "Action": USER_ACTIONS + ["kms:CreateGrant"],
-        "Resource": "*",
-    }
+def _autoscaling_statements(role_arn: str) -> list[dict]:
+    """Managed node groups launch through EC2 Auto Scaling, whose service-linked role must use the
+    key (EC2 Auto Scaling user guide, "Required AWS KMS key policy for use with encrypted volumes")."""
+    return [
+        {
+            "Sid": "AutoScalingUsesVolumesKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": [role_arn]},
+            "Action": USER_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "AutoScalingGrantsForVolumes",
+            "Effect": "Allow",
+            "Principal": {"AWS": [role_arn]},
+            "Action": ["kms:CreateGrant"],
+            "Resource": "*",
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+    ]

@@ -79,8 +79,8 @@ class RestrictedRegistryArgs:
     # Destination regions: each gets a repository creation template and a regional artifacts key.
     replication_regions: Sequence[str] = ()
     # Key policy principals of the regional artifacts keys (as the zone keys'; empty: the account root).
-    key_administrators: Sequence[str] = ()
-    key_users: Sequence[str] = ()
+    key_administrators: Sequence[pulumi.Input[str]] = ()
+    key_users: Sequence[pulumi.Input[str]] = ()
     # False when another stack or an account baseline owns the account's registry scanning
     # configuration: the registry then checks the live configuration at deploy time.
     owns_registry_settings: bool = True
@@ -275,10 +275,15 @@ class RestrictedRegistry(pulumi.ComponentResource):
         "Creating a repository creation template" and "Create an IAM role for repository creation
         templates")."""
         args, name = self._args, f"{self._name}-{region}"
-        key_policy_document = pulumi.Output.all(args.account_id, args.partition, role.arn).apply(
-            lambda v: key_policy(purpose="artifacts", account_id=v[0], region=region, partition=v[1],
-                                 administrators=list(args.key_administrators) or [f"arn:{v[1]}:iam::{v[0]}:root"],
-                                 users=[*(args.key_users or [f"arn:{v[1]}:iam::{v[0]}:root"]), v[2]]))
+        admins, users = len(args.key_administrators), len(args.key_users)
+        key_policy_document = pulumi.Output.all(
+            args.account_id, args.partition, role.arn, args.deployer_role_arn,
+            *args.key_administrators, *args.key_users).apply(
+            lambda v: key_policy(purpose="artifacts", zone_name=args.zone_name, account_id=v[0], region=region,
+                                 partition=v[1], deployer=v[3],
+                                 administrators=list(v[4:4 + admins]) or [f"arn:{v[1]}:iam::{v[0]}:root"],
+                                 users=[*(v[4 + admins:4 + admins + users] or [f"arn:{v[1]}:iam::{v[0]}:root"]),
+                                        v[2]]))
         key = aws.kms.Key(
             f"{name}-artifacts-key", region=region,
             description=f"regulated AI zone {args.zone_name}: artifacts key for replicas in {region}",

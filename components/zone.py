@@ -11,17 +11,23 @@ from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.data_buckets import DataBuckets, DataBucketsArgs
 from components.cluster import AddonVersions, PrivateCluster, PrivateClusterArgs
 from components.network import ZoneNetwork, ZoneNetworkArgs
+from components.principal_checks import existing_principal, verified_deployer
 from components.node_groups import ConfidentialNodeGroup, ConfidentialNodeGroupArgs
 from components.registry import ArtifactRecord, RestrictedRegistry, RestrictedRegistryArgs
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
 from components.zone_pki import ServiceCertificate, ZonePki, ZonePkiArgs
 from regzone.config import StackConfig, Zone
+from regzone.config.errors import key_path
+from regzone.config.loader import CONFIG_NAMESPACE
 
 
 @dataclass
 class RegulatedAiZoneArgs:
     stack: StackConfig
     zone: Zone
+    # The account's EC2 Auto Scaling service-linked role (components/autoscaling_role.py), created
+    # or found once per stack; required when the zone has node groups (their volumes key names it).
+    autoscaling_role_arn: pulumi.Input[str] | None = None
 
 
 class RegulatedAiZone(pulumi.ComponentResource):
@@ -48,13 +54,29 @@ class RegulatedAiZone(pulumi.ComponentResource):
         zone, stack = args.zone, args.stack
         region = stack.zone_region(zone)
         child = pulumi.ResourceOptions(parent=self)
-        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
-        partition = aws.get_partition_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        identity = aws.get_caller_identity_output(opts=invoke)
+        partition = aws.get_partition_output(opts=invoke)
+        has_nodes = zone.cluster is not None and bool(zone.cluster.node_groups)
+        if has_nodes and args.autoscaling_role_arn is None:
+            raise ValueError(f"RegulatedAiZone {name}: the zone has node groups but no autoscaling_role_arn")
+        # Every policy below names principals only through these checks, so nothing is created
+        # before the deploying identity and each configured principal are verified.
+        deployer = verified_deployer(stack.deployer_role_arn, identity)
+        index = stack.zones.index(zone)
+        principals = {where: existing_principal(deployer.apply(lambda _, arn=arn: arn),
+                                                key_path(CONFIG_NAMESPACE, ("zones", index, *where)), opts=invoke)
+                      for where, arn in zone.named_principals()}
 
+        # The keys (protected and kept, and what every zone component encrypts with) also wait for
+        # the principals only the cluster and registry name.
+        all_checked = pulumi.Output.all(deployer, *principals.values()).apply(lambda checked: checked[0])
         self.keys = ZoneKeys(f"{name}-keys", ZoneKeysArgs(
-            zone_name=zone.name, region=region, account_id=identity.account_id,
-            partition=partition.partition, administrators=zone.key_administrators,
-            users=zone.key_users), opts=child)
+            zone_name=zone.name, region=region, account_id=identity.account_id, deployer=all_checked,
+            partition=partition.partition,
+            administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))],
+            users=[principals[("key_users", k)] for k in range(len(zone.key_users))],
+            autoscaling_role_arn=args.autoscaling_role_arn if has_nodes else None), opts=child)
         self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
             zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
             key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,
@@ -87,11 +109,12 @@ class RegulatedAiZone(pulumi.ComponentResource):
         self.workload_subnet_ids = self.network.workload_subnet_ids
         self.endpoints_security_group_id = self.network.endpoints_security_group_id
 
-        self._workloads(name, stack, zone, region, identity, partition)
+        self._workloads(name, stack, zone, region, identity, partition, principals, deployer)
 
         self.register_outputs({"key_arns": self.keys.key_arns})
 
-    def _workloads(self, name: str, stack: StackConfig, zone: Zone, region: str, identity, partition) -> None:
+    def _workloads(self, name: str, stack: StackConfig, zone: Zone, region: str, identity, partition,
+                   principals: dict[tuple, pulumi.Output[str]], deployer: pulumi.Output[str]) -> None:
         """The private cluster and its confidential node groups, then the registry only they pull from."""
         child = pulumi.ResourceOptions(parent=self)
         self.cluster, self.node_groups, self.registry = None, [], None
@@ -100,7 +123,9 @@ class RegulatedAiZone(pulumi.ComponentResource):
                 zone_name=zone.name, region=region, kubernetes_version=zone.cluster.kubernetes_version,
                 vpc_id=self.vpc_id, vpc_cidr=self.vpc_cidr, subnet_ids=self.workload_subnet_ids,
                 secrets_key_arn=self.keys.key_arns["secrets"], logs_key_arn=self.keys.key_arns["audit"],
-                log_retention_days=stack.zone_retention_days(zone), admin_role_arns=zone.cluster.admin_role_arns,
+                log_retention_days=stack.zone_retention_days(zone),
+                admin_role_arns=[principals[("cluster", "admin_role_arns", k)]
+                                 for k in range(len(zone.cluster.admin_role_arns))],
                 addons=AddonVersions(**zone.cluster.addons.model_dump()), partition=partition.partition,
                 allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped,
                 ssm_managed=zone.ssm_endpoints), opts=child)
@@ -117,15 +142,19 @@ class RegulatedAiZone(pulumi.ComponentResource):
             self.cluster.add_coredns(after=[g.node_group for g in self.node_groups])
         if zone.registry is not None:
             registry = zone.registry
-            pull = ([self.cluster.node_role.arn] if self.cluster else []) + list(registry.pull_role_arns)
+            pull = ([self.cluster.node_role.arn] if self.cluster else []) + [
+                principals[("registry", "pull_role_arns", k)] for k in range(len(registry.pull_role_arns))]
             self.registry = RestrictedRegistry(f"{name}-registry", RestrictedRegistryArgs(
                 zone_name=zone.name, region=region, repositories=registry.repositories,
-                kms_key_arn=self.keys.key_arns["artifacts"], promotion_role_arn=registry.promotion_role_arn,
-                deployer_role_arn=stack.deployer_role_arn, pull_principal_arns=pull,
+                kms_key_arn=self.keys.key_arns["artifacts"],
+                promotion_role_arn=principals[("registry", "promotion_role_arn")],
+                deployer_role_arn=deployer, pull_principal_arns=pull,
                 account_id=identity.account_id, partition=partition.partition,
                 tag_exclusion_patterns=registry.tag_exclusion_patterns,
                 untagged_expiry_days=registry.untagged_expiry_days, replication_regions=registry.replication_regions,
-                key_administrators=zone.key_administrators, key_users=zone.key_users,
+                key_administrators=[principals[("key_administrators", k)]
+                                    for k in range(len(zone.key_administrators))],
+                key_users=[principals[("key_users", k)] for k in range(len(zone.key_users))],
                 owns_registry_settings=stack.registry_settings_owner == "stack",
                 artifacts=[ArtifactRecord(**a.model_dump(exclude={"review_date"}), review_date=a.review_date.isoformat())
                            for a in registry.artifacts]), opts=child)

@@ -2,6 +2,10 @@
 
 One key per purpose keeps blast radius small: a workload that may decrypt data cannot
 decrypt audit logs or node volumes. Keys are protected: `pulumi destroy` cannot remove them.
+
+Every principal a key policy names must exist when the policy is set, or KMS refuses it; the
+zone passes principals that components/principal_checks.py verified at deploy time, so the
+policies (and with them the keys) wait for those checks.
 """
 from __future__ import annotations
 
@@ -21,10 +25,15 @@ class ZoneKeysArgs:
     zone_name: str
     region: str
     account_id: pulumi.Input[str]
+    # The role that runs `pulumi up`: manages the keys (KMS's lockout safety check) and uses them
+    # only as catalog/key_caller_permissions.yaml lists.
+    deployer: pulumi.Input[str]
     partition: pulumi.Input[str] = "aws"
     # IAM principals; empty means the account root, i.e. IAM policies in the account decide.
-    administrators: Sequence[str] = ()
-    users: Sequence[str] = ()
+    administrators: Sequence[pulumi.Input[str]] = ()
+    users: Sequence[pulumi.Input[str]] = ()
+    # The EC2 Auto Scaling service-linked role, when the zone has node groups (volumes key only).
+    autoscaling_role_arn: pulumi.Input[str] | None = None
     purposes: Sequence[str] = PURPOSES
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -40,13 +49,18 @@ class ZoneKeys(pulumi.ComponentResource):
         unknown = sorted(set(args.purposes) - set(PURPOSES))
         if unknown:
             raise ValueError(f"ZoneKeys {name}: unknown key purpose(s) {unknown}; valid: {list(PURPOSES)}")
+        principals = pulumi.Output.all(
+            account=args.account_id, partition=args.partition, deployer=args.deployer,
+            administrators=pulumi.Output.all(*args.administrators), users=pulumi.Output.all(*args.users),
+            autoscaling=args.autoscaling_role_arn)
         self.keys = {}
         for purpose in args.purposes:
-            policy = pulumi.Output.all(args.account_id, args.partition).apply(
-                lambda values, p=purpose: key_policy(
-                    purpose=p, account_id=values[0], region=args.region, partition=values[1],
-                    administrators=args.administrators or [f"arn:{values[1]}:iam::{values[0]}:root"],
-                    users=args.users or [f"arn:{values[1]}:iam::{values[0]}:root"]))
+            policy = principals.apply(lambda p, purpose=purpose: key_policy(
+                purpose=purpose, zone_name=args.zone_name, account_id=p["account"], region=args.region,
+                partition=p["partition"], deployer=p["deployer"],
+                administrators=p["administrators"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
+                users=p["users"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
+                autoscaling_role_arn=p["autoscaling"] if purpose == "volumes" else None))
             key = aws.kms.Key(
                 f"{name}-{purpose}",
                 description=f"regulated AI zone {args.zone_name}: {purpose} key",

@@ -42,6 +42,7 @@ def derive_settings(stack: StackConfig) -> dict[str, Any]:
     return {
         "frameworks": list(stack.frameworks),
         "allowed_regions": list(stack.allowed_regions),
+        "deployer_role_arn": stack.deployer_role_arn,
         "zones": {zone.name: {
             "regions": list(stack.allowed_regions),
             "data_classes": stack.zone_data_classes(zone),

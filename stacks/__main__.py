@@ -3,6 +3,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.registry_settings import ZoneRegistrySettings, stack_registry_settings
+from components.autoscaling_role import AutoScalingServiceRole, AutoScalingServiceRoleArgs
 from components.zone import RegulatedAiZone, RegulatedAiZoneArgs
 from regzone.config import ConfigError
 from regzone.config.program import stack_config_from_runtime
@@ -15,20 +16,27 @@ except ConfigError as err:
     # RunError prints the message alone: the user sees which key is wrong, not a stack trace.
     raise pulumi.RunError(str(err)) from None
 
+providers = {zone.name: aws.Provider(f"{zone.name}-aws", region=stack.zone_region(zone), default_tags={"tags": {
+    TAG_OWNER: stack.owner,
+    TAG_ZONE: zone.name,
+    TAG_DATA_CLASS: data_class_tag(stack.zone_data_classes(zone)),
+    TAG_ENVIRONMENT: stack.environment,
+    TAG_CHANGE_REF: stack.change_ref,
+    TAG_MANAGED_BY: "pulumi",
+}}) for zone in stack.zones}
+
+# One per account (IAM is global): created or found once for every zone with node groups.
+autoscaling_role = None
+if stack.autoscaling_service_linked_role is not None:
+    first = next(zone for zone in stack.zones if zone.cluster is not None and zone.cluster.node_groups)
+    autoscaling_role = AutoScalingServiceRole("autoscaling", AutoScalingServiceRoleArgs(
+        mode=stack.autoscaling_service_linked_role), opts=pulumi.ResourceOptions(providers=[providers[first.name]]))
+
 zones = {}
-providers = {}
 for zone in stack.zones:
-    provider = aws.Provider(f"{zone.name}-aws", region=stack.zone_region(zone), default_tags={"tags": {
-        TAG_OWNER: stack.owner,
-        TAG_ZONE: zone.name,
-        TAG_DATA_CLASS: data_class_tag(stack.zone_data_classes(zone)),
-        TAG_ENVIRONMENT: stack.environment,
-        TAG_CHANGE_REF: stack.change_ref,
-        TAG_MANAGED_BY: "pulumi",
-    }})
-    providers[zone.name] = provider
-    zones[zone.name] = RegulatedAiZone(zone.name, RegulatedAiZoneArgs(stack=stack, zone=zone),
-                                       opts=pulumi.ResourceOptions(providers=[provider]))
+    zones[zone.name] = RegulatedAiZone(zone.name, RegulatedAiZoneArgs(
+        stack=stack, zone=zone, autoscaling_role_arn=autoscaling_role.arn if autoscaling_role else None),
+        opts=pulumi.ResourceOptions(providers=[providers[zone.name]]))
 
 # Account-wide ECR settings: once per stack and region (regzone:registry_settings_owner).
 stack_registry_settings(

@@ -1,6 +1,7 @@
 """The in-cluster program against the real zone program: the zone stack exports what the
 in-cluster program reads, and `regzone preview --program incluster` answers the StackReference with
 the recorded zone stack."""
+import fnmatch
 import json
 import subprocess  # nosec B404
 import sys
@@ -17,6 +18,30 @@ def test_zone_stack_exports_what_incluster_reads():
     outputs = record_program(STACKS_DIR, "dev", read_stack_file(STACKS_DIR / "Pulumi.dev.yaml")).outputs
     assert {"name", "arn", "endpoint", "certificate_authority"} <= set(outputs["clusters"]["dev-ai"])
     assert outputs["zones"]["dev-ai"]["key_arns"]["data"].startswith("arn:aws:kms:")
+
+
+@pytest.mark.slow
+def test_zone_data_key_serves_exactly_the_incluster_workload_roles():
+    """Pod Identity roles are created by the in-cluster program after the zone keys: the data key
+    admits roles on the zone's workload path through S3, and each role's policy narrows that to
+    its own buckets and the exported data key."""
+    zone = record_program(STACKS_DIR, "dev", read_stack_file(STACKS_DIR / "Pulumi.dev.yaml"))
+    (data_key,) = [r for r in zone.resources if r.type == "aws:kms/key:Key" and r.name.endswith("-data")]
+    (workloads,) = [s for s in json.loads(data_key.inputs["policy"])["Statement"]
+                    if s["Sid"] == "ZoneWorkloadRolesThroughS3"]
+    pattern = workloads["Condition"]["ArnLike"]["aws:PrincipalArn"]
+    incluster = record_program(REPO_ROOT / "incluster", "dev", read_stack_file(REPO_ROOT / "incluster" / "Pulumi.dev.yaml"),
+                               project="regzone-incluster", stack_outputs={"organization/regzone/dev": zone.outputs})
+    roles = [r for r in incluster.resources if r.type == "aws:iam/role:Role" and "Pod Identity" in r.inputs["description"]]
+    arns = [f"arn:aws:iam::111122223333:role{r.inputs['path']}{r.name}" for r in roles]
+    assert roles and all(fnmatch.fnmatchcase(arn, pattern) for arn in arns)
+    assert not fnmatch.fnmatchcase("arn:aws:iam::111122223333:role/dev-ai-eks-node-role", pattern)
+    exported = zone.outputs["zones"]["dev-ai"]
+    for policy in (r for r in incluster.resources if r.type == "aws:iam/rolePolicy:RolePolicy"):
+        (key_use,) = [s for s in json.loads(policy.inputs["policy"])["Statement"] if s["Sid"] == "DataKeyThroughS3"]
+        assert key_use["Resource"] == [exported["key_arns"]["data"]]
+        assert set(key_use["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"]) <= \
+            set(exported["data_bucket_arns"].values())
 
 
 @pytest.mark.slow

@@ -230,6 +230,15 @@ def test_workload_role_scoped_to_own_prefix_and_classes(zone_outputs, incluster_
     assert statements["OwnObjects"]["Resource"] == ["arn:aws:s3:::pd/workloads/support-finetune/*"]
     assert statements["ListOwnPrefix"]["Condition"]["StringLike"]["s3:prefix"] == ["workloads/support-finetune/*"]
     assert statements["DataKeyThroughS3"]["Resource"] == [outputs["zones"]["dev-ai"]["key_arns"]["data"]]
+    # S3 Bucket Keys: the encryption context is the bucket ARN, so the key serves only the role's buckets.
+    assert statements["DataKeyThroughS3"]["Condition"]["StringEquals"] == {
+        "kms:ViaService": "s3.eu-west-1.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::pd"]}
+
+
+def test_workload_roles_live_on_the_zone_workload_path(incluster):
+    """The data key lets IAM decide for roles on this path (they are created after the key)."""
+    roles = [r for r in of_type(incluster, "aws:iam/role:Role").values() if "Pod Identity" in r.inputs["description"]]
+    assert len(roles) == 3 and {r.inputs["path"] for r in roles} == {"/regzone/dev-ai/workloads/"}
 
 
 @pytest.mark.parametrize("change, expected", [

@@ -37,6 +37,8 @@ def test_derived_settings_follow_the_stack(dev_config):
     assert parse_settings(settings).zone_regions(dev_config["regzone:zones"][0]["name"]) == regions
     # Data-event-only zone trails pass only because the stack names its management trail.
     assert settings["management_trail_arn"] == "arn:aws:cloudtrail:eu-west-1:111122223333:trail/dev-ai-audit"
+    # kms-key-policy-separation accepts this role's caller use of the keys (catalog/key_caller_permissions.yaml).
+    assert parse_settings(settings).deployer_role_arn == dev_config["regzone:deployer_role_arn"]
 
 
 def test_derived_config_puts_the_settings_under_every_policy(dev_config):
@@ -146,3 +148,10 @@ def test_preview_uses_the_stack_config_by_default_and_a_given_config_instead(tmp
     assert done.returncode == 1
     policies = {v["policy"] for v in json.loads(done.stdout)["violations"] if v["enforcement"] == "mandatory"}
     assert "resource-region-allowed" in policies
+
+
+@pytest.mark.parametrize("value", ["arn:aws:iam::111122223333:user/deployer", "regzone-deployer"])
+def test_deployer_setting_must_be_a_role_arn(value):
+    with pytest.raises(SettingsError) as raised:
+        parse_settings({"deployer_role_arn": value})
+    assert str(raised.value).startswith("deployer_role_arn:")

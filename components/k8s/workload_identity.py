@@ -1,6 +1,10 @@
 """Workload identity through EKS Pod Identity (control RAZ-K8S-008): one service account, one IAM
 role and one association per workload. The role trusts only the Pod Identity service acting for
 this account and cluster, and allows only what the workload's statements name; no static keys.
+
+Roles live on the zone's workload path (components/iam_documents.py): they are created after the
+zone keys, so the data key cannot name them and lets IAM decide for roles on that path instead;
+each role's own policy then limits it to its data classes' buckets and the data key.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.iam_documents import workload_role_path
 from components.k8s.labels import ZONE_LABEL
 
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
@@ -33,7 +38,11 @@ def pod_identity_trust_policy(account_id: str, cluster_arn: str) -> str:
 def workload_data_statements(*, workload: str, bucket_arns: Sequence[str], data_key_arn: str,
                              region: str) -> list[dict[str, Any]]:
     """Read and write only the workload's own prefix of its data classes' buckets, through S3 only.
-    With no bucket known (the zone stack exports none), the role may touch no data at all."""
+    With no bucket known (the zone stack exports none), the role may touch no data at all.
+
+    SSE-KMS (Amazon S3 user guide): an upload needs kms:GenerateDataKey, a download or multipart
+    upload kms:Decrypt. The zone buckets use S3 Bucket Keys, whose encryption context is the bucket
+    ARN, so the data key serves this role for its own buckets only."""
     if not bucket_arns:
         return [{"Sid": "NoDataBucketsExported", "Effect": "Deny", "Action": ["s3:*", "kms:*"], "Resource": "*"}]
     prefix = f"workloads/{workload}/"
@@ -43,7 +52,8 @@ def workload_data_statements(*, workload: str, bucket_arns: Sequence[str], data_
         {"Sid": "ListOwnPrefix", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": list(bucket_arns),
          "Condition": {"StringLike": {"s3:prefix": [f"{prefix}*"]}}},
         {"Sid": "DataKeyThroughS3", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-         "Resource": [data_key_arn], "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}},
+         "Resource": [data_key_arn], "Condition": {"StringEquals": {
+             "kms:ViaService": f"s3.{region}.amazonaws.com", "kms:EncryptionContext:aws:s3:arn": list(bucket_arns)}}},
     ]
 
 
@@ -77,6 +87,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
         self.role = aws.iam.Role(
             f"{name}-role",
             description=f"zone {args.zone_name}: Pod Identity role of {args.namespace}/{args.service_account}",
+            path=workload_role_path(args.zone_name),
             assume_role_policy=pulumi.Output.all(args.account_id, args.cluster_arn).apply(
                 lambda values: pod_identity_trust_policy(values[0], values[1])),
             max_session_duration=3600,

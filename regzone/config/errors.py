@@ -13,7 +13,8 @@ class ConfigError(Exception):
     """Stack config is invalid; the message is meant for the person who wrote the config."""
 
 
-def _key_path(namespace: str, loc: tuple[Any, ...]) -> str:
+def key_path(namespace: str, loc: tuple[Any, ...]) -> str:
+    """`("zones", 0, "key_users", 1)` -> `regzone:zones[0].key_users[1]`, as users write the key."""
     path = f"{namespace}:{loc[0]}" if loc else namespace
     for part in loc[1:]:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
@@ -86,14 +87,14 @@ def format_validation_error(err: ValidationError, raw: dict[str, Any], namespace
             loc += cause.loc
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
-            lines.append(f"{_key_path(namespace, loc)}: required but not set")
+            lines.append(f"{key_path(namespace, loc)}: required but not set")
             continue
         if item["type"] == "extra_forbidden":
-            lines.append(f"{_key_path(namespace, loc)}: {unknown_key_hint(model, loc, namespace)}")
+            lines.append(f"{key_path(namespace, loc)}: {unknown_key_hint(model, loc, namespace)}")
             continue
         value = _value(raw, loc)
         shown = f" = {value!r}" if value is not None and not isinstance(value, (dict, list)) else ""
-        lines.append(f"{_key_path(namespace, loc)}{shown}: {message}")
+        lines.append(f"{key_path(namespace, loc)}{shown}: {message}")
     plural = "s" if len(lines) > 1 else ""
     body = "\n".join(f"  - {line}" for line in lines)
     return ConfigError(f"invalid stack config in {source} ({len(lines)} problem{plural}):\n{body}")

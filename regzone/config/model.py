@@ -10,7 +10,7 @@ import datetime
 import fnmatch
 import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -148,6 +148,12 @@ class ZonePki(_Strict):
 
 # IAM roles or users named in the zone keys' policies (RAZ-KMS-003).
 KeyPrincipal = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$")]
+
+
+def _partition_and_account(arn: str) -> tuple[str, str]:
+    """`arn:<partition>:iam::<account>:...` -> (partition, account)."""
+    parts = arn.split(":")
+    return parts[1], parts[4]
 
 
 _ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
@@ -338,6 +344,19 @@ class Zone(_Strict):
     key_administrators: list[KeyPrincipal] = []
     key_users: list[KeyPrincipal] = []
 
+    def named_principals(self) -> list[tuple[tuple[Any, ...], str]]:
+        """Every IAM principal the zone config names, with its key path relative to the zone. Policies
+        that name them are refused unless they exist (checked at deploy time: components/zone.py)."""
+        named: list[tuple[tuple[Any, ...], str]] = []
+        named += [(("key_administrators", k), arn) for k, arn in enumerate(self.key_administrators)]
+        named += [(("key_users", k), arn) for k, arn in enumerate(self.key_users)]
+        if self.cluster is not None:
+            named += [(("cluster", "admin_role_arns", k), arn) for k, arn in enumerate(self.cluster.admin_role_arns)]
+        if self.registry is not None:
+            named.append((("registry", "promotion_role_arn"), self.registry.promotion_role_arn))
+            named += [(("registry", "pull_role_arns", k), arn) for k, arn in enumerate(self.registry.pull_role_arns)]
+        return named
+
     @model_validator(mode="after")
     def _key_duties_separate(self) -> "Zone":
         for i, principal in enumerate(self.key_users):
@@ -406,6 +425,10 @@ class StackConfig(_Strict):
     # performs as the caller when a resource uses a key; resource policies exempt it from their
     # write denies. Required: without it explicit key administrators would lock the deployer out.
     deployer_role_arn: RoleArn
+    # Whether this stack creates the account's EC2 Auto Scaling service-linked role, which the
+    # volumes keys of zones with node groups name (components/autoscaling_role.py): `create` or
+    # `existing`. Required exactly when a zone has node groups.
+    autoscaling_service_linked_role: Literal["create", "existing"] | None = None
     environment: Literal["dev", "test", "staging", "prod"] = "dev"
     change_ref: str = Field(default="unset", min_length=1)
     # ECR registry scanning and replication are account+region singletons: `stack` creates them
@@ -461,6 +484,8 @@ class StackConfig(_Strict):
         self._check_registry()
         self._check_node_groups()
         self._check_management_events()
+        self._check_principals()
+        self._check_autoscaling_role()
         return self
 
     def _check_management_events(self) -> None:
@@ -522,6 +547,34 @@ class StackConfig(_Strict):
                     raise KeyedError(where + ("confidential",), f"data class {strict[0]} requires confidential "
                                      f"compute (data_class_policy.{strict[0]}.require_confidential_compute); "
                                      "valid: nitro_enclaves (gpu) or sev_snp (cpu)")
+
+    def _check_principals(self) -> None:
+        """Principals live in the deployer's account: the deploy-time existence check lists IAM roles
+        and users of the deploying account only. The deployer is no key user: it may use the keys
+        only as catalog/key_caller_permissions.yaml lists."""
+        home = _partition_and_account(self.deployer_role_arn)
+        for i, zone in enumerate(self.zones):
+            for where, arn in zone.named_principals():
+                if _partition_and_account(arn) != home:
+                    raise KeyedError(("zones", i, *where), f"is not in the account of deployer_role_arn ({home[1]}, "
+                                     f"partition {home[0]}): principals are checked in the deploying account "
+                                     "before any policy names them; valid: a role or user of that account")
+            for k, arn in enumerate(zone.key_users):
+                if arn == self.deployer_role_arn:
+                    raise KeyedError(("zones", i, "key_users", k), "is deployer_role_arn, which uses the keys only "
+                                     "as AWS does as the caller (catalog/key_caller_permissions.yaml); valid: a "
+                                     "workload or operator role that is not the deployer")
+
+    def _check_autoscaling_role(self) -> None:
+        with_nodes = [zone.name for zone in self.zones if zone.cluster is not None and zone.cluster.node_groups]
+        if with_nodes and self.autoscaling_service_linked_role is None:
+            raise KeyedError(("autoscaling_service_linked_role",), f"required: zone {with_nodes[0]} has node groups, "
+                             "whose volumes key names the account's EC2 Auto Scaling service-linked role "
+                             "(AWSServiceRoleForAutoScaling); valid: create (this stack creates it; one stack per "
+                             "account) or existing (it exists already; checked at deploy time)")
+        if not with_nodes and self.autoscaling_service_linked_role is not None:
+            raise KeyedError(("autoscaling_service_linked_role",), "is set but no zone has node groups, so nothing "
+                             "reads it; valid: remove the key")
 
     def _check_residency(self) -> None:
         allowed = set(self.allowed_regions)

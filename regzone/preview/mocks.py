@@ -7,6 +7,7 @@ documentation example, never a real account.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pulumi
 
@@ -16,6 +17,8 @@ MOCK_ACCOUNT_ID = "111122223333"
 MOCK_PARTITION = "aws"
 _AZ_SUFFIXES = "abcdef"
 REGISTRY_SCANNING = "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration"
+# The names AWS gives the service-linked roles the programs create (IAM user guide).
+_SERVICE_LINKED_ROLE_NAMES = {"autoscaling.amazonaws.com": "AWSServiceRoleForAutoScaling"}
 
 
 def _short_hash(text: str) -> str:
@@ -27,13 +30,32 @@ def _service_of(type_token: str) -> str:
     return type_token.split(":")[1].split("/")[0]
 
 
-class ZoneMocks(pulumi.runtime.Mocks):
-    """Deterministic provider stand-in: same program, same ids, same report."""
+def deployer_session_arn(deployer_role_arn: object) -> str | None:
+    """The caller ARN AWS reports for a session of the deployer role (sts GetCallerIdentity), or
+    None when the value is no role ARN (the program's config validation then reports it)."""
+    match = re.match(r"^arn:([^:]+):iam::(\d{12}):role/(?:.*/)?([^/]+)$", str(deployer_role_arn))
+    if match is None:
+        return None
+    partition, account, name = match.groups()
+    return f"arn:{partition}:sts::{account}:assumed-role/{name}/regzone-preview"
 
-    def __init__(self, region: str, stack_outputs: dict[str, dict] | None = None) -> None:
+
+class ZoneMocks(pulumi.runtime.Mocks):
+    """Deterministic provider stand-in: same program, same ids, same report.
+
+    The account is the documentation example unless `caller_arn` says otherwise; the caller is a
+    plain user unless given (the recorder passes a session of the stack's deployer role, as a
+    correct `pulumi up` runs). Every IAM role or user a program looks up exists, except those in
+    `absent_principals`: the real lookup at deploy time decides."""
+
+    def __init__(self, region: str, stack_outputs: dict[str, dict] | None = None, *,
+                 caller_arn: str | None = None, absent_principals: frozenset[str] = frozenset()) -> None:
         self.region = region
         # Outputs of the stacks a program references (StackReference), by referenced stack name.
         self.stack_outputs = stack_outputs or {}
+        self.caller_arn = caller_arn or f"arn:{MOCK_PARTITION}:iam::{MOCK_ACCOUNT_ID}:user/preview"
+        self.account_id = self.caller_arn.split(":")[4]
+        self.absent_principals = absent_principals
         self._subnet_azs: dict[str, str] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -54,13 +76,19 @@ class ZoneMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("aws:"):
             service = _service_of(args.typ)
             region = outputs.get("region", self.region)
-            outputs.setdefault("arn", f"arn:{MOCK_PARTITION}:{service}:{region}:{MOCK_ACCOUNT_ID}:{args.name}")
+            outputs.setdefault("arn", f"arn:{MOCK_PARTITION}:{service}:{region}:{self.account_id}:{args.name}")
             outputs.setdefault("id", resource_id)
             if args.typ == "aws:kms/key:Key":
                 outputs["keyId"] = resource_id
             if args.typ == "aws:iam/role:Role":
                 # IAM is global: no region in the ARN (policies read the account from it).
-                outputs["arn"] = f"arn:{MOCK_PARTITION}:iam::{MOCK_ACCOUNT_ID}:role/{outputs.get('name', args.name)}"
+                path = outputs.get("path", "/")
+                outputs["arn"] = f"arn:{MOCK_PARTITION}:iam::{self.account_id}:role{path}{outputs.get('name', args.name)}"
+            if args.typ == "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+                service = outputs["awsServiceName"]
+                outputs["name"] = _SERVICE_LINKED_ROLE_NAMES.get(service, f"AWSServiceRoleFor{service.split('.')[0]}")
+                outputs["path"] = f"/aws-service-role/{service}/"
+                outputs["arn"] = f"arn:{MOCK_PARTITION}:iam::{self.account_id}:role{outputs['path']}{outputs['name']}"
             if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
                 outputs.setdefault("latestVersion", 1)
                 outputs.setdefault("defaultVersion", 1)
@@ -70,7 +98,7 @@ class ZoneMocks(pulumi.runtime.Mocks):
                 outputs.setdefault("certificateAuthority", {"data": "LS0tLS1CRUdJTi1NT0NLLUNBLS0tLS0="})
             if args.typ == "aws:ecr/repository:Repository":
                 outputs.setdefault("repositoryUrl",
-                                   f"{MOCK_ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com/{outputs.get('name', args.name)}")
+                                   f"{self.account_id}.dkr.ecr.{region}.amazonaws.com/{outputs.get('name', args.name)}")
             if args.typ == "aws:ec2/vpc:Vpc":
                 for key, prefix in (("defaultNetworkAclId", "acl"), ("defaultSecurityGroupId", "sg"),
                                     ("mainRouteTableId", "rtb")):
@@ -92,8 +120,9 @@ class ZoneMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs):
         function = args.token
         if function == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": MOCK_ACCOUNT_ID, "arn": f"arn:aws:iam::{MOCK_ACCOUNT_ID}:user/preview",
-                    "userId": "PREVIEW", "id": MOCK_ACCOUNT_ID}
+            return {"accountId": self.account_id, "arn": self.caller_arn, "userId": "PREVIEW", "id": self.account_id}
+        if function in ("aws:iam/getRoles:getRoles", "aws:iam/getUsers:getUsers"):
+            return self._iam_principals("role" if function.endswith("getRoles") else "user", args.args)
         if function == "aws:index/getPartition:getPartition":
             return {"partition": MOCK_PARTITION, "dnsSuffix": "amazonaws.com", "id": MOCK_PARTITION,
                     "reverseDnsPrefix": "com.amazonaws"}
@@ -116,6 +145,17 @@ class ZoneMocks(pulumi.runtime.Mocks):
             name = args.args.get("name") or ""
             return {"id": f"pl-{_short_hash(name)[:8]}", "name": name, "cidrBlocks": ["198.51.100.0/24"]}
         return {}
+
+    def _iam_principals(self, kind: str, query: dict) -> dict:
+        """ListRoles/ListUsers on a path, filtered by an exact-name regex `^name$` (what
+        components/principal_checks.py asks): the principal exists unless listed as absent."""
+        path = query.get("pathPrefix") or "/"
+        exact = re.fullmatch(r"\^(.+)\$", query.get("nameRegex") or "")
+        names = [re.sub(r"\\(.)", r"\1", exact.group(1))] if exact else []
+        arns = [f"arn:{MOCK_PARTITION}:iam::{self.account_id}:{kind}{path}{name}" for name in names]
+        present = [(a, n) for a, n in zip(arns, names) if a not in self.absent_principals]
+        return {"arns": [a for a, _ in present], "names": [n for _, n in present], "id": self.region,
+                "pathPrefix": path, "nameRegex": query.get("nameRegex")}
 
 
 def _instance_types_offered(filters: list[dict]) -> list[str]:

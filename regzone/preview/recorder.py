@@ -27,7 +27,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from regzone.paths import REPO_ROOT
-from regzone.preview.mocks import ZoneMocks
+from regzone.preview.mocks import ZoneMocks, deployer_session_arn
 
 PROJECT = "regzone"
 # The organization a program runs under on the self-managed backend (pulumi/pulumi pkg/backend/diy/state.go);
@@ -162,21 +162,25 @@ def _wire_config(config: dict[str, Any]) -> dict[str, str]:
 
 
 def record_program(program: Path, stack: str, config: dict[str, Any], *, project: str = PROJECT,
-                   stack_outputs: dict[str, dict[str, Any]] | None = None) -> Recording:
+                   stack_outputs: dict[str, dict[str, Any]] | None = None,
+                   mocks: ZoneMocks | None = None) -> Recording:
     """Run `program` (a directory with `__main__.py`) under mocks in an isolated context.
-    `stack_outputs` answers the program's StackReferences, by referenced stack name."""
-    return contextvars.Context().run(_record, program, stack, config, project, stack_outputs or {})
+    `stack_outputs` answers the program's StackReferences, by referenced stack name. The default
+    mocks deploy as a session of the stack's deployer role (`regzone:deployer_role_arn`), in its
+    account, as a correct `pulumi up` does; tests pass their own to see what a real account refuses."""
+    if mocks is None:
+        region = str(config.get("aws:region", "us-east-1"))
+        mocks = ZoneMocks(region, stack_outputs=stack_outputs or {},
+                          caller_arn=deployer_session_arn(config.get("regzone:deployer_role_arn")))
+    return contextvars.Context().run(_record, program, stack, config, project, mocks)
 
 
-def _record(program: Path, stack: str, config: dict[str, Any], project: str,
-            stack_outputs: dict[str, dict[str, Any]]) -> Recording:
+def _record(program: Path, stack: str, config: dict[str, Any], project: str, mocks: ZoneMocks) -> Recording:
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(_report_all_but_orphans)
     asyncio.set_event_loop(loop)
     recording = Recording(stack=stack, project=project)
     sources: dict[tuple[str, str], deque] = defaultdict(deque)
-    region = str(config.get("aws:region", "us-east-1"))
-    mocks = ZoneMocks(region, stack_outputs=stack_outputs)
     pulumi.runtime.set_all_config(_wire_config(config))
     pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, organization=ORGANIZATION,
                              monitor=_RecordingMonitor(mocks, recording, sources))

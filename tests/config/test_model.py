@@ -182,3 +182,46 @@ def test_deployer_role_is_required(dev_config):
 def test_deployer_must_be_a_role_arn(dev_config, value):
     dev_config["regzone:deployer_role_arn"] = value
     assert f"regzone:deployer_role_arn = {value!r}" in error_of(dev_config)
+
+
+def test_autoscaling_service_linked_role_is_required_with_node_groups(dev_config):
+    del dev_config["regzone:autoscaling_service_linked_role"]
+    message = error_of(dev_config)
+    assert "regzone:autoscaling_service_linked_role: required: zone dev-ai has node groups" in message
+    assert "valid: create" in message and "existing" in message
+
+
+def test_autoscaling_service_linked_role_takes_create_or_existing(dev_config):
+    dev_config["regzone:autoscaling_service_linked_role"] = "maybe"
+    assert "regzone:autoscaling_service_linked_role = 'maybe'" in error_of(dev_config)
+    dev_config["regzone:autoscaling_service_linked_role"] = "existing"
+    assert parse(dev_config).autoscaling_service_linked_role == "existing"
+
+
+def test_autoscaling_service_linked_role_nobody_reads_is_an_error(dev_config):
+    zone(dev_config)["cluster"]["node_groups"] = []
+    assert "regzone:autoscaling_service_linked_role = 'create': is set but no zone has node groups" in error_of(dev_config)
+    del dev_config["regzone:autoscaling_service_linked_role"]
+    assert parse(dev_config).autoscaling_service_linked_role is None
+
+
+@pytest.mark.parametrize("path", [("key_administrators", 0), ("key_users", 0), ("cluster", "admin_role_arns", 0),
+                                  ("registry", "promotion_role_arn")])
+def test_principals_outside_the_deployer_account_are_refused(dev_config, path):
+    """The deploy-time existence check lists the deploying account only."""
+    outside = "arn:aws:iam::444455556666:role/elsewhere"
+    node = zone(dev_config)
+    for part in path[:-2]:
+        node = node[part]
+    if isinstance(path[-1], int):
+        node[path[-2]] = [outside]
+    else:
+        node[path[-2]][path[-1]] = outside
+    key = "regzone:zones[0]" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    assert f"{key} = {outside!r}: is not in the account of deployer_role_arn (111122223333" in error_of(dev_config)
+
+
+def test_deployer_is_no_key_user(dev_config):
+    zone(dev_config)["key_users"] = [dev_config["regzone:deployer_role_arn"]]
+    assert "regzone:zones[0].key_users[0]" in error_of(dev_config)
+    assert "key_caller_permissions.yaml" in error_of(dev_config)

@@ -73,6 +73,10 @@ class Settings(_Strict):
     zones: dict[str, ZoneEntry] = Field(default={}, description="the zone registry, by zone name")
     data_class_policy: dict[str, DataClassRule] = Field(
         default={}, description="per data class: allowed_zones and requirements (seed data_class_policy shape)")
+    deployer_role_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$",
+        description="the IAM role that runs `pulumi up` (regzone:deployer_role_arn): it manages the zone keys "
+                    "and may use them only as catalog/key_caller_permissions.yaml lists")
     break_glass_subjects: list[str] = Field(
         default=[], description="IAM principal ARNs or Kubernetes subjects allowed emergency access")
     required_tags: list[str] = Field(default=list(REQUIRED_TAGS), min_length=1,

@@ -3,16 +3,27 @@ import json
 
 import pytest
 
+from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import PolicyPackClient
 from analyzer_helpers import resource, violations
 from components.kms_policy import key_policy
 
 KEY = "aws:kms/key:Key"
-POLICY = key_policy(purpose="data", account_id="111122223333", region="eu-west-1", partition="aws",
-                    administrators=["arn:aws:iam::111122223333:role/key-admin"],
-                    users=["arn:aws:iam::111122223333:role/workload"])
+DEPLOYER = "arn:aws:iam::111122223333:role/regzone-deployer"
+AUTOSCALING = ("arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/"
+               "AWSServiceRoleForAutoScaling")
+
+
+def zone_key_policy(purpose, administrators=("arn:aws:iam::111122223333:role/key-admin",),
+                    users=("arn:aws:iam::111122223333:role/workload",)):
+    return key_policy(purpose=purpose, zone_name="dev-ai", account_id="111122223333", region="eu-west-1",
+                      partition="aws", administrators=list(administrators), users=list(users), deployer=DEPLOYER,
+                      autoscaling_role_arn=AUTOSCALING if purpose == "volumes" else None)
+
+
+POLICY = zone_key_policy("data")
 BASELINE = {"enableKeyRotation": True, "deletionWindowInDays": 30, "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
-            "policy": POLICY}
+            "policy": POLICY, "tags": {"purpose": "data"}}
 UNKNOWN_BOOL = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
 
 
@@ -86,19 +97,8 @@ def test_wildcard_that_covers_create_grant_counts_as_use(pack):
     assert any("both key administration" in d.message for d in found)
 
 
-@pytest.mark.parametrize("purpose", ["data", "audit", "artifacts", "secrets", "volumes"])
-def test_zone_key_policy_of_every_purpose_passes(pack, purpose):
-    document = key_policy(purpose=purpose, account_id="111122223333", region="eu-west-1", partition="aws",
-                          administrators=["arn:aws:iam::111122223333:role/key-admin"],
-                          users=["arn:aws:iam::111122223333:role/workload"])
-    assert violations(pack, "kms-key-policy-separation", key(policy=document)) == []
-
-
 def _statements(purpose):
-    document = key_policy(purpose=purpose, account_id="111122223333", region="eu-west-1", partition="aws",
-                          administrators=["arn:aws:iam::111122223333:role/key-admin"],
-                          users=["arn:aws:iam::111122223333:role/workload"])
-    return {s["Sid"]: s for s in json.loads(document)["Statement"]}
+    return {s["Sid"]: s for s in json.loads(zone_key_policy(purpose))["Statement"]}
 
 
 @pytest.mark.parametrize("purpose", ["data", "audit", "artifacts", "secrets", "volumes"])
@@ -109,7 +109,7 @@ def test_key_policy_separates_duties_and_limits_grants(purpose):
                    for a in admin)
     assert not any("put" in a or "schedule" in a for a in statements["KeyUseThroughZoneServices"]["Action"])
     for sid in ("KeyUseThroughZoneServices", "GrantsForAwsResourcesOnly"):
-        via = statements[sid]["Condition"]["ForAnyValue:StringEquals"]["kms:ViaService"]
+        via = statements[sid]["Condition"]["StringEquals"]["kms:ViaService"]
         assert via and all(v.endswith(".eu-west-1.amazonaws.com") for v in via)
 
 
@@ -117,20 +117,118 @@ def test_key_policy_separates_duties_and_limits_grants(purpose):
 def test_service_principals_only_on_the_audit_key(purpose):
     assert not [s for s in _statements(purpose).values() if "Service" in s["Principal"]]
     audit = [s for s in _statements("audit").values() if "Service" in s["Principal"]]
-    assert {"CloudTrailEncryptsAuditLogs", "CloudWatchLogsEncryptsLogGroups"} <= {s["Sid"] for s in audit}
+    assert {"CloudTrailEncryptsAuditLogs", "CloudTrailDescribesKey",
+            "CloudWatchLogsEncryptsLogGroups"} <= {s["Sid"] for s in audit}
     assert all(s.get("Condition") for s in audit)
 
 
-def test_principal_that_both_administers_and_uses_fires(pack):
+def test_principal_that_both_administers_and_uses_fires(deployer_pack):
     both = "arn:aws:iam::111122223333:role/ops"
-    document = key_policy(purpose="data", account_id="111122223333", region="eu-west-1", partition="aws",
-                          administrators=[both], users=[both, "arn:aws:iam::111122223333:role/workload"])
-    found = violations(pack, "kms-key-policy-separation", key(policy=document))
+    document = zone_key_policy("data", administrators=[both], users=[both, "arn:aws:iam::111122223333:role/workload"])
+    found = violations(deployer_pack, "kms-key-policy-separation", key(policy=document))
     assert len(found) == 1 and "role/ops both administer and use" in found[0].message
 
 
-def test_account_root_in_both_roles_delegates_to_iam(pack):
+def test_account_root_in_both_roles_delegates_to_iam(deployer_pack):
     root = "arn:aws:iam::111122223333:root"
-    document = key_policy(purpose="audit", account_id="111122223333", region="eu-west-1", partition="aws",
-                          administrators=[root], users=[root])
-    assert violations(pack, "kms-key-policy-separation", key(policy=document)) == []
+    document = zone_key_policy("audit", administrators=[root], users=[root])
+    assert violations(deployer_pack, "kms-key-policy-separation", key(policy=document, tags={"purpose": "audit"})) == []
+
+
+SEPARATION = "kms-key-policy-separation"
+PURPOSES = ["data", "audit", "artifacts", "secrets", "volumes"]
+
+
+@pytest.fixture(scope="module")
+def deployer_pack():
+    """The pack as `regzone pack-config` configures it for a stack: it knows the deployer role."""
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {p.name: {"deployer_role_arn": DEPLOYER} for p in policies})
+        yield client
+
+
+def purpose_key(purpose, document=None):
+    return key(policy=document or zone_key_policy(purpose), tags={"purpose": purpose})
+
+
+@pytest.mark.parametrize("purpose", PURPOSES)
+def test_zone_key_policy_of_every_purpose_passes(deployer_pack, purpose):
+    """The deployer manages every key and uses the artifacts and secrets keys exactly as AWS does
+    as the caller (catalog/key_caller_permissions.yaml): accepted."""
+    assert violations(deployer_pack, SEPARATION, purpose_key(purpose)) == []
+
+
+@pytest.mark.parametrize("purpose", ["artifacts", "secrets"])
+def test_deployer_use_is_flagged_when_the_pack_does_not_know_the_deployer(pack, purpose):
+    """Fail closed: without deployer_role_arn in the pack config, the deployer is a principal that
+    both administers and uses the key."""
+    found = violations(pack, SEPARATION, purpose_key(purpose))
+    assert len(found) == 1 and "role/regzone-deployer both administer and use" in found[0].message
+
+
+def _with_statement(purpose, sid, change):
+    document = json.loads(zone_key_policy(purpose))
+    statement = next(s for s in document["Statement"] if s["Sid"] == sid)
+    change(statement)
+    return json.dumps(document)
+
+
+def _drop(operator, name):
+    def change(statement):
+        del statement["Condition"][operator][name]
+    return change
+
+
+def _set(path, value):
+    def change(statement):
+        node = statement
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+    return change
+
+
+def _if_exists(statement):
+    statement["Condition"]["StringEqualsIfExists"] = statement["Condition"].pop("StringEquals")
+
+
+BROADER_USE = [
+    ("secrets", "DeployerThroughSecretsmanager", _drop("StringLike", "kms:EncryptionContext:SecretARN")),
+    ("secrets", "DeployerThroughSecretsmanager", _drop("StringEquals", "kms:ViaService")),
+    ("secrets", "DeployerThroughSecretsmanager", _drop("StringEquals", "kms:CallerAccount")),
+    ("secrets", "DeployerThroughSecretsmanager",
+     _set(("Condition", "StringEquals", "kms:ViaService"),
+          ["secretsmanager.eu-west-1.amazonaws.com", "s3.eu-west-1.amazonaws.com"])),
+    ("secrets", "DeployerThroughSecretsmanager", _set(("Action",), ["kms:Decrypt", "kms:Encrypt"])),
+    ("secrets", "DeployerThroughSecretsmanager", _set(("Action",), ["kms:GenerateDataKey*"])),
+    ("secrets", "DeployerThroughSecretsmanager", _if_exists),
+    ("secrets", "DeployerThroughEks", _set(("Condition", "StringEquals", "kms:ViaService"), "s3.eu-west-1.amazonaws.com")),
+    ("artifacts", "DeployerThroughEcrForAwsResources", _drop("Bool", "kms:GrantIsForAWSResource")),
+    ("artifacts", "DeployerThroughEcrForAwsResources", _set(("Condition", "Bool", "kms:GrantIsForAWSResource"), "false")),
+]
+
+
+@pytest.mark.parametrize("purpose, sid, change", BROADER_USE)
+def test_deployer_use_broader_than_the_caller_table_fires(deployer_pack, purpose, sid, change):
+    found = violations(deployer_pack, SEPARATION, purpose_key(purpose, _with_statement(purpose, sid, change)))
+    assert len(found) == 1 and "role/regzone-deployer (the deployer role)" in found[0].message
+    assert "key_caller_permissions.yaml" in found[0].message
+
+
+def test_caller_use_of_another_purpose_fires(deployer_pack):
+    """What AWS performs as the caller with a secrets key is no reason to use the data key."""
+    secrets = json.loads(zone_key_policy("secrets"))
+    through = next(s for s in secrets["Statement"] if s["Sid"] == "DeployerThroughSecretsmanager")
+    data = json.loads(zone_key_policy("data"))
+    data["Statement"].append(through)
+    assert violations(deployer_pack, SEPARATION, purpose_key("data", json.dumps(data)))
+    assert violations(deployer_pack, SEPARATION, purpose_key("secrets", json.dumps(secrets))) == []
+
+
+def test_not_action_allow_fires(deployer_pack):
+    statement = {"Sid": "AllButDelete", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/app"},
+                 "NotAction": ["kms:ScheduleKeyDeletion"], "Resource": "*"}
+    document = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    found = violations(deployer_pack, SEPARATION, key(policy=document))
+    assert len(found) == 1 and "NotAction or NotPrincipal" in found[0].message

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 from collections.abc import Iterator
 
 from regulated_ai.framework import ResourceView, resource_policy
 from regulated_ai.types import KMS_KEY
+from regzone.key_caller_permissions import GRANT_OPERATIONS, CallerPermission, caller_permissions
 
 MIN_DELETION_WINDOW_DAYS = 30
 # Actions that use a key for data, CreateGrant included: a grant hands out use.
@@ -63,6 +65,60 @@ def _actions(statement: dict) -> list[str]:
     return [str(a).lower() for a in _as_list(statement.get("Action", []))]
 
 
+# Condition operators that can only narrow a statement: no ...IfExists (true when the key is
+# absent), no ForAllValues (true for an empty set), no negated operators.
+_NARROWING_OPERATORS = frozenset({"stringequals", "stringlike", "arnequals", "arnlike", "bool"})
+_GRANT_OPERATIONS = frozenset(a.lower() for a in GRANT_OPERATIONS)
+
+
+def _condition_values(condition: dict, operator: str, key: str) -> list | None:
+    """The values `condition` tests `key` against under `operator` (both case-insensitive), or None."""
+    for op, block in condition.items():
+        if op.lower() == operator.lower() and isinstance(block, dict):
+            for name, values in block.items():
+                if name.lower() == key.lower():
+                    return _as_list(values)
+    return None
+
+
+def _one_value(condition: dict, operator: str, key: str, pattern: str) -> bool:
+    values = _condition_values(condition, operator, key)
+    return values is not None and len(values) == 1 and re.fullmatch(pattern, str(values[0])) is not None
+
+
+def _is_caller_row(statement: dict, actions: list[str], row: CallerPermission) -> bool:
+    """Whether the statement grants no more than `row`: its actions, through its service only, in
+    one account, with the row's grant and encryption-context conditions."""
+    if not actions or not set(actions) <= {a.lower() for a in row.actions}:
+        return False
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict) or any(op.lower() not in _NARROWING_OPERATORS for op in condition):
+        return False
+    via = rf"{re.escape(row.via_service or '')}\.[a-z0-9-]+\.amazonaws\.com(\.cn)?"
+    if not (_one_value(condition, "StringEquals", "kms:ViaService", via)
+            and _one_value(condition, "StringEquals", "kms:CallerAccount", r"\d{12}")):
+        return False
+    if (row.grant_for_aws_resource and _GRANT_OPERATIONS & set(actions)
+            and not _one_value(condition, "Bool", "kms:GrantIsForAWSResource", r"(?i)true")):
+        return False
+    return all(any(_condition_values(condition, op, f"kms:EncryptionContext:{name}")
+                   for op in ("StringEquals", "StringLike", "ArnEquals", "ArnLike"))
+               for name in row.encryption_context)
+
+
+def _key_purpose(key: ResourceView) -> str | None:
+    """The zone key's purpose tag (components/zone_keys.py), when known."""
+    tags = key.get("tags")
+    return tags.get("purpose") if isinstance(tags, dict) and isinstance(tags.get("purpose"), str) else None
+
+
+def _deployer_use_is_caller_use(statement: dict, actions: list[str], purpose: str | None) -> bool:
+    """The deployer's use is accepted only as what AWS performs as the caller for a key of this
+    purpose (catalog/key_caller_permissions.yaml); any broader use makes it a key user."""
+    rows = caller_permissions().rows
+    return any(_is_caller_row(statement, actions, row) for row in rows if purpose in (None, row.purpose))
+
+
 @resource_policy(
     "kms-key-policy-separation",
     description="KMS key policies must separate key administrators from key users and grant nothing to '*'.",
@@ -78,12 +134,18 @@ def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
     except (TypeError, ValueError, AttributeError):
         yield f"KMS key '{key.name}' has a key policy that is not valid JSON."
         return
+    deployer = key.settings.deployer_role_arn
+    purpose = _key_purpose(key)
     administrators: set[str] = set()
     users: set[str] = set()
     for index, statement in enumerate(statements):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
         sid = statement.get("Sid", f"#{index}")
+        if "NotAction" in statement or "NotPrincipal" in statement:
+            yield (f"statement {sid} allows with NotAction or NotPrincipal, which grants everything not "
+                   "listed; name the actions and principals it allows.")
+            continue
         actions = _actions(statement)
         principals = _principals(statement)
         if "*" in principals and not statement.get("Condition"):
@@ -100,9 +162,16 @@ def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
         if administers:
             administrators |= aws_principals
         if uses:
+            if deployer in aws_principals and _deployer_use_is_caller_use(statement, actions, purpose):
+                aws_principals.discard(deployer)
             users |= aws_principals
     # The account root delegates to IAM policies, which then carry the separation.
     both = sorted(p for p in administrators & users if not p.endswith(":root") and p != "*")
+    if deployer in both:
+        yield (f"{deployer} (the deployer role) manages the key and is granted use beyond what AWS performs as "
+               "the caller: grant it only the actions of catalog/key_caller_permissions.yaml for this key's purpose, "
+               "each through its kms:ViaService with kms:CallerAccount and the row's conditions.")
+        both.remove(deployer)
     if both:
         yield (f"{', '.join(both)} both administer and use the key: name separate principals "
                "(zone key_administrators and key_users).")
