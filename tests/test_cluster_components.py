@@ -281,7 +281,7 @@ def test_exclusions_and_replication_templates_when_configured():
     # The key's users: the zone's, plus the template role (through ECR in that region only).
     use = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}["KeyUseThroughZoneServices"]
     assert use["Principal"]["AWS"] == ["arn:aws:iam::111122223333:role/workloads", inputs["customRoleArn"]]
-    assert "ecr.eu-central-1.amazonaws.com" in use["Condition"]["ForAnyValue:StringEquals"]["kms:ViaService"]
+    assert "ecr.eu-central-1.amazonaws.com" in use["Condition"]["StringEquals"]["kms:ViaService"]
     access = json.loads(of_type(recording, "aws:iam/rolePolicy:RolePolicy")["t-registry-eu-central-1-template-access"]
                         .inputs["policy"])
     by_sid = {s["Sid"]: s for s in access["Statement"]}
