@@ -5,7 +5,8 @@ import sys
 
 
 def test_project_packages_import_outside_the_repository(tmp_path):
-    code = "import components.zone, regzone.cli, regzone.catalog; regzone.catalog.load_catalog()"
+    code = ("import components.zone, regzone.cli, regzone.catalog, regzone_core.policy.catalogue as c; "
+            "regzone.catalog.load_catalog(); c.service_actions(\"kms\")")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                           env={"PATH": "/usr/bin:/bin"}, timeout=120)  # nosec B603
     assert done.returncode == 0, done.stderr
