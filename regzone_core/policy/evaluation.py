@@ -9,7 +9,7 @@ denied. A statement matches when its principal, action, resource and every condi
   decides through its own IAM policies ("AWS JSON policy elements: Principal", AWS account
   principals). A role ARN matches the role and its sessions (`arn:aws:sts::...:assumed-role/name/...`).
   Service, Federated and CanonicalUser principals match the same value. NotPrincipal matches
-  every caller it does not list. A statement without Principal (identity policy) matches the
+  every caller unless the caller and its account are both listed. A statement without Principal (identity policy) matches the
   identity it is attached to, whoever that is.
 - Action: case-insensitive, with `*`/`?` ("Action" page); NotAction matches every other action.
 - Resource: component by component with `*`/`?`; NotResource matches every other resource;
@@ -90,11 +90,28 @@ def _principal_matches(entry: Principal, caller: Principal) -> bool:
     return bool(role and session and role.groups() == session.groups())
 
 
+def _exempt(entries: tuple[Principal, ...], caller: Principal) -> bool:
+    """NotPrincipal leaves out a caller only when every identity the request carries is listed:
+    the user or role (session) and its account ("NotPrincipal" page: with Deny, list the account
+    ARN too, or the account, and so the user, is denied)."""
+    if any(entry.is_everyone for entry in entries):
+        return True
+    if caller.kind != "AWS":
+        return any(_principal_matches(entry, caller) for entry in entries)
+    account = account_of(caller.value)
+    account_listed = any(e.kind == "AWS" and is_account_principal(e.value) and account_of(e.value) == account
+                         for e in entries)
+    named = is_account_principal(caller.value) or any(
+        e.kind == "AWS" and not is_account_principal(e.value) and _principal_matches(e, caller) for e in entries)
+    return account_listed and named
+
+
 def principal_matches(statement: Statement, caller: Principal) -> bool:
     if statement.principals is None:
         return True
-    hit = any(_principal_matches(entry, caller) for entry in statement.principals)
-    return not hit if statement.not_principal else hit
+    if statement.not_principal:
+        return not _exempt(statement.principals, caller)
+    return any(_principal_matches(entry, caller) for entry in statement.principals)
 
 
 def action_matches(statement: Statement, action: str) -> bool:
