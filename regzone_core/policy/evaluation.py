@@ -9,8 +9,8 @@ denied. A statement matches when its principal, action, resource and every condi
   decides through its own IAM policies ("AWS JSON policy elements: Principal", AWS account
   principals). A role ARN matches the role and its sessions (`arn:aws:sts::...:assumed-role/name/...`).
   Service, Federated and CanonicalUser principals match the same value. NotPrincipal matches
-  every caller unless the caller and its account are both listed. A statement without Principal (identity policy) matches the
-  identity it is attached to, whoever that is.
+  every caller unless the caller and its account are both listed. A statement without Principal
+  (identity policy) matches the identity it is attached to, whoever that is.
 - Action: case-insensitive, with `*`/`?` ("Action" page); NotAction matches every other action.
 - Resource: component by component with `*`/`?`; NotResource matches every other resource;
   without Resource, the resource the policy is attached to.
