@@ -143,7 +143,7 @@ def holds(condition: Condition, context: Context, *, variables: bool = True) -> 
     """The condition for a request whose context keys are `context` (lower-cased keys)."""
     present = context.get(condition.key) or ()
     if condition.base == "Null":
-        return any((v.lower() == "true") != bool(present) for v in condition.values)
+        return any(v.lower() == ("false" if present else "true") for v in condition.values)
     if not present:
         return holds_when_absent(condition)
     values = tuple(v for v in (substitute(v, context) if variables else v for v in condition.values)

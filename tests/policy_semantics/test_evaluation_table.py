@@ -54,6 +54,7 @@ ARN_SOURCE = doc({"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Acti
 # Same page, "Condition operator to check existence of condition keys" (Null).
 NULL = doc({"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
             "Condition": {"Null": {"aws:TokenIssueTime": "false"}}})
+NULL_ODD = doc({"Effect": "Allow", "Action": "ec2:*", "Resource": "*", "Condition": {"Null": {"aws:TokenIssueTime": "yes"}}})
 # AmazonS3 userguide security-best-practices.html: enforce encryption of data in transit.
 TLS_ONLY = doc({"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
                 "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket", "arn:aws:s3:::amzn-s3-demo-bucket/*"],
@@ -126,6 +127,8 @@ CASES = [
                          {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:TOPIC-ID"}), NONE, "other account"),
     (NULL, Request(ALICE, "ec2:RunInstances", "*", {"aws:TokenIssueTime": "2024-01-01T00:00:00Z"}), ALLOW, "Null false"),
     (NULL, Request(ALICE, "ec2:RunInstances", "*"), NONE, "Null false, key absent"),
+    (NULL_ODD, Request(ALICE, "ec2:RunInstances", "*", {"aws:TokenIssueTime": "2024-01-01T00:00:00Z"}), NONE,
+     "Null with a value other than true/false matches nothing"),
     (TLS_ONLY, Request(ANONYMOUS, "s3:GetObject", f"{BUCKET}/k", {"aws:SecureTransport": "false"}), DENY, "TLS deny"),
     (TLS_ONLY, Request(ALICE, "s3:PutObject", f"{BUCKET}/k", {"aws:SecureTransport": "true"}), NONE, "TLS request"),
     (TLS_ONLY, Request(ALICE, "s3:ListBucket", BUCKET, {"aws:SecureTransport": False}), DENY, "TLS deny, bucket"),
