@@ -193,8 +193,10 @@ def _audit_service_statements(account_id: str, region: str, partition: str) -> l
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
             "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
             "Resource": "*",
+            # Encryption-context keys are String-typed: StringLike matches the same ARNs as the
+            # ArnLike of the CloudWatch Logs guide's example and is the operator for the key's type.
             "Condition": {
-                "ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                "StringLike": {"kms:EncryptionContext:aws:logs:arn":
                             f"arn:{partition}:logs:{region}:{account_id}:log-group:*"},
             },
         },

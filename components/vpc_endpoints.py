@@ -40,8 +40,9 @@ class VpcEndpointsArgs:
 def endpoint_policy(service: str, account_id: str, region: str) -> str:
     """Endpoint policy for `service`: principals of the zone's account only.
 
-    S3 also limits the buckets to the zone's account, plus read-only ECR's layer bucket (image
-    layers live there). STS also admits AssumeRoleWithWebIdentity (IRSA, no caller credentials) into the
+    S3 also limits the buckets to the zone's account (the global `aws:ResourceAccount`, which every S3
+    action carries; `s3:ResourceAccount` is not defined for all of them), plus read-only ECR's layer
+    bucket (image layers live there). STS also admits AssumeRoleWithWebIdentity (IRSA, no caller credentials) into the
     zone's own roles.
     """
     statements = [{"Sid": "ZoneAccountPrincipals", "Effect": "Allow", "Principal": "*", "Action": "*",
@@ -49,7 +50,7 @@ def endpoint_policy(service: str, account_id: str, region: str) -> str:
     if service == "s3":
         statements = [
             {"Sid": "ZoneAccountBuckets", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
-             "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id, "s3:ResourceAccount": account_id}}},
+             "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id, "aws:ResourceAccount": account_id}}},
             {"Sid": "EcrImageLayers", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
              # ECR hands out presigned URLs signed by AWS's own account: no principal condition fits.
              "Resource": f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"},

@@ -28,7 +28,7 @@ def one(recording, type_token, name):
 
 
 def key_arn(recording, purpose):
-    return f"arn:aws:kms:eu-west-1:111122223333:dev-ai-keys-{purpose}"
+    return f"arn:aws:kms:eu-west-1:111122223333:key/dev-ai-keys-{purpose}"
 
 
 def test_audit_bucket_is_locked_at_creation_and_kept(dev):

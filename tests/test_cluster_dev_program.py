@@ -20,7 +20,7 @@ def of_type(recording, token):
 
 def key_arn(dev, purpose):
     key = of_type(dev, "aws:kms/key:Key")[f"dev-ai-keys-{purpose}"]
-    return f"arn:aws:kms:eu-west-1:111122223333:dev-ai-keys-{purpose}", key
+    return f"arn:aws:kms:eu-west-1:111122223333:key/dev-ai-keys-{purpose}", key
 
 
 @pytest.mark.slow

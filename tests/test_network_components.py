@@ -46,7 +46,7 @@ def test_interface_endpoint_policies_admit_only_the_zone_account(service):
 
 def test_s3_endpoint_limits_buckets_to_the_zone_account_plus_ecr_layers():
     statements = json.loads(endpoint_policy("s3", ACCOUNT, "eu-west-1"))["Statement"]
-    assert statements[0]["Condition"]["StringEquals"]["s3:ResourceAccount"] == ACCOUNT
+    assert statements[0]["Condition"]["StringEquals"]["aws:ResourceAccount"] == ACCOUNT
     (layers,) = [s for s in statements if "Condition" not in s]
     assert layers["Action"] == "s3:GetObject"
     assert layers["Resource"] == "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"

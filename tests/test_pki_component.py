@@ -44,7 +44,7 @@ def test_private_keys_stored_with_zone_secrets_key(dev):
     assert set(secrets) == {"dev-ai-pki-ca-secret", "dev-ai-pki-model-gateway-secret"}
     secrets_key = of_type(dev, "aws:kms/key:Key")["dev-ai-keys-secrets"]
     for secret in secrets.values():
-        assert secret.inputs["kmsKeyId"].endswith(":dev-ai-keys-secrets")
+        assert secret.inputs["kmsKeyId"].endswith(":key/dev-ai-keys-secrets")
         assert secret.protect and secret.retain_on_delete
         assert secrets_key.urn in secret.property_dependencies["kmsKeyId"]
     assert of_type(dev, "aws:secretsmanager/secret:Secret")["dev-ai-pki-ca-secret"].inputs["name"] == \

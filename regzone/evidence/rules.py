@@ -1,27 +1,14 @@
 """Judgements more than one check needs: Object Lock retention, policy principals, TLS-only
-bucket policies, and which buckets hold audit evidence."""
+bucket policies, and which buckets hold audit evidence. Policy documents are judged by
+regzone_core.policy; tests/policy_documents/cases.py holds the verdicts that the evidence and the
+pack's policies must both reach."""
 from __future__ import annotations
-
-import re
-from typing import Any
 
 from regzone.evidence.model import ApiError
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT
+from regzone_core.policy import RequestSet, denies_all, grants
 
 _DAYS_PER_YEAR = 365
-_ACCOUNT_IN_PRINCIPAL = re.compile(r"^(?:arn:[^:]+:(?:iam|sts)::)?(\d{12})(?::|$)")
-# Condition keys that pin a `*` principal to one account or organisation.
-_PRINCIPAL_PINS = ("aws:principalaccount", "kms:calleraccount", "aws:principalorgid")
-
-
-def as_list(value: Any) -> list:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def statements(policy: dict | None) -> list[dict]:
-    return as_list((policy or {}).get("Statement"))
 
 
 def object_lock_problem(config: dict | None, min_days: int) -> str | None:
@@ -46,69 +33,30 @@ def object_lock_summary(config: dict) -> str:
     return f"COMPLIANCE-mode Object Lock with a {days}-day default retention"
 
 
-def _pinned(statement: dict, account: str) -> bool:
-    """A Condition that limits a `*` principal to this account (or an organisation)."""
-    for operator, conditions in (statement.get("Condition") or {}).items():
-        if not operator.startswith("String") or "Not" in operator or "IfExists" in operator:
-            continue
-        for key, values in conditions.items():
-            key = key.lower()
-            if key == "aws:principalorgid":
-                return True
-            if key in _PRINCIPAL_PINS and set(map(str, as_list(values))) == {account}:
-                return True
-    return False
-
-
-def _aws_principals(statement: dict) -> list[str]:
-    if "NotPrincipal" in statement:
-        return ["*"]   # Allow with NotPrincipal allows everyone not listed
-    principal = statement.get("Principal")
-    if principal == "*":
-        return ["*"]
-    if isinstance(principal, dict):
-        return [str(p) for p in as_list(principal.get("AWS"))]
-    return []
-
-
 def open_grants(policy: dict | None, account: str, *, cross_account: bool) -> list[str]:
-    """Allow statements open to `*` (not pinned to this account), and, if asked, to other accounts."""
+    """Allow statements that admit anyone (no account or organization bound, judged by what their
+    conditions and the document's Denies permit), and, if asked, those that admit other named
+    accounts. Service principals are judged elsewhere (aws:SourceAccount/SourceArn)."""
     problems = []
-    for index, statement in enumerate(statements(policy)):
-        if statement.get("Effect") != "Allow":
+    for grant in grants(policy or {"Statement": []}, resource_account=account):
+        if grant.principal.kind != "AWS":
             continue
-        label = statement.get("Sid") or f"statement {index}"
-        for principal in _aws_principals(statement):
-            if principal == "*" and not _pinned(statement, account):
-                problems.append(f"{label} allows principal *")
-            elif principal != "*" and cross_account:
-                match = _ACCOUNT_IN_PRINCIPAL.match(principal)
-                if match is None or match.group(1) != account:
-                    problems.append(f"{label} allows {principal} outside account {account}")
+        label, principal = grant.statement.label, grant.principal.value
+        if grant.open:
+            who = "anonymous callers and any account" if grant.anonymous else "callers of any account"
+            problems.append(f"{label} allows principal {principal} ({who})")
+        elif cross_account:
+            problems.extend(f"{label} allows {principal if principal != '*' else f'principal * of {other}'} "
+                            f"outside account {account}" for other in grant.foreign_accounts(account))
     return problems
 
 
-def _covers(patterns: list[str], arn: str) -> bool:
-    return any(p == "*" or p == arn or (p.endswith("*") and arn.startswith(p[:-1])) for p in patterns)
-
-
 def denies_plain_http(policy: dict | None, bucket_arn: str) -> bool:
-    """A Deny of every S3 action, to everyone, on the bucket and its objects, when aws:SecureTransport is false."""
-    for statement in statements(policy):
-        if statement.get("Effect") != "Deny" or statement.get("Principal") not in ("*", {"AWS": "*"}):
-            continue
-        if not any(a in ("*", "s3:*") for a in as_list(statement.get("Action"))):
-            continue
-        resources = [str(r) for r in as_list(statement.get("Resource"))]
-        if not (_covers(resources, bucket_arn) and _covers(resources, f"{bucket_arn}/object")):
-            continue
-        for operator, conditions in (statement.get("Condition") or {}).items():
-            if operator not in ("Bool", "BoolIfExists"):
-                continue
-            for key, value in conditions.items():
-                if key.lower() == "aws:securetransport" and [str(v).lower() for v in as_list(value)] == ["false"]:
-                    return True
-    return False
+    """A Deny of every S3 action, to everyone, on the bucket and its objects, when aws:SecureTransport
+    is false, whatever else the request carries (one statement or several)."""
+    requests = RequestSet(actions=("s3:*",), resources=(bucket_arn, f"{bucket_arn}/*"),
+                          context={"aws:SecureTransport": "false"})
+    return policy is not None and denies_all(policy, requests)
 
 
 def bucket_name(arn_or_name: str) -> str:

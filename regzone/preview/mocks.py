@@ -25,6 +25,17 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:17]
 
 
+# ARNs in the form the service returns, for resources whose ARN other documents name (IAM, key and
+# bucket policies): the Service Authorization Reference's resource types (kms "key", logs
+# "log-group" as pulumi-aws reports it, without the ":*" suffix, eks "cluster", ecr "repository").
+_ARN_FORMATS = {
+    "aws:kms/key:Key": "arn:{partition}:kms:{region}:{account}:key/{name}",
+    "aws:cloudwatch/logGroup:LogGroup": "arn:{partition}:logs:{region}:{account}:log-group:{name}",
+    "aws:eks/cluster:Cluster": "arn:{partition}:eks:{region}:{account}:cluster/{name}",
+    "aws:ecr/repository:Repository": "arn:{partition}:ecr:{region}:{account}:repository/{name}",
+}
+
+
 def _service_of(type_token: str) -> str:
     # "aws:kms/key:Key" -> "kms"
     return type_token.split(":")[1].split("/")[0]
@@ -78,6 +89,10 @@ class ZoneMocks(pulumi.runtime.Mocks):
             region = outputs.get("region", self.region)
             outputs.setdefault("arn", f"arn:{MOCK_PARTITION}:{service}:{region}:{self.account_id}:{args.name}")
             outputs.setdefault("id", resource_id)
+            name = outputs.get("name", args.name)
+            if args.typ in _ARN_FORMATS:
+                outputs["arn"] = _ARN_FORMATS[args.typ].format(
+                    partition=MOCK_PARTITION, region=region, account=MOCK_ACCOUNT_ID, name=name)
             if args.typ == "aws:kms/key:Key":
                 outputs["keyId"] = resource_id
             if args.typ == "aws:iam/role:Role":

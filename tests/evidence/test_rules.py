@@ -1,7 +1,10 @@
 """Shared judgements, on the policy shapes where shallow checks go wrong."""
+import re
+
 import pytest
 
 from regzone.evidence.rules import bucket_name, denies_plain_http, object_lock_problem, open_grants
+from tests.policy_documents import cases
 
 ACCOUNT = "111122223333"
 
@@ -49,9 +52,32 @@ def _deny(resources=(ARN, f"{ARN}/*"), action="s3:*", condition=None, principal=
     (_deny(condition={"Bool": {"aws:SecureTransport": "true"}}), False),
     (_deny(condition={"NumericLessThan": {"s3:TlsVersion": "1.2"}}), False),
     (_deny(principal={"AWS": "arn:aws:iam::111122223333:root"}), False),
+    (None, False),
 ])
 def test_denies_plain_http(policy, ok):
     assert denies_plain_http(policy, ARN) is ok
+
+
+# The shared verdict table: what the evidence concludes is what the core module (and the pack) conclude.
+@pytest.mark.parametrize("case", cases.GRANTS, ids=lambda c: c.name)
+def test_open_grants_reach_the_shared_verdicts(case):
+    problems = open_grants(case.document, cases.ACCOUNT, cross_account=True)
+    assert any("allows principal" in p and "outside" not in p for p in problems) is case.open, problems
+    if case.foreign is not None:
+        reported = {a for p in problems if "outside account" in p for a in re.findall(r"\d{12}", p)} - {cases.ACCOUNT}
+        assert tuple(sorted(reported)) == case.foreign, problems
+
+
+@pytest.mark.parametrize("case", cases.TLS, ids=lambda c: c.name)
+def test_denies_plain_http_reaches_the_shared_verdicts(case):
+    assert denies_plain_http(case.document, cases.BUCKET) is case.tls_only
+
+
+def test_cross_account_grants_are_reported_only_when_asked():
+    policy = _allow({"AWS": "arn:aws:iam::444455556666:role/x"})
+    assert open_grants(policy, ACCOUNT, cross_account=False) == []
+    assert open_grants(policy, ACCOUNT, cross_account=True) == [
+        "S allows arn:aws:iam::444455556666:role/x outside account 111122223333"]
 
 
 @pytest.mark.parametrize("config, problem", [

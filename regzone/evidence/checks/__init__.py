@@ -13,6 +13,7 @@ from pathlib import Path
 from regzone.evidence.collectors import GLOBAL_SERVICES, ZONE_TAG_PERMISSIONS, collectors
 from regzone.evidence.model import ApiError, Inventory, Resource, Result, Status
 from regzone.tags import TAG_ZONE
+from regzone_core.policy import PolicyError
 
 CHECKS_DIR = Path(__file__).resolve().parent
 Verdict = tuple[Status, str] | None
@@ -119,6 +120,9 @@ def per_resource(ctx: ScanContext, service: str, kind: str,
                 verdict = judge(resource, ctx)
             except ApiError as error:
                 yield Result(resource.id, resource.region, Status.ERROR, str(error))
+                continue
+            except PolicyError as error:   # a document that cannot be evaluated proves nothing
+                yield Result(resource.id, resource.region, Status.ERROR, f"cannot evaluate its policy: {error}")
                 continue
             if verdict is not None:
                 yield Result(resource.id, resource.region, *verdict)
