@@ -291,7 +291,7 @@ def test_exclusions_and_replication_templates_when_configured():
 
 
 def key_arn_of(recording, key):
-    return f"arn:aws:kms:eu-central-1:111122223333:{key.name}"
+    return f"arn:aws:kms:eu-central-1:111122223333:key/{key.name}"
 
 
 def test_scanning_owned_elsewhere_is_checked_live():

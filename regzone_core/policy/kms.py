@@ -19,9 +19,18 @@ from regzone_core.policy.evaluation import is_account_principal
 
 @dataclass(frozen=True)
 class KeyRoles:
-    administrators: frozenset[str]
-    users: frozenset[str]
+    # Principal -> the catalogued administration / use actions its Allow statements grant it.
+    administers: Mapping[str, frozenset[str]]
+    uses: Mapping[str, frozenset[str]]
     mixed_statements: tuple[Statement, ...]    # statements granting both administration and use
+
+    @property
+    def administrators(self) -> frozenset[str]:
+        return frozenset(self.administers)
+
+    @property
+    def users(self) -> frozenset[str]:
+        return frozenset(self.uses)
 
     @property
     def both(self) -> list[str]:
@@ -34,20 +43,24 @@ def granted_kms_actions(statement: Statement) -> frozenset[str]:
 
 
 def key_roles(policy: Policy | Mapping | str) -> KeyRoles:
+    """Who the Allow statements make administrators and users of the key. Conditions are taken as
+    met and Deny statements as absent: a role is counted wherever some request could hold it."""
     policy = parse_policy(policy)
     administration, use = service_actions("kms", "administration"), service_actions("kms", "use")
-    administrators: set[str] = set()
-    users: set[str] = set()
+    administers: dict[str, set[str]] = {}
+    uses: dict[str, set[str]] = {}
     mixed = []
     for statement in policy.statements:
         if statement.effect != ALLOW or statement.principals is None:
             continue
         granted = granted_kms_actions(statement)
         principals = {"*"} if statement.not_principal else {p.value for p in statement.principals if p.kind == "AWS"}
-        if granted & administration:
-            administrators |= principals
-        if granted & use:
-            users |= principals
+        for principal in principals:
+            if granted & administration:
+                administers.setdefault(principal, set()).update(granted & administration)
+            if granted & use:
+                uses.setdefault(principal, set()).update(granted & use)
         if granted & administration and granted & use:
             mixed.append(statement)
-    return KeyRoles(frozenset(administrators), frozenset(users), tuple(mixed))
+    return KeyRoles({p: frozenset(a) for p, a in administers.items()}, {p: frozenset(a) for p, a in uses.items()},
+                    tuple(mixed))
