@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
-from regulated_ai.types import (ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_ADDON, EKS_CLUSTER,
-                                EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION,
+from regulated_ai.types import (DEFAULT_ROUTE_TABLE, ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_ADDON,
+                                EKS_CLUSTER, MAIN_ROUTE_TABLE_ASSOCIATION, EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION,
                                 FLOW_LOG, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY,
                                 NETWORK_FIREWALL, ROUTE, ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, S3_BUCKETS,
                                 SUBNETS, VPC, VPC_ENDPOINT)
@@ -57,29 +57,36 @@ def _internet_target(route: dict, route_view: ResourceView, prop_prefix: str) ->
 
 
 class _Topology:
-    """Route tables with the subnets associated with them, and which are edge (firewall/egress) ones."""
+    """Route tables with the subnets associated with them, and which are edge (firewall/egress) ones.
+    The VPC's main route table (DefaultRouteTable, or a table made main by MainRouteTableAssociation)
+    serves every subnet not associated with another table, so it is never an edge table."""
 
     def __init__(self, stack: StackView) -> None:
         self.subnets_of: dict[str, list[ResourceView]] = {}
         for association in stack.of_type(ROUTE_TABLE_ASSOCIATION):
             for table in _refs(association, "routeTableId", ROUTE_TABLE):
                 self.subnets_of.setdefault(table.urn, []).extend(_refs(association, "subnetId", *SUBNETS))
+        self.main = {table.urn for association in stack.of_type(MAIN_ROUTE_TABLE_ASSOCIATION)
+                     for table in _refs(association, "routeTableId", ROUTE_TABLE)}
+        # A route on a Vpc's mainRouteTableId output goes to its main table: the Vpc stands for it.
+        self.main.update(table.urn for table in stack.of_type(DEFAULT_ROUTE_TABLE, VPC))
 
     def is_edge(self, table: ResourceView) -> bool:
         subnets = self.subnets_of.get(table.urn, [])
-        return _tier(table) in EDGE_TIERS and all(_tier(s) in EDGE_TIERS for s in subnets)
+        return (table.urn not in self.main and _tier(table) in EDGE_TIERS
+                and all(_tier(s) in EDGE_TIERS for s in subnets))
 
     def tier_of(self, table: ResourceView) -> str:
-        return _tier(table) or "untagged"
+        return "main" if table.urn in self.main else _tier(table) or "untagged"
 
 
 def _routes(stack: StackView) -> Iterator[tuple[ResourceView, dict, ResourceView | None, str]]:
     """(route resource, route dict, its route table or None, property prefix) for Route resources and
     inline RouteTable routes."""
     for route in stack.of_type(ROUTE):
-        tables = _refs(route, "routeTableId", ROUTE_TABLE)
+        tables = _refs(route, "routeTableId", ROUTE_TABLE, DEFAULT_ROUTE_TABLE, VPC)
         yield route, route.props, tables[0] if tables else None, ""
-    for table in stack.of_type(ROUTE_TABLE):
+    for table in stack.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE):
         routes = table.get("routes") or []
         if is_unknown(routes):
             raise Unverifiable(f"{table.name}.routes")
@@ -90,8 +97,10 @@ def _routes(stack: StackView) -> Iterator[tuple[ResourceView, dict, ResourceView
 
 @stack_policy(
     "network-workload-no-internet-route",
-    description="Subnets that carry workloads must have no route to an internet or NAT gateway.",
-    controls=["RAZ-NET-001"])
+    description="Subnets that carry workloads, and the VPC's main route table, must have no route to an internet "
+                "or NAT gateway.",
+    controls=["RAZ-NET-001"],
+    types=(ROUTE, ROUTE_TABLE, DEFAULT_ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, MAIN_ROUTE_TABLE_ASSOCIATION))
 def network_workload_no_internet_route(stack: StackView) -> Iterator[tuple[str, str]]:
     topology = _Topology(stack)
     for route_view, route, table, prefix in _routes(stack):
@@ -115,7 +124,7 @@ def _vpc_of(resource: ResourceView) -> list[ResourceView]:
 @stack_policy(
     "network-vpc-flow-logs",
     description="Every VPC of a zone must have flow logs for ALL traffic.",
-    controls=["RAZ-NET-006"])
+    controls=["RAZ-NET-006"], types=(FLOW_LOG, VPC))
 def network_vpc_flow_logs(stack: StackView) -> Iterator[tuple[str, str]]:
     logged: set[str] = set()
     for flow_log in stack.of_type(FLOW_LOG):
@@ -130,7 +139,9 @@ def network_vpc_flow_logs(stack: StackView) -> Iterator[tuple[str, str]]:
 @stack_policy(
     "network-igw-requires-firewall",
     description="A VPC with an internet gateway must send egress through a Network Firewall.",
-    controls=["RAZ-NET-005"])
+    controls=["RAZ-NET-005"],
+    types=(INTERNET_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, NETWORK_FIREWALL, ROUTE,
+           ROUTE_TABLE, DEFAULT_ROUTE_TABLE))
 def network_igw_requires_firewall(stack: StackView) -> Iterator[tuple[str, str]]:
     with_igw: dict[str, ResourceView] = {}
     for gateway in stack.of_type(*_INTERNET_GATEWAY_TYPES):
@@ -180,7 +191,7 @@ def _needs(resource: ResourceView) -> tuple[str, ...]:
     "network-private-endpoints-required",
     description="A zone that uses S3, ECR, KMS or EKS Pod Identity must reach them through VPC endpoints in "
                 "every VPC.",
-    controls=["RAZ-NET-007"])
+    controls=["RAZ-NET-007"], types=lambda t: t in (VPC_ENDPOINT, VPC, EKS_ADDON) or t in _NEEDS)
 def network_private_endpoints_required(stack: StackView) -> Iterator[tuple[str, str]]:
     needed: dict[str, ResourceView] = {}
     for resource in stack.of_type(*_NEEDS, EKS_ADDON):
