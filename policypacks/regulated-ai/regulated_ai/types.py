@@ -19,7 +19,10 @@ S3_BUCKETS = (S3_BUCKET, S3_BUCKET_V2)
 S3_SSE = ("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
           "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")
 S3_METADATA_CONFIGURATION = "aws:s3/bucketMetadataConfiguration:BucketMetadataConfiguration"
-S3_TABLES = ("aws:s3tables/tableBucket:TableBucket", "aws:s3tables/table:Table")
+S3_TABLE_BUCKET = "aws:s3tables/tableBucket:TableBucket"
+S3_TABLE = "aws:s3tables/table:Table"
+S3_VECTOR_BUCKET = "aws:s3/vectorsVectorBucket:VectorsVectorBucket"
+S3_DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
 S3_OBJECT_LOCK = ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
                   "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2")
 S3_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")

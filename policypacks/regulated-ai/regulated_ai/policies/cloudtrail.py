@@ -86,7 +86,7 @@ def cloudtrail_bucket_compliance_locked(stack: StackView) -> Iterator[tuple[str,
                               "Object Lock cannot be verified: deliver to the zone's WORM audit bucket.")
             continue
         inline = inline_lock_mode(bucket)
-        if bucket.known("objectLockEnabled", False) is not True and inline is None:
+        if bucket.flag("objectLockEnabled", False) is not True and inline is None:
             yield trail.urn, (f"trail '{trail.name}' delivers to bucket '{bucket.name}', which has no Object Lock: "
                               "use a bucket created with objectLockEnabled (the zone's AuditBucket).")
             continue
