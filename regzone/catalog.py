@@ -47,8 +47,9 @@ class Control(BaseModel):
     policies: list[str] = []
     evidence: list[str] = []
     justification: str | None = None
-    # The resource types that can express the controlled setting (derived from the SDKs) and the
-    # candidates none of the control's policies judges, each with the reason (regzone/coverage).
+    # The SDK inputs that express the controlled setting (the candidate types are derived from the SDKs),
+    # and the candidates none of the control's policies judges, each with its reason: type token (or
+    # glob) -> reason (regzone/coverage).
     covers: list[CoverSelector] = []
     excused: dict[str, str] = {}
 

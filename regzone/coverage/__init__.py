@@ -32,20 +32,28 @@ class ControlCoverage:
 
     @property
     def excused(self) -> dict[str, str]:
-        return self.control.excused
+        """Candidate type -> the reason the catalog gives for not judging it (`excused` keys may be globs)."""
+        return {token: reason for pattern, reason in self.control.excused.items()
+                for token in self._matching(pattern)}
+
+    def _matching(self, pattern: str) -> list[str]:
+        return sorted(t for t in self.candidates if fnmatch.fnmatchcase(t, pattern))
 
     def unjudged(self) -> list[str]:
-        return sorted(t for t in self.candidates if t not in self.judged and t not in self.excused)
+        excused = self.excused
+        return sorted(t for t in self.candidates if t not in self.judged and t not in excused)
 
     def problems(self) -> list[str]:
         found = [f"{token} can express the setting ({', '.join(self.candidates[token][:3])}) but no policy of "
                  f"the control judges it and the catalog does not excuse it" for token in self.unjudged()]
         found += [f"covers entry {selector} matches no resource type of the SDKs" for selector in self.unmatched]
-        for token in sorted(self.excused):
-            if token not in self.candidates:
-                found.append(f"excuses {token}, which is not a candidate type (stale or misspelt)")
-            elif token in self.judged:
-                found.append(f"excuses {token}, which {', '.join(self.judged[token])} judges")
+        for pattern in sorted(self.control.excused):
+            matching = self._matching(pattern)
+            if not matching:
+                found.append(f"excuses {pattern}, which matches no candidate type (stale or misspelt)")
+            for token in matching:
+                if token in self.judged:
+                    found.append(f"excuses {token} (as {pattern}), which {', '.join(self.judged[token])} judges")
         if self.control.policies and not self.control.covers:
             found.append("has policies but no `covers`: name the inputs that express its setting")
         return found

@@ -12,7 +12,7 @@ import fnmatch
 import importlib.util
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,6 +23,7 @@ _GETTER = re.compile(r"@pulumi\.getter(?:\(name=\"([^\"]+)\"\))?\n(?:    @[^\n]*
 _TOKEN = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'([^']+)'")
 _ARGS = re.compile(r"\n\s+args: (?:Optional\[)?(\w+)")
 _REFERENCE = re.compile(r"'([\w.]+)'")
+_ALIAS = re.compile(r"pulumi\.Alias\(type_=\"([^\"]+)\"\)")
 
 ClassKey = tuple[str, str]  # (package-relative module directory, class name)
 
@@ -33,6 +34,10 @@ class SdkIndex:
 
     resources: dict[str, ClassKey]
     inputs: dict[ClassKey, dict[str, tuple[ClassKey, ...]]]
+    # Former tokens of a type (renamed modules): state written under them migrates to the type; a
+    # program on an older SDK may still register them.
+    aliases: dict[str, str]
+    _paths: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def types(self) -> list[str]:
         return sorted(self.resources)
@@ -41,8 +46,11 @@ class SdkIndex:
         """Input paths of `type_token` that match `pattern`: dot-separated wire names, each segment
         a glob (`*` one name), `**` any number of segments (none included). Lists are transparent:
         `networkInterfaces.associatePublicIpAddress` names the property of every element."""
-        start = self.resources.get(type_token)
-        return sorted(set(self._walk(start, tuple(pattern.split(".")), (), set()))) if start else []
+        if (type_token, pattern) not in self._paths:
+            start = self.resources.get(type_token)
+            found = sorted(set(self._walk(start, tuple(pattern.split(".")), (), set()))) if start else []
+            self._paths[(type_token, pattern)] = found
+        return self._paths[(type_token, pattern)]
 
     def _walk(self, key: ClassKey, pattern: tuple[str, ...], path: tuple[str, ...],
               seen: set[tuple[ClassKey, int]]) -> Iterator[str]:
@@ -75,8 +83,8 @@ def _module_of(reference: str, module: str) -> ClassKey:
     return ("/".join(part.lstrip("_") for part in where) if where else module), name
 
 
-def _read_package(package: str, resources: dict[str, ClassKey],
-                  inputs: dict[ClassKey, dict[str, tuple[ClassKey, ...]]]) -> None:
+def _read_package(package: str, resources: dict[str, ClassKey], inputs: dict[ClassKey, dict[str, tuple[ClassKey, ...]]],
+                  aliases: dict[str, str]) -> None:
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
         raise ModuleNotFoundError(f"the SDK {package} is not installed")
@@ -102,15 +110,17 @@ def _read_package(package: str, resources: dict[str, ClassKey],
                 if args is None:
                     raise ValueError(f"{source}: resource class {match.group(2)} has no Args class")
                 resources[token.group(1)] = (module, args.group(1))
+                aliases.update({alias: token.group(1) for alias in _ALIAS.findall(body)})
 
 
 @lru_cache(maxsize=1)
 def sdk_index(packages: tuple[str, ...] = SDK_PACKAGES) -> SdkIndex:
     resources: dict[str, ClassKey] = {}
     inputs: dict[ClassKey, dict[str, tuple[ClassKey, ...]]] = {}
+    aliases: dict[str, str] = {}
     for package in packages:
-        _read_package(package, resources, inputs)
+        _read_package(package, resources, inputs, aliases)
     missing = sorted(token for token, key in resources.items() if key not in inputs)
     if missing:
         raise ValueError(f"resource types whose Args class was not found: {missing[:5]}")
-    return SdkIndex(resources, {key: props for key, props in inputs.items()})
+    return SdkIndex(resources, inputs, {alias: token for alias, token in aliases.items() if alias not in resources})

@@ -22,6 +22,7 @@ S3_METADATA_CONFIGURATION = "aws:s3/bucketMetadataConfiguration:BucketMetadataCo
 S3_TABLE_BUCKET = "aws:s3tables/tableBucket:TableBucket"
 S3_TABLE = "aws:s3tables/table:Table"
 S3_VECTOR_BUCKET = "aws:s3/vectorsVectorBucket:VectorsVectorBucket"
+S3_VECTOR_INDEX = "aws:s3/vectorsIndex:VectorsIndex"
 S3_DIRECTORY_BUCKET = "aws:s3/directoryBucket:DirectoryBucket"
 S3_OBJECT_LOCK = ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
                   "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2")
@@ -64,6 +65,9 @@ NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 NETWORK_FIREWALL = "aws:networkfirewall/firewall:Firewall"
+# A firewall's endpoints in another VPC (multi-VPC firewall): that VPC is firewalled too.
+NETWORK_FIREWALL_VPC_ASSOCIATION = "aws:networkfirewall/vpcEndpointAssociation:VpcEndpointAssociation"
+CARRIER_GATEWAY = "aws:ec2/carrierGateway:CarrierGateway"  # Wavelength zones' way to the carrier network
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUPS = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)

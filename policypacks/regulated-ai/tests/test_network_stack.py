@@ -281,3 +281,16 @@ def test_rules_on_the_zone_nacl_and_groups_pass(pack):
                  networkAclId=zone_nacl),
              res(*SG_TYPE, {"vpcId": "vpc-1"}), ingress_rule("in-zone", {"cidrIpv4": "10.40.0.0/16"})]
     assert stack_violations(pack, "vpc-default-security-group-closed", zone() + rules) == []
+
+
+def test_a_carrier_gateway_needs_the_firewall_too(pack):
+    carrier = res("aws:ec2/carrierGateway:CarrierGateway", "carrier", {}, vpcId=VPC)
+    found = stack_violations(pack, "network-igw-requires-firewall", zone(firewall=None, igw=None) + [carrier])
+    assert any("no Network Firewall" in d.message for d in found)
+
+
+def test_a_firewall_endpoint_associated_with_the_vpc_counts(pack):
+    association = res("aws:networkfirewall/vpcEndpointAssociation:VpcEndpointAssociation", "fw-assoc",
+                      {"firewallArn": "arn:aws:network-firewall:eu-west-1:111122223333:firewall/shared"}, vpcId=VPC)
+    found = stack_violations(pack, "network-igw-requires-firewall", zone(firewall=None) + [association])
+    assert not any("no Network Firewall" in d.message for d in found)

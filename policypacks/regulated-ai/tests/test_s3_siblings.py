@@ -23,6 +23,7 @@ ENCRYPTION = [
     ("aws:s3/vectorsVectorBucket:VectorsVectorBucket",
      {"encryptionConfigurations": [{"sseType": "aws:kms", "kmsKeyArn": KEY_ARN}]},
      {"encryptionConfigurations": [{"sseType": "AES256"}]}),
+    ("aws:s3/vectorsIndex:VectorsIndex", {}, {"encryptionConfigurations": [{"sseType": "AES256"}]}),
     ("aws:s3/bucketV2:BucketV2",
      {"serverSideEncryptionConfigurations": [{"rules": [{"applyServerSideEncryptionByDefaults": [
          {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY_ARN}]}]}]},

@@ -143,7 +143,7 @@ def ec2_volumes_encrypted(resource: ResourceView) -> Iterator[str]:
 @resource_policy(
     "ec2-launch-template-no-public-ip",
     description="Launch templates must state that instances get no public IP address.",
-    controls=["RAZ-CMP-003"], types=[LAUNCH_TEMPLATE])
+    controls=["RAZ-CMP-003", "RAZ-NET-002"], types=[LAUNCH_TEMPLATE])
 def ec2_launch_template_no_public_ip(template: ResourceView) -> Iterator[str]:
     interfaces = [i for i in template.known("networkInterfaces", None) or [] if isinstance(i, dict)]
     if not interfaces:

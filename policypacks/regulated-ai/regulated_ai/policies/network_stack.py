@@ -11,17 +11,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
-from regulated_ai.types import (DEFAULT_ROUTE_TABLE, ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_ADDON,
-                                EKS_CLUSTER, MAIN_ROUTE_TABLE_ASSOCIATION, EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION,
-                                FLOW_LOG, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY,
-                                NETWORK_FIREWALL, ROUTE, ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, S3_BUCKETS,
-                                SUBNETS, VPC, VPC_ENDPOINT)
+from regulated_ai.types import (CARRIER_GATEWAY, DEFAULT_ROUTE_TABLE, ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY,
+                                EKS_ADDON, EKS_CLUSTER, EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION, FLOW_LOG,
+                                INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY, MAIN_ROUTE_TABLE_ASSOCIATION,
+                                NETWORK_FIREWALL, NETWORK_FIREWALL_VPC_ASSOCIATION, ROUTE, ROUTE_TABLE,
+                                ROUTE_TABLE_ASSOCIATION, S3_BUCKETS, SUBNETS, VPC, VPC_ENDPOINT)
 from regzone.tags import TAG_TIER, TIER_EGRESS, TIER_FIREWALL
 
 EDGE_TIERS = (TIER_FIREWALL, TIER_EGRESS)
 _INTERNET_TARGETS = {"gatewayId": "internet gateway", "egressOnlyGatewayId": "egress-only internet gateway",
                      "carrierGatewayId": "carrier gateway", "natGatewayId": "NAT gateway"}
-_INTERNET_GATEWAY_TYPES = (INTERNET_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY)
+# Gateways through which a VPC reaches the internet (a carrier gateway: through the carrier's network).
+_INTERNET_GATEWAY_TYPES = (INTERNET_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY, CARRIER_GATEWAY)
 
 
 def _refs(resource: ResourceView, prop: str, *types: str) -> list[ResourceView]:
@@ -138,10 +139,11 @@ def network_vpc_flow_logs(stack: StackView) -> Iterator[tuple[str, str]]:
 
 @stack_policy(
     "network-igw-requires-firewall",
-    description="A VPC with an internet gateway must send egress through a Network Firewall.",
+    description="A VPC with an internet, egress-only or carrier gateway must send egress through a Network "
+                "Firewall (its own, or a firewall's endpoint associated with the VPC).",
     controls=["RAZ-NET-005"],
-    types=(INTERNET_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, NETWORK_FIREWALL, ROUTE,
-           ROUTE_TABLE, DEFAULT_ROUTE_TABLE))
+    types=(*_INTERNET_GATEWAY_TYPES, INTERNET_GATEWAY_ATTACHMENT, NETWORK_FIREWALL, NETWORK_FIREWALL_VPC_ASSOCIATION,
+           ROUTE, ROUTE_TABLE, DEFAULT_ROUTE_TABLE))
 def network_igw_requires_firewall(stack: StackView) -> Iterator[tuple[str, str]]:
     with_igw: dict[str, ResourceView] = {}
     for gateway in stack.of_type(*_INTERNET_GATEWAY_TYPES):
@@ -150,7 +152,8 @@ def network_igw_requires_firewall(stack: StackView) -> Iterator[tuple[str, str]]
     for attachment in stack.of_type(INTERNET_GATEWAY_ATTACHMENT):
         for vpc in _vpc_of(attachment):
             with_igw[vpc.urn] = vpc
-    firewalled = {vpc.urn for firewall in stack.of_type(NETWORK_FIREWALL) for vpc in _vpc_of(firewall)}
+    firewalled = {vpc.urn for firewall in stack.of_type(NETWORK_FIREWALL, NETWORK_FIREWALL_VPC_ASSOCIATION)
+                  for vpc in _vpc_of(firewall)}
     for urn, vpc in with_igw.items():
         if urn not in firewalled:
             yield urn, (f"VPC '{vpc.name}' has an internet gateway but no Network Firewall: egress is not "

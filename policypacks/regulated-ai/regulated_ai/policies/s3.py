@@ -18,6 +18,7 @@ from regulated_ai.types import (S3_ACCESS_POINT, S3_ACCOUNT_PUBLIC_ACCESS_BLOCK,
                                 S3_BUCKET_V2, S3_BUCKETS, S3_METADATA_CONFIGURATION, S3_MULTI_REGION_ACCESS_POINT,
                                 S3_OBJECT_LOCK, S3_OBJECTS, S3_OTHER_RESOURCE_POLICIES, S3_OWNERSHIP_CONTROLS,
                                 S3_PUBLIC_ACCESS_BLOCK, S3_SSE, S3_TABLE, S3_TABLE_BUCKET, S3_VECTOR_BUCKET,
+                                S3_VECTOR_INDEX,
                                 S3_VERSIONING)
 from regulated_ai.values import as_bool, is_unknown, values_at
 from regzone.tags import TAG_ZONE
@@ -132,6 +133,7 @@ _OTHER_ENCRYPTION = {
     S3_TABLE_BUCKET: (("encryptionConfiguration", "sseAlgorithm", "kmsKeyArn", True),),
     S3_TABLE: (("encryptionConfiguration", "sseAlgorithm", "kmsKeyArn", False),),
     S3_VECTOR_BUCKET: (("encryptionConfigurations", "sseType", "kmsKeyArn", True),),
+    S3_VECTOR_INDEX: (("encryptionConfigurations", "sseType", "kmsKeyArn", False),),
 }
 
 
