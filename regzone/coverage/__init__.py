@@ -126,9 +126,9 @@ def coverage_markdown(coverage: list[ControlCoverage]) -> str:
                      f"{len(c.candidates)} | {len(c.judged)} | {len(c.excused)} |")
     lines += ["", "| control | type | input | verdict |", "|---|---|---|---|"]
     for c in coverage:
-        judged_by_all = {frozenset(p) for p in c.judged.values()}
-        if len(c.candidates) > 40 and len(judged_by_all) == 1 and not c.excused:
-            policies = ", ".join(f"`{p}`" for p in next(iter(judged_by_all)))
+        judged_by = {tuple(p) for p in c.judged.values()}  # each in the catalog's order of the control's policies
+        if len(c.candidates) > 40 and len(judged_by) == 1 and len(c.judged) == len(c.candidates):
+            policies = ", ".join(f"`{p}`" for p in next(iter(judged_by)))
             lines.append(f"| {c.control.id} | all {len(c.candidates)} candidate types | | judged by {policies} |")
             continue
         for token in sorted(c.candidates):
