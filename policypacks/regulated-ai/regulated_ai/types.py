@@ -151,15 +151,14 @@ K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_NAMESPACES = (K8S_NAMESPACE, f"{K8S_NAMESPACE}Patch")
 K8S_SERVICE = "kubernetes:core/v1:Service"
 K8S_SERVICES = (K8S_SERVICE, f"{K8S_SERVICE}Patch")
-K8S_NETWORK_POLICY_KINDS = _kinds({"networking.k8s.io/v1": ("NetworkPolicy",), "extensions/v1beta1": ("NetworkPolicy",)})
-K8S_NETWORK_POLICIES = K8S_NETWORK_POLICY_KINDS
+K8S_NETWORK_POLICIES = _kinds({"networking.k8s.io/v1": ("NetworkPolicy",), "extensions/v1beta1": ("NetworkPolicy",)})
 K8S_CLUSTER_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:ClusterRoleBinding"
                                   for v in ("v1", "v1beta1", "v1alpha1"))
 K8S_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:RoleBinding"
                           for v in ("v1", "v1beta1", "v1alpha1"))
 K8S_BINDINGS = (*K8S_CLUSTER_ROLE_BINDINGS, *K8S_ROLE_BINDINGS)
 # Every List type the policies open: List type -> item type.
-K8S_LISTS = {**K8S_POD_LISTS, **lists((K8S_NAMESPACE, K8S_SERVICE)), **lists(K8S_NETWORK_POLICY_KINDS),
+K8S_LISTS = {**K8S_POD_LISTS, **lists((K8S_NAMESPACE, K8S_SERVICE)), **lists(K8S_NETWORK_POLICIES),
              **lists(K8S_BINDINGS)}
 
 # TLS (pulumi-tls), Secrets Manager and SSM parameters.

@@ -11,7 +11,7 @@ from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unk
 from regulated_ai.types import (EBS_SNAPSHOTS, EBS_VOLUME, EC2_INSTANCE, EKS_NODE_GROUP, IMAGEBUILDER_INFRASTRUCTURE,
                                 INSTANCE_METADATA_DEFAULTS, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE, SPOT_FLEET_REQUEST,
                                 SPOT_INSTANCE_REQUEST)
-from regulated_ai.values import as_bool, as_number, values_at
+from regulated_ai.values import as_bool, values_at
 from regzone.instance_types import (LABEL_DATA_CLASS_PREFIX, TAG_CONFIDENTIAL_REQUIRED, sev_snp_unsupported,
                                     supporting)
 from regzone.tags import TAG_DATA_CLASS, parse_data_class_tag

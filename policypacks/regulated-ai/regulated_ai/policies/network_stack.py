@@ -194,7 +194,7 @@ def _needs(resource: ResourceView) -> tuple[str, ...]:
     "network-private-endpoints-required",
     description="A zone that uses S3, ECR, KMS or EKS Pod Identity must reach them through VPC endpoints in "
                 "every VPC.",
-    controls=["RAZ-NET-007"], types=lambda t: t in (VPC_ENDPOINT, VPC, EKS_ADDON) or t in _NEEDS)
+    controls=["RAZ-NET-007"], types=(VPC_ENDPOINT, VPC, EKS_ADDON, *_NEEDS))
 def network_private_endpoints_required(stack: StackView) -> Iterator[tuple[str, str]]:
     needed: dict[str, ResourceView] = {}
     for resource in stack.of_type(*_NEEDS, EKS_ADDON):

@@ -283,8 +283,14 @@ def _judge_redacted_logs(zone: str, members: list[ResourceView], stack: StackVie
                           "redacted logs: attach a CloudWatch Logs data protection policy that de-identifies.")
 
 
-# Types the other requirements read (private ingress reads regulated_ai/exposure.py's).
 _REQUIREMENT_TYPES = frozenset({CLOUDTRAIL_TRAIL, VPC, *NETWORK_BRIDGES, RULE_GROUP, LOG_GROUP})
+
+
+def judges_zone_requirements(type_token: str) -> bool:
+    """Types the zone requirements read: what exposes a zone (regulated_ai/exposure.py) and the rest."""
+    return exposure.exposes(type_token) or type_token in _REQUIREMENT_TYPES
+
+
 # Requirement -> how it is judged from the zone's resources.
 _JUDGES: dict[str, Judge] = {
     "require_private_ingress": _judge_private_ingress,
@@ -299,7 +305,7 @@ _JUDGES: dict[str, Judge] = {
     "zone-data-class-requirements",
     description="Every zone meets the requirements its data classes carry (private ingress, audit logging, "
                 "network segmentation, no external LLM calls, redacted logs).",
-    controls=["RAZ-DCP-002"], types=lambda t: exposure.exposes(t) or t in _REQUIREMENT_TYPES)
+    controls=["RAZ-DCP-002"], types=judges_zone_requirements)
 def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
     settings = stack.settings
     classes: dict[str, set[str]] = defaultdict(set)
