@@ -95,14 +95,16 @@ class InvalidValue(ValueError):
 
 
 # How pulumi-aws reads a boolean or number given in another form. The engine hands a pack the inputs
-# the provider's Check returns (pulumi/pulumi pkg/resource/deploy/step_generator.go); for Terraform
-# SDKv2 resources the bridge passes a string to Terraform unchanged and converts it back with Go's
-# strconv.ParseBool / ParseInt (pulumi-terraform-bridge pkg/tfbridge/schema.go, MakeTerraformOutput ->
-# CoerceTerraformString), and a number given for a boolean reaches Terraform, which reads any non-zero
-# number as true (mapstructure weak decoding). Plugin Framework resources parse numeric strings with
-# ParseInt(s, 10) then ParseFloat (pkg/convert/number.go) and refuse other forms. Terraform's
-# nullable-boolean string inputs (launch template `encrypted`) read "" as unset and the rest with
-# ParseBool. The offline harness sends the program's raw values, so policies read both forms alike.
+# the provider's Check returns (pulumi/pulumi pkg/resource/deploy/step_generator.go). For Terraform
+# SDKv2 resources the bridge passes a string to Terraform unchanged and Check returns it converted with
+# Go's strconv.ParseBool / ParseInt / ParseFloat (pulumi-terraform-bridge pkg/tfbridge/schema.go:
+# makeTerraformInput, then MakeTerraformOutput -> CoerceTerraformString), so "1", "t" and "TRUE" are
+# true; a number given for a boolean reaches Terraform as an integer (makeTerraformInput). Plugin
+# Framework resources parse numeric strings with ParseInt(s, 10) then ParseFloat and refuse a boolean
+# in any other form (pkg/convert/number.go, bool.go). Nullable-boolean string inputs (launch template
+# `encrypted`) read "" as unset. The pack reads a number in a boolean input as true unless it is 0:
+# wherever the provider refuses it the deployment fails anyway, wherever it accepts it that is its
+# meaning. The offline harness sends the program's raw values, so policies read both forms alike.
 _TRUE_STRINGS = frozenset({"1", "t", "T", "TRUE", "true", "True"})
 _FALSE_STRINGS = frozenset({"0", "f", "F", "FALSE", "false", "False"})
 _DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
