@@ -12,6 +12,7 @@ from pathlib import Path
 
 from regzone.evidence.collectors import GLOBAL_SERVICES, ZONE_TAG_PERMISSIONS, collectors
 from regzone.evidence.model import ApiError, Inventory, Resource, Result, Status
+from regzone.evidence.rules import audit_destinations, audit_sources
 from regzone.tags import TAG_ZONE
 from regzone_core.policy import PolicyError
 
@@ -126,3 +127,20 @@ def per_resource(ctx: ScanContext, service: str, kind: str,
                 continue
             if verdict is not None:
                 yield Result(resource.id, resource.region, *verdict)
+
+
+def per_audit_bucket(ctx: ScanContext, judge: Callable[[Resource, list[str], ScanContext], Verdict],
+                     destinations: dict[str, list[str]] | None = None) -> Iterator[Result]:
+    """Judge every bucket that holds audit evidence (`judge(bucket, sources, ctx)`, sources saying why);
+    regions whose trails or flow logs could not be read are ERRORs: nobody can tell which buckets those feed."""
+    if destinations is None:
+        destinations, unknown = audit_destinations(ctx)
+        for region, error in unknown:
+            yield Result(ctx.scope_id("s3", region), region, Status.ERROR,
+                         f"cannot tell which buckets receive audit logs: {error}")
+
+    def audit_only(bucket: Resource, ctx: ScanContext) -> Verdict:
+        sources = audit_sources(bucket, destinations)
+        return judge(bucket, sources, ctx) if sources else None
+
+    yield from per_resource(ctx, "s3", "bucket", audit_only)
