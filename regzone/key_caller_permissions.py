@@ -15,10 +15,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from regzone.paths import CATALOG_DIR
+from regzone_core.policy.kms import GRANT_OPERATIONS, CallerUse
 
 Purpose = Literal["data", "audit", "artifacts", "secrets", "volumes"]
-# The operations whose requests carry kms:GrantIsForAWSResource (KMS developer guide, condition keys).
-GRANT_OPERATIONS = frozenset({"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"})
 # The operations whose requests carry an encryption context; DescribeKey and the grant
 # operations carry none, so a kms:EncryptionContext condition on them is never true.
 CONTEXT_OPERATIONS = frozenset({"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",
@@ -55,6 +54,11 @@ class CallerPermission(BaseModel):
         if not all(s.startswith("https://docs.aws.amazon.com/") for s in self.sources):
             raise ValueError(f"{self.resource}: every source must be an AWS documentation page")
         return self
+
+    def caller_use(self) -> CallerUse:
+        """The row as the policy semantics judges a statement against it (regzone_core.policy.kms)."""
+        return CallerUse(frozenset(self.actions), self.via_service or "", self.grant_for_aws_resource,
+                         tuple(self.encryption_context))
 
     def statements(self, *, partition: str, region: str, account: str, zone: str) -> list[tuple[list[str], dict[str, Any]]]:
         """(actions, Condition) pairs for a key policy: each condition is one the request carries."""

@@ -11,8 +11,10 @@ Questions:
 - `foreign`: named accounts other than ACCOUNT that an Allow admits;
 - `tls_only`: a Deny catches every S3 action on BUCKET and its objects when
   aws:SecureTransport is false, for every caller and whatever other keys hold;
-- `key_both` / `key_mixed`: principals that both administer and use a KMS key, and the
-  statements that grant both (wildcards count for every action they grant).
+- `key_both` / `key_mixed`: principals that both administer and use a KMS key (the account root
+  and `*` included: a root that holds both duties leaves the separation to IAM, so the key policy
+  separates nothing), and the statements that grant both (wildcards count for every action they
+  grant).
 None means the question is not asked of that document.
 """
 from __future__ import annotations
@@ -161,8 +163,14 @@ USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateData
 SEPARATION = [
     Case("separate administrator and user", _key(_grant("Admin", ADMIN, ADMIN_ACTIONS), _grant("Use", USER, USE_ACTIONS)),
          key_both=(), key_mixed=()),
-    Case("the account root with kms:* (delegates to IAM)",
-         _key(_grant("Root", f"arn:aws:iam::{ACCOUNT}:root", "kms:*")), key_both=(), key_mixed=("Root",)),
+    # The root delegates both duties to IAM: the key policy separates nothing.
+    Case("the account root with kms:* (delegates both duties to IAM)",
+         _key(_grant("Root", f"arn:aws:iam::{ACCOUNT}:root", "kms:*")), key_both=(f"arn:aws:iam::{ACCOUNT}:root",),
+         key_mixed=("Root",)),
+    Case("the account root as administrator and user in two statements",
+         _key(_grant("Admin", f"arn:aws:iam::{ACCOUNT}:root", ADMIN_ACTIONS),
+              _grant("Use", f"arn:aws:iam::{ACCOUNT}:root", USE_ACTIONS)),
+         key_both=(f"arn:aws:iam::{ACCOUNT}:root",), key_mixed=()),
     Case("one role administers and uses in two statements",
          _key(_grant("Admin", ADMIN, ADMIN_ACTIONS), _grant("Use", ADMIN, USE_ACTIONS)), key_both=(ADMIN,), key_mixed=()),
     Case("kms:Create* hands out CreateGrant", _key(_grant("Admin", ADMIN, ["kms:Create*", "kms:Put*"])),
