@@ -9,7 +9,9 @@ Questions and who answers them (cases.py):
 - foreign: kms-key-policy-separation / kms_key_policy_no_public_principal (both judge other accounts);
 - tls_only: s3-bucket-policy-tls-only / s3_bucket_tls_only_policy;
 - key_both: kms-key-policy-separation / kms_key_policy_duty_separation; key_mixed: the pack alone
-  (the evidence reports principals, not statements).
+  (the evidence reports principals, not statements);
+- deployer_both: kms-key-policy-separation configured with the deployer (the pack's
+  deployer_role_arn); the evidence collector is not told the deployer, so it answers key_both.
 """
 from __future__ import annotations
 
@@ -25,11 +27,11 @@ from google.protobuf import struct_pb2
 from regzone.evidence.model import Resource, Status
 from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import AnalyzerResource, PolicyPackClient
-from tests.policy_documents.cases import ACCOUNT, BUCKET, GRANTS, SEPARATION, TLS
+from tests.policy_documents.cases import ACCOUNT, BUCKET, DEPLOYER, DEPLOYER_USE, GRANTS, SEPARATION, TLS
 
-DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/regzone-deployer"
 OPEN = re.compile(r"allows principal \S+ \((anonymous callers and any account|callers of any account)\)")
 FOREIGN = re.compile(r"outside account \d{12}")
+BOTH = re.compile(r"(arn:\S+|\*) (?:\(the deployer role\) )?may both administer")
 
 
 def _resource(type_token: str, props: dict) -> AnalyzerResource:
@@ -115,9 +117,18 @@ def test_key_administration_and_use(pack, case):
     messages = _messages(pack, "kms-key-policy-separation", key(json.dumps(case.document)))
     failed, evidence = _evidence("kms_key_policy_duty_separation",
                                  {"metadata": {"KeyManager": "CUSTOMER"}, "policy": case.document})
-    both = re.compile(r"(\S+) may both administer")
+    both = BOTH
     assert tuple(sorted({m.group(1) for text in messages for m in both.finditer(text)})) == case.key_both, messages
     assert tuple(sorted({m.group(1) for m in both.finditer(evidence)})) == case.key_both, evidence
     assert failed is bool(case.key_both)
     mixed = re.compile(r"(\S+) grants both key administration and use")
     assert tuple(m.group(1) for text in messages for m in mixed.finditer(text)) == case.key_mixed, messages
+
+
+@pytest.mark.parametrize("case", DEPLOYER_USE, ids=lambda c: c.name)
+def test_deployer_caller_use(pack, case):
+    messages = _messages(pack, "kms-key-policy-separation", key(json.dumps(case.document)))
+    assert tuple(sorted({m.group(1) for text in messages for m in BOTH.finditer(text)})) == case.deployer_both, messages
+    _, evidence = _evidence("kms_key_policy_duty_separation",
+                            {"metadata": {"KeyManager": "CUSTOMER"}, "policy": case.document})
+    assert tuple(sorted({m.group(1) for m in BOTH.finditer(evidence)})) == case.key_both, evidence
