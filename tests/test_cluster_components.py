@@ -256,7 +256,8 @@ def test_exclusions_and_replication_templates_when_configured():
     """Replicas get the zone's settings from a creation template in each destination region: immutable
     tags, the zone policies, KMS with a key of that region that ECR uses through the template role."""
     recording = record(exclusions=["dev-*"], replication=["eu-central-1"],
-                       key_users=["arn:aws:iam::111122223333:role/workloads"])
+                       key_users=["arn:aws:iam::111122223333:role/workloads"],
+                       key_administrators=["arn:aws:iam::111122223333:role/key-admin"])
     repo = of_type(recording, "aws:ecr/repository:Repository")["t-registry-serving"]
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
     assert repo.inputs["imageTagMutabilityExclusionFilters"] == [{"filter": "dev-*", "filterType": "WILDCARD"}]
