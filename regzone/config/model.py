@@ -147,6 +147,8 @@ class ZonePki(_Strict):
 
 
 # IAM roles or users named in the zone keys' policies (RAZ-KMS-003).
+# The service whose service-linked role (AWSServiceRoleForAutoScaling) the volumes keys name.
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
 KeyPrincipal = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$")]
 
 

@@ -35,16 +35,23 @@ class Lockout:
         return self.decision is Decision.ALLOW
 
 
-def put_key_policy_request(role_arn: str, key_arn: str) -> Request:
-    """PutKeyPolicy on `key_arn` by a session of the role `role_arn`."""
+def role_session(role_arn: str, session_name: str = SESSION_NAME) -> tuple[Principal, dict[str, object]]:
+    """A session of the role `role_arn` and the principal keys its requests carry (aws:PrincipalArn
+    is the role's ARN, kms:CallerAccount and aws:PrincipalAccount its account)."""
     match = _ROLE.match(role_arn)
     if match is None:
         raise ValueError(f"{role_arn!r} is not an IAM role ARN")
     partition, account, name = match.group("partition", "account", "name")
-    session = f"arn:{partition}:sts::{account}:assumed-role/{name}/{SESSION_NAME}"
-    return Request(Principal("AWS", session), "kms:PutKeyPolicy", key_arn, {
+    session = f"arn:{partition}:sts::{account}:assumed-role/{name}/{session_name}"
+    return Principal("AWS", session), {
         "aws:PrincipalArn": role_arn, "aws:PrincipalAccount": account, "kms:CallerAccount": account,
-        "aws:PrincipalType": "AssumedRole", "aws:PrincipalIsAWSService": False, "aws:SecureTransport": True})
+        "aws:PrincipalType": "AssumedRole", "aws:PrincipalIsAWSService": False, "aws:SecureTransport": True}
+
+
+def put_key_policy_request(role_arn: str, key_arn: str) -> Request:
+    """PutKeyPolicy on `key_arn` by a session of the role `role_arn`."""
+    principal, context = role_session(role_arn)
+    return Request(principal, "kms:PutKeyPolicy", key_arn, context)
 
 
 def _names_caller(statement: Statement, role_arn: str) -> bool:

@@ -2,7 +2,8 @@
 
 - Service principals are `<service>.amazonaws.com` (`.amazonaws.com.cn` in the China regions),
   some with a region (`logs.<region>.amazonaws.com`) or a sub-service label
-  (`delivery.logs.amazonaws.com`, `eks-nodegroup.amazonaws.com`) (AWS IAM User Guide, "AWS JSON
+  (`delivery.logs.amazonaws.com`, `eks-nodegroup.amazonaws.com`, `vpc-flow-logs.amazonaws.com`:
+  one of the hyphenated words names the service) (AWS IAM User Guide, "AWS JSON
   policy elements: Principal", AWS service principals). A name that is no AWS service, such as a
   typo, is refused or never matches. The known names are data (`data/services.json`): the service
   prefixes of the Service Authorization Reference and the endpoint prefixes and signing names of
@@ -39,7 +40,8 @@ def service_principal_problem(principal: str) -> str | None:
     if len(labels) > 1 and _REGION.match(labels[-1]):
         labels = labels[:-1]
     service = labels[-1]
-    if service in service_names() or service.split("-", 1)[0] in service_names():
+    # Some principals spell the service with words around it (vpc-flow-logs, eks-nodegroup).
+    if service in service_names() or any(part in service_names() for part in service.split("-")):
         return None
     return (f"{principal!r} names {service!r}, which is no AWS service (not in the Service Authorization "
             "Reference nor the AWS SDK's service models); check its spelling")

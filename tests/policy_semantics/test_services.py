@@ -42,7 +42,8 @@ def test_shipped_service_names_equal_the_maintained_sources():
 
 @pytest.mark.parametrize("principal", [
     "cloudtrail.amazonaws.com", "logs.eu-west-1.amazonaws.com", "delivery.logs.amazonaws.com",
-    "logging.s3.amazonaws.com", "eks-nodegroup.amazonaws.com", "ecr.amazonaws.com", "ec2.amazonaws.com.cn",
+    "logging.s3.amazonaws.com", "eks-nodegroup.amazonaws.com", "vpc-flow-logs.amazonaws.com", "ecr.amazonaws.com",
+    "ec2.amazonaws.com.cn",
     "CloudTrail.amazonaws.com"])
 def test_well_formed_service_principals(principal):
     assert service_principal_problem(principal) is None

@@ -2,7 +2,7 @@
 through regzone_core.policy, the semantics the evidence checks use too."""
 from __future__ import annotations
 
-from regulated_ai.framework import ResourceView
+from regulated_ai.framework import ResourceView, is_unknown
 from regulated_ai.settings import Settings
 from regzone_core.policy import Policy, PolicyError, parse_policy
 
@@ -29,15 +29,18 @@ def zone_account(settings: Settings) -> str | None:
 
 
 def region_of(resource: ResourceView) -> str | None:
-    """The region of the resource's AWS provider, when known."""
-    region = resource.provider_props.get("region")
-    return region if isinstance(region, str) and region else None
+    """The resource's region: its own `region` input (pulumi-aws 7), else its provider's, when known."""
+    for region in (resource.get("region"), resource.provider_props.get("region")):
+        if isinstance(region, str) and region and not is_unknown(region):
+            return region
+    return None
 
 
-def partition_of(resource: ResourceView) -> str:
+def partition_of(resource: ResourceView, settings: Settings | None = None) -> str:
     """The AWS partition of the resource's region (AWS General Reference, "AWS partitions"): the
     deployer's when configured, else from the provider's region, else the commercial one."""
-    if resource.settings.deployer_role_arn:
-        return resource.settings.deployer_role_arn.split(":")[1]
+    settings = settings or resource.settings
+    if settings.deployer_role_arn:
+        return settings.deployer_role_arn.split(":")[1]
     region = region_of(resource) or ""
     return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
