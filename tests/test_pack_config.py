@@ -160,6 +160,6 @@ def test_deployer_setting_must_be_a_role_arn(value):
 def test_existing_autoscaling_role_reaches_the_pack(dev_config):
     """`existing` tells policy-principals-exist that the account has the service-linked role."""
     dev_config["regzone:autoscaling_service_linked_role"] = "existing"
-    assert derive_settings(parse_stack_config(dev_config))["existing_service_linked_roles"] == ["autoscaling.amazonaws.com"]
+    assert derive_settings(parse_stack_config(dev_config, "dev"))["existing_service_linked_roles"] == ["autoscaling.amazonaws.com"]
     dev_config["regzone:autoscaling_service_linked_role"] = "create"
-    assert derive_settings(parse_stack_config(dev_config))["existing_service_linked_roles"] == []
+    assert derive_settings(parse_stack_config(dev_config, "dev"))["existing_service_linked_roles"] == []
