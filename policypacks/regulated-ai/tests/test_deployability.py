@@ -4,10 +4,8 @@ import json
 
 import pytest
 
-from analyzer_helpers import resource, stack_violations, violations
+from analyzer_helpers import configured_pack, resource, stack_violations, violations
 from components.kms_policy import key_policy
-from regzone.paths import POLICY_PACK_DIR
-from regzone.preview.analyzer import PolicyPackClient
 
 ACCOUNT = "111122223333"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/regzone-deployer"
@@ -35,19 +33,13 @@ def without(document, *sids):
 @pytest.fixture(scope="module")
 def gate():
     """The pack as `regzone pack-config` configures it for a stack that creates its Auto Scaling role."""
-    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
-        _, policies = client.info()
-        client.configure(policies, {p.name: {"deployer_role_arn": DEPLOYER} for p in policies})
+    with configured_pack(deployer_role_arn=DEPLOYER) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def existing_role_gate():
-    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
-        _, policies = client.info()
-        client.configure(policies, {p.name: {"deployer_role_arn": DEPLOYER,
-                                             "existing_service_linked_roles": ["autoscaling.amazonaws.com"]}
-                                    for p in policies})
+    with configured_pack(deployer_role_arn=DEPLOYER, existing_service_linked_roles=["autoscaling.amazonaws.com"]) as client:
         yield client
 
 

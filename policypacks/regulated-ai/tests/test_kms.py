@@ -3,9 +3,8 @@ import json
 
 import pytest
 
-from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import PolicyPackClient
-from analyzer_helpers import resource, violations
+from analyzer_helpers import configured_pack, resource, violations
 from components.kms_policy import key_policy
 from regzone_core.policy.catalogue import service_actions
 
@@ -147,9 +146,7 @@ PURPOSES = ["data", "audit", "artifacts", "secrets", "volumes"]
 @pytest.fixture(scope="module")
 def deployer_pack():
     """The pack as `regzone pack-config` configures it for a stack: it knows the deployer role."""
-    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
-        _, policies = client.info()
-        client.configure(policies, {p.name: {"deployer_role_arn": DEPLOYER} for p in policies})
+    with configured_pack(deployer_role_arn=DEPLOYER) as client:
         yield client
 
 
