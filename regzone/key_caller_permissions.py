@@ -1,7 +1,10 @@
-"""What AWS performs with a zone key as the caller (catalog/key_caller_permissions.yaml).
+"""What AWS performs with a zone key as the caller, and as the service principals that use it for
+a resource (catalog/key_caller_permissions.yaml).
 
-The key policies (components/kms_policy.py) grant the deployer exactly these rows, and the
-policy pack accepts deployer use of a key only as one of them, so both read this one table.
+The key policies (components/kms_policy.py) grant the deployer exactly these rows, the policy
+pack accepts deployer use of a key only as one of them (kms-key-policy-separation) and checks
+that each resource's key allows every request of its rows (key-caller-permissions), so all read
+this one table.
 Loading validates the rules that make a row a statement AWS can actually match: use through a
 service only, GrantIsForAWSResource only on the grant operations, encryption-context
 conditions only on operations whose requests carry an encryption context.
@@ -73,7 +76,8 @@ class CallerPermission(BaseModel):
         unknown = sorted({a for use in self.service_uses for a in use.actions} - KNOWN_ACTIONS)
         if unknown:
             raise ValueError(f"{self.resource}: service_uses name unknown actions {unknown}; valid: {sorted(KNOWN_ACTIONS)}")
-        if set(self.caller_context) != {f"kms:EncryptionContext:{name}" for name in self.encryption_context}:
+        if self.judged_here and \
+                set(self.caller_context) != {f"kms:EncryptionContext:{name}" for name in self.encryption_context}:
             raise ValueError(f"{self.resource}: caller_context must give a request value for each encryption_context "
                              "name (kms:EncryptionContext:<name>)")
         if not all(s.startswith("https://docs.aws.amazon.com/") for s in self.sources):

@@ -36,7 +36,7 @@ class CallerUse:
     actions: frozenset[str]
     via_service: str                         # the service's name in kms:ViaService, e.g. "secretsmanager"
     grant_for_aws_resource: bool = False     # grant operations only with kms:GrantIsForAWSResource true
-    encryption_context: tuple[str, ...] = ()  # context names the statement must bind (lower-cased or not)
+    encryption_context: tuple[str, ...] = ()  # kms:EncryptionContext:<name> keys the statement must bind
 
 
 @dataclass(frozen=True)
