@@ -1,12 +1,10 @@
-"""Judgements more than one check needs: Object Lock retention, policy principals, TLS-only
-bucket policies, and which buckets hold audit evidence. Policy documents are judged by
-regzone_core.policy; tests/policy_documents/cases.py holds the verdicts that the evidence and the
-pack's policies must both reach."""
+"""Judgements more than one check needs: Object Lock retention and which buckets hold audit
+evidence. Policy documents are judged by regzone_core.policy.verdicts, the same functions the
+pack's policies call; tests/policy_documents/cases.py holds the verdicts both must reach."""
 from __future__ import annotations
 
 from regzone.evidence.model import ApiError
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT
-from regzone_core.policy import RequestSet, denies_all, grants
 
 _DAYS_PER_YEAR = 365
 
@@ -31,32 +29,6 @@ def object_lock_summary(config: dict) -> str:
     retention = config["Rule"]["DefaultRetention"]
     days = retention.get("Days") or retention.get("Years", 0) * _DAYS_PER_YEAR
     return f"COMPLIANCE-mode Object Lock with a {days}-day default retention"
-
-
-def open_grants(policy: dict | None, account: str, *, cross_account: bool) -> list[str]:
-    """Allow statements that admit anyone (no account or organization bound, judged by what their
-    conditions and the document's Denies permit), and, if asked, those that admit other named
-    accounts. Service principals are judged elsewhere (aws:SourceAccount/SourceArn)."""
-    problems = []
-    for grant in grants(policy or {"Statement": []}, resource_account=account):
-        if grant.principal.kind != "AWS":
-            continue
-        label, principal = grant.statement.label, grant.principal.value
-        if grant.open:
-            who = "anonymous callers and any account" if grant.anonymous else "callers of any account"
-            problems.append(f"{label} allows principal {principal} ({who})")
-        elif cross_account:
-            problems.extend(f"{label} allows {principal if principal != '*' else f'principal * of {other}'} "
-                            f"outside account {account}" for other in grant.foreign_accounts(account))
-    return problems
-
-
-def denies_plain_http(policy: dict | None, bucket_arn: str) -> bool:
-    """A Deny of every S3 action, to everyone, on the bucket and its objects, when aws:SecureTransport
-    is false, whatever else the request carries (one statement or several)."""
-    requests = RequestSet(actions=("s3:*",), resources=(bucket_arn, f"{bucket_arn}/*"),
-                          context={"aws:SecureTransport": "false"})
-    return policy is not None and denies_all(policy, requests)
 
 
 def bucket_name(arn_or_name: str) -> str:

@@ -33,6 +33,7 @@ RestrictedRegistry("t-registry", RestrictedRegistryArgs(
     deployer_role_arn=f"arn:aws:iam::{ACCOUNT}:role/deployer",
     account_id=ACCOUNT, tag_exclusion_patterns=options.get("exclusions", []),
     replication_regions=options.get("replication", []), key_users=options.get("key_users", []),
+    key_administrators=options.get("key_administrators", []),
     owns_registry_settings=options.get("owns_registry_settings", True),
     artifacts=[ArtifactRecord(repository="models/summarizer", tag="v1.2.0", source="https://hub.example.com/m",
                               checksum="sha256:" + "a" * 64, signer="ml-release@example.com", approval="CHG-1",

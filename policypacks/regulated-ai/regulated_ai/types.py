@@ -1,5 +1,12 @@
 """Type tokens policies match, including the deprecated V2 aliases pulumi-aws 7 still accepts."""
 KMS_KEY = "aws:kms/key:Key"
+# Every resource that sets a key policy: keys (also replica and imported-material ones) and the
+# separate KeyPolicy resource, which replaces the policy of the key it names.
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+KMS_KEYS = (KMS_KEY, "aws:kms/replicaKey:ReplicaKey", "aws:kms/externalKey:ExternalKey",
+            "aws:kms/replicaExternalKey:ReplicaExternalKey")
+KMS_ALIAS = "aws:kms/alias:Alias"
+IAM_SERVICE_LINKED_ROLE = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 
 # S3: each configuration resource and its deprecated V2 alias (pulumi-aws 7 still accepts both).
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")

@@ -102,8 +102,8 @@ def test_component_repository_policy_passes(pack):
 
 @pytest.mark.parametrize("token", [REPO_POLICY, REGISTRY_POLICY])
 @pytest.mark.parametrize("principal, expected", [
-    ("*", "'*' principal"),
-    ({"AWS": "*"}, "'*' principal"),
+    ("*", "allows principal * (anonymous callers and any account)"),
+    ({"AWS": "*"}, "allows principal * (anonymous callers and any account)"),
     ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "whole account"),
     ({"AWS": "444455556666"}, "whole account"),
     ({"Service": "codebuild.amazonaws.com"}, "grants the service"),
@@ -161,7 +161,7 @@ def test_baseline_creation_template_passes(pack, policy):
     ("ecr-policy-no-public-or-foreign-principal", {"repositoryPolicy": None}, "sets no repositoryPolicy"),
     ("ecr-policy-no-public-or-foreign-principal",
      {"repositoryPolicy": json.dumps({"Version": "2012-10-17", "Statement": [
-         {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]})}, "'*' principal"),
+         {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]})}, "allows principal *"),
 ])
 def test_replicas_escape_no_control_through_their_template(pack, policy, changes, expected):
     """What ECR creates from a template (replicas) is judged like a repository: a mutable, AES256 or
