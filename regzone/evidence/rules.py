@@ -4,7 +4,7 @@ regzone_core.policy; tests/policy_documents/cases.py holds the verdicts that the
 pack's policies must both reach."""
 from __future__ import annotations
 
-from regzone.evidence.model import ApiError
+from regzone.evidence.model import ApiError, Status
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT
 from regzone_core.policy import RequestSet, denies_all, grants
 
@@ -110,3 +110,43 @@ def template_versions(template) -> list[dict]:
         raise ApiError("ec2:DescribeLaunchTemplateVersions", "ec2:DescribeLaunchTemplateVersions",
                        "no latest or default version returned")
     return list(versions.values())
+
+
+SERVICE_LINKED_PATH = "/aws-service-role/"
+
+
+def is_service_linked(role) -> bool:
+    """AWS writes a service-linked role's trust and permissions policies; the account cannot change them."""
+    return str(role.data.get("Path", "")).startswith(SERVICE_LINKED_PATH)
+
+
+def identity_documents(principal, ctx) -> list[tuple[str, object]]:
+    """(label, document) of every identity policy of a role, user or group: inline and attached
+    managed (their default versions). An attached policy whose document was not read raises."""
+    inline_key = next(k for k in ("RolePolicyList", "UserPolicyList", "GroupPolicyList") if k in principal.data)
+    documents = [(f"inline policy {p['PolicyName']}", p["PolicyDocument"]) for p in principal.data[inline_key] or []]
+    attached = principal.data.get("AttachedManagedPolicies") or []
+    if attached:
+        policies = ctx.inventory("iam", principal.region).fact("policies")
+        for entry in attached:
+            document = policies.get(entry["PolicyArn"])
+            if document is None:
+                raise ApiError("iam:GetAccountAuthorizationDetails", "iam:GetAccountAuthorizationDetails",
+                               f"attached policy {entry['PolicyArn']} was not returned")
+            if isinstance(document, ApiError):
+                raise document
+            documents.append((f"managed policy {entry['PolicyArn']}", document))
+    return documents
+
+
+def identity_grant_verdict(principal, ctx, finder, granted: str, none_message: str):
+    """FAIL naming each statement `finder` (regzone_core.policy.privilege) reports in the principal's
+    identity policies, PASS saying what was judged; None for service-linked roles."""
+    if is_service_linked(principal):
+        return None
+    documents = identity_documents(principal, ctx)
+    found = [f"{label}: statement {grant.statement.label} allows {grant.actions} on {grant.resources}"
+             for label, document in documents for grant in finder(document)]
+    if found:
+        return Status.FAIL, f"{'; '.join(found)} ({granted})"
+    return Status.PASS, f"{len(documents)} identity policies, {none_message}"

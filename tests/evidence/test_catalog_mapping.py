@@ -41,6 +41,10 @@ SUBJECT_READS = {
     "trail logging status": ("cloudtrail:GetTrailStatus",),
     "trail region coverage": ("cloudtrail:DescribeTrails",),
     "VPC flow logs": ("ec2:DescribeFlowLogs",),
+    "identity policy action scope": ("iam:GetAccountAuthorizationDetails",),
+    "identity policy PassRole resources": ("iam:GetAccountAuthorizationDetails",),
+    "role trust policy principals": ("iam:GetAccountAuthorizationDetails",),
+    "IAM user credentials": ("iam:ListAccessKeys", "iam:GetLoginProfile", "iam:GetAccountSummary"),
 }
 
 # control -> the subjects whose evidence proves it (read from each control's title and description).
@@ -48,6 +52,10 @@ CONTROL_SUBJECTS = {
     "RAZ-KMS-001": {"key rotation"},
     # administrators manage, users use; and no `*` principal without conditions
     "RAZ-KMS-003": {"key policy duty separation", "key policy principals"},
+    "RAZ-IAM-001": {"identity policy action scope"},
+    "RAZ-IAM-002": {"identity policy PassRole resources"},
+    "RAZ-IAM-003": {"IAM user credentials"},
+    "RAZ-IAM-004": {"role trust policy principals"},
     # the data classes' requirements: audit logging, segmentation, private ingress, no public IP
     "RAZ-DCP-002": {"trail logging status", "subnet routes", "cluster endpoint access", "launch template public IP"},
     "RAZ-S3-001": {"bucket default encryption"},
