@@ -150,3 +150,36 @@ def identity_grant_verdict(principal, ctx, finder, granted: str, none_message: s
     if found:
         return Status.FAIL, f"{'; '.join(found)} ({granted})"
     return Status.PASS, f"{len(documents)} identity policies, {none_message}"
+
+
+def customer_key_problem(ctx, region: str, key_ref: str | None, what: str) -> str | None:
+    """Why `key_ref` (a key id, key ARN, alias name or alias ARN; empty: the service's default key)
+    is not a customer-managed key, or None when it is. AWS-managed keys (alias/aws/..., KeyManager
+    AWS) follow a policy AWS writes: the zone cannot scope, revoke or schedule them. A service that
+    is given no key uses its AWS-managed key. Resolving reads the key's region inventory
+    (kms:ListKeys, kms:DescribeKey, kms:ListAliases) and raises ApiError when that could not be read."""
+    if not key_ref:
+        return f"{what} uses the service's AWS-managed key: no customer-managed key is set"
+    parts = key_ref.split(":")
+    if key_ref.startswith("arn:") and len(parts) > 5:
+        if parts[4] != ctx.account:
+            return None   # AWS-managed keys are never shared with another account
+        region = parts[3] or region
+    alias = "alias/" + key_ref.split("alias/", 1)[1] if ":alias/" in key_ref or key_ref.startswith("alias/") else None
+    if alias is not None and alias.startswith("alias/aws/"):
+        return f"{what} uses the AWS-managed key {alias}"
+    if region not in ctx.regions:
+        raise ApiError("kms:DescribeKey", "kms:DescribeKey",
+                       f"key {key_ref} is in {region}, which was not scanned: add --region {region}")
+    inventory = ctx.inventory("kms", region)
+    if alias is not None:
+        target = inventory.fact("aliases").get(alias)
+        if target is None:
+            return f"{what} names {alias}, which does not exist in {region}"
+        key_ref = target
+    key_id = key_ref.rsplit("/", 1)[-1]
+    for key in inventory.of("key"):
+        if key.id.rsplit("/", 1)[-1] == key_id:
+            manager = key.get("metadata").get("KeyManager")
+            return None if manager == "CUSTOMER" else f"{what} uses the AWS-managed key {key_ref}"
+    return f"{what} key {key_ref} does not exist in {region}"
