@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, resource_policy
 from regulated_ai.types import (ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY, ECR_REPLICATION_CONFIGURATION,
                                 ECR_REPOSITORY, ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
+from regzone_core.registry_tags import exclusion_problem
 
 IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
 _ACCOUNT = re.compile(r"^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::|$)")
@@ -34,11 +35,12 @@ def ecr_repository_immutable_tags(repo: ResourceView) -> Iterator[str]:
                "Set imageTagMutability to IMMUTABLE.")
     elif mutability == "IMMUTABLE_WITH_EXCLUSION":
         filters = repo.known("imageTagMutabilityExclusionFilters", None) or []
-        if not filters:
-            yield (f"ECR repository '{repo.name}' uses IMMUTABLE_WITH_EXCLUSION without exclusion filters; "
-                   "name the mutable-tag patterns explicitly or use IMMUTABLE.")
-        elif any(str(f.get("filter", "")).strip("*") == "" for f in filters if isinstance(f, dict)):
-            yield f"ECR repository '{repo.name}' excludes every tag ('*') from immutability."
+        if any(is_unknown(f) or (isinstance(f, dict) and any(map(is_unknown, f.values()))) for f in filters):
+            raise Unverifiable("imageTagMutabilityExclusionFilters")
+        problem = exclusion_problem(filters)
+        if problem:
+            yield (f"{_kind(repo)} '{repo.name}': {problem}; name the mutable-tag patterns explicitly "
+                   "or use IMMUTABLE.")
 
 
 @resource_policy(
