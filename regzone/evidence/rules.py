@@ -183,3 +183,42 @@ def customer_key_problem(ctx, region: str, key_ref: str | None, what: str) -> st
             manager = key.get("metadata").get("KeyManager")
             return None if manager == "CUSTOMER" else f"{what} uses the AWS-managed key {key_ref}"
     return f"{what} key {key_ref} does not exist in {region}"
+
+
+# CloudWatch Logs keeps events at most ten years (PutRetentionPolicy: 3653 days is the largest value).
+CLOUDWATCH_MAX_RETENTION_DAYS = 3653
+
+
+def _log_group_of(arn: str) -> tuple[str, str] | None:
+    """(region, name) of a log group ARN (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]`)."""
+    parts = arn.split(":", 6)
+    if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
+        return None
+    return parts[3], parts[6].removesuffix(":*")
+
+
+def audit_log_groups(ctx) -> tuple[dict[tuple[str, str], list[str]], list[tuple[str, ApiError]]]:
+    """(region, log group name) -> what delivers audit records to it (trails' CloudWatch Logs copy,
+    flow logs to CloudWatch Logs), and the regions that could not say."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    unknown: list[tuple[str, ApiError]] = []
+    for inventory in ctx.inventories("cloudtrail"):
+        try:
+            for trail in inventory.fact("covering"):
+                target = _log_group_of(trail.get("CloudWatchLogsLogGroupArn") or "")
+                if target:
+                    groups.setdefault(target, set()).add(f"trail {trail['TrailARN']}")
+        except ApiError as error:
+            unknown.append((inventory.region, error))
+    for inventory in ctx.inventories("vpc"):
+        try:
+            for flow_log in inventory.fact("flow_logs"):
+                if flow_log.get("LogDestinationType", "cloud-watch-logs") != "cloud-watch-logs":
+                    continue
+                target = _log_group_of(flow_log.get("LogDestination") or "") or (
+                    (inventory.region, flow_log["LogGroupName"]) if flow_log.get("LogGroupName") else None)
+                if target:
+                    groups.setdefault(target, set()).add(f"flow log {flow_log.get('FlowLogId')}")
+        except ApiError as error:
+            unknown.append((inventory.region, error))
+    return {key: sorted(sources) for key, sources in groups.items()}, unknown

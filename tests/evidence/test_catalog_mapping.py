@@ -29,7 +29,7 @@ SUBJECT_READS = {
     "launch template public IP": ("ec2:DescribeLaunchTemplateVersions",),
     "launch template volume encryption": ("ec2:DescribeLaunchTemplateVersions", "kms:DescribeKey"),
     "log group encryption": ("logs:DescribeLogGroups", "kms:DescribeKey"),
-    "log group retention": ("logs:DescribeLogGroups",),
+    "log group retention": ("logs:DescribeLogGroups", "cloudtrail:DescribeTrails", "ec2:DescribeFlowLogs"),
     "repository encryption": ("ecr:DescribeRepositories", "kms:DescribeKey"),
     "repository image scanning": ("ecr:DescribeRepositories", "ecr:GetRegistryScanningConfiguration"),
     "repository policy principals": ("ecr:GetRepositoryPolicy",),
