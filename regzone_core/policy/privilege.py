@@ -30,7 +30,7 @@ from regzone_core.policy.document import ALLOW, DENY, Policy, Statement, parse_p
 from regzone_core.policy.patterns import arn_includes, arn_parts, has_wildcard, includes, intersects
 from regzone_core.policy.symbolic import FREE, can_hold
 
-PASS_ROLE = "iam:PassRole"
+PASS_ROLE = "iam:PassRole"  # nosec B105 - an IAM action name, not a credential
 
 
 @dataclass(frozen=True)
