@@ -126,7 +126,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
                 log_retention_days=stack.zone_retention_days(zone),
                 admin_role_arns=[principals[("cluster", "admin_role_arns", k)]
                                  for k in range(len(zone.cluster.admin_role_arns))],
-                addons=AddonVersions(**zone.cluster.addons.model_dump()), partition=partition.partition,
+                addons=AddonVersions(**zone.cluster.addons.model_dump()), account_id=identity.account_id,
+                partition=partition.partition,
                 allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped,
                 ssm_managed=zone.ssm_endpoints), opts=child)
             for group in zone.cluster.node_groups:

@@ -46,6 +46,15 @@ def test_cluster_is_private_encrypted_logged_and_api_authenticated(program):
     assert inputs["version"] == "1.35"
 
 
+def test_cluster_role_trusts_eks_only_for_this_cluster(program):
+    """EKS documents aws:SourceArn/aws:SourceAccount for the cluster role (confused deputy)."""
+    role = of_type(program, "aws:iam/role:Role")["t-eks-cluster-role"]
+    [trust] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "eks.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"},
+                                  "ArnEquals": {"aws:SourceArn": "arn:aws:eks:eu-west-1:111122223333:cluster/t-eks"}}
+
+
 def test_control_plane_log_group_exists_first_encrypted_and_protected(program):
     logs = of_type(program, "aws:cloudwatch/logGroup:LogGroup")["t-eks-control-plane-logs"]
     assert logs.inputs["name"] == "/aws/eks/t-eks/cluster"

@@ -17,7 +17,7 @@ cluster = PrivateCluster("t-eks", PrivateClusterArgs(
     zone_name="t", region="eu-west-1", kubernetes_version=eks_calendar().default, vpc_id="vpc-1234", vpc_cidr="10.40.0.0/16",
     subnet_ids=SUBNETS, secrets_key_arn=KEY + "secrets", logs_key_arn=KEY + "audit", log_retention_days=400,
     admin_role_arns=[f"arn:aws:iam::{ACCOUNT}:role/platform-admin"],
-    addons=AddonVersions(**eks_calendar().addons[eks_calendar().default].model_dump()),
+    addons=AddonVersions(**eks_calendar().addons[eks_calendar().default].model_dump()), account_id=ACCOUNT,
     allow_https_egress=options.get("allow_https_egress", False), ssm_managed=options.get("ssm", False)))
 groups = []
 for name, kind, types, mode in options.get("groups", [["gpu", "gpu", ["g5.2xlarge"], "nitro_enclaves"],

@@ -127,6 +127,20 @@ BREAKS = {
         logGroupName="/good/plain", tags={"zone": "good"}), "log-group:/good/plain", "no KMS key"),
     "logs_log_group_retention": (lambda s, ids: s.client("logs").delete_retention_policy(logGroupName=ids["log_group"]),
                                  "log-group:/good/audit", "never expire"),
+    "iam_identity_policy_no_service_wide_grant": (lambda s, ids: s.client("iam").put_role_policy(
+        RoleName=ids["role"], PolicyName="admin", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}]})),
+        "role/good-flow-logs", "inline policy admin: statement Admin allows * on *"),
+    "iam_identity_policy_pass_role_named": (lambda s, ids: s.client("iam").put_role_policy(
+        RoleName=ids["role"], PolicyName="pass", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]})),
+        "role/good-flow-logs", "statement Pass allows iam:PassRole on *"),
+    "iam_role_trust_named_principals": (lambda s, ids: s.client("iam").update_assume_role_policy(
+        RoleName=ids["role"], PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "Account", "Effect": "Allow", "Principal": {
+            "AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})),
+        "role/good-flow-logs", "every principal of 123456789012"),
+    "iam_user_no_long_term_credentials": (lambda s, ids: s.client("iam").create_access_key(UserName=ids["user"]),
+                                          "user/good-auditor", "active access key"),
 }
 
 
@@ -183,6 +197,13 @@ ERRORS = {
                                       "s3:GetBucketObjectLockConfiguration"),
     "logs_log_group_kms_encryption": ("cloudwatch-logs.DescribeLogGroups", "access_denied", "logs:DescribeLogGroups"),
     "logs_log_group_retention": ("cloudwatch-logs.DescribeLogGroups", "throttled", "logs:DescribeLogGroups"),
+    "iam_identity_policy_no_service_wide_grant": ("iam.GetAccountAuthorizationDetails", "access_denied",
+                                                  "iam:GetAccountAuthorizationDetails"),
+    "iam_identity_policy_pass_role_named": ("iam.GetAccountAuthorizationDetails", "throttled",
+                                            "iam:GetAccountAuthorizationDetails"),
+    "iam_role_trust_named_principals": ("iam.GetAccountAuthorizationDetails", "server_500",
+                                        "iam:GetAccountAuthorizationDetails"),
+    "iam_user_no_long_term_credentials": ("iam.ListAccessKeys", "not_implemented", "iam:ListAccessKeys"),
 }
 
 

@@ -93,3 +93,23 @@ EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 # pulumi-aws 7 has no deprecated aliases for these (checked against the SDK's alias lists).
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+# IAM (regulated_ai/policies/iam.py). Every resource type of pulumi-aws whose inputs hold an identity or
+# trust policy document, by input path (`[]` for each element of a list); tests/test_iam_document_types.py
+# derives them from the installed SDK, so a type a new release adds fails until it is placed here or listed
+# there as another kind of document.
+IAM_ROLE = "aws:iam/role:Role"
+IDENTITY_POLICY_DOCUMENTS = {
+    "aws:iam/policy:Policy": ("policy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/userPolicy:UserPolicy": ("policy",),
+    "aws:iam/groupPolicy:GroupPolicy": ("policy",),
+    IAM_ROLE: ("inlinePolicies[].policy",),
+    "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": ("inlinePolicy",),
+}
+TRUST_POLICY_DOCUMENTS = {IAM_ROLE: ("assumeRolePolicy",)}
+# Long-term credentials of IAM users: access keys, console passwords, service-specific credentials
+# (CodeCommit, Amazon Keyspaces, Amazon Bedrock API keys), SSH public keys and signing certificates.
+IAM_USER_CREDENTIALS = ("aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile",
+                        "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+                        "aws:iam/sshKey:SshKey", "aws:iam/signingCertificate:SigningCertificate")

@@ -169,3 +169,20 @@ def test_replicas_escape_no_control_through_their_template(pack, policy, changes
     props = {k: v for k, v in {**TEMPLATE_BASELINE, **changes}.items() if v is not None}
     found = violations(pack, policy, resource(TEMPLATE, props, name="dev-ai-registry-eu-central-1-template"))
     assert found and expected in found[0].message
+
+
+@pytest.mark.parametrize("pattern, expected", [("**", "matches every tag"), ("*", "matches every tag"),
+                                               ("?*", "not one ECR accepts")])
+def test_exclusions_that_leave_every_tag_mutable_fire(pack, pattern, expected):
+    found = violations(pack, "ecr-repository-immutable-tags", repo(
+        imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters=[{"filter": "dev-*", "filterType": "WILDCARD"},
+                                            {"filter": pattern, "filterType": "WILDCARD"}]))
+    assert len(found) == 1 and expected in found[0].message
+
+
+def test_unknown_exclusion_filter_is_reported_not_passed(pack):
+    found = violations(pack, "ecr-repository-immutable-tags", repo(
+        imageTagMutability="IMMUTABLE_WITH_EXCLUSION", imageTagMutabilityExclusionFilters=[
+            {"filter": UNKNOWN, "filterType": "WILDCARD"}]))
+    assert len(found) == 1 and "cannot be verified at preview" in found[0].message

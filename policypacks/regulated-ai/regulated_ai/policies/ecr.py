@@ -12,6 +12,7 @@ from regulated_ai.types import (ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY
 from regzone_core.policy import Policy, grants
 from regzone_core.policy.evaluation import account_of, is_account_principal
 from regzone_core.policy.verdicts import open_grants
+from regzone_core.registry_tags import exclusion_problem
 
 IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
 # The AWS-managed ECR key: AWS, not the zone, controls who may use it.
@@ -37,11 +38,12 @@ def ecr_repository_immutable_tags(repo: ResourceView) -> Iterator[str]:
                "Set imageTagMutability to IMMUTABLE.")
     elif mutability == "IMMUTABLE_WITH_EXCLUSION":
         filters = repo.known("imageTagMutabilityExclusionFilters", None) or []
-        if not filters:
-            yield (f"ECR repository '{repo.name}' uses IMMUTABLE_WITH_EXCLUSION without exclusion filters; "
-                   "name the mutable-tag patterns explicitly or use IMMUTABLE.")
-        elif any(str(f.get("filter", "")).strip("*") == "" for f in filters if isinstance(f, dict)):
-            yield f"ECR repository '{repo.name}' excludes every tag ('*') from immutability."
+        if any(is_unknown(f) or (isinstance(f, dict) and any(map(is_unknown, f.values()))) for f in filters):
+            raise Unverifiable("imageTagMutabilityExclusionFilters")
+        problem = exclusion_problem(filters)
+        if problem:
+            yield (f"{_kind(repo)} '{repo.name}': {problem}; name the mutable-tag patterns explicitly "
+                   "or use IMMUTABLE.")
 
 
 @resource_policy(
