@@ -122,6 +122,53 @@ def test_endpoints_are_private_and_limited_to_the_zone_account(dev):
             assert len(endpoint["subnetIds"]) == 2 and len(endpoint["securityGroupIds"]) == 1
 
 
+DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
+FIREWALL_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule"
+
+
+def dns_rules(recording):
+    """(priority, action, domains) of the zone's DNS firewall rules, in evaluation order."""
+    lists = {d.urn: d.inputs["domains"] for d in of_type(recording, DOMAIN_LIST)}
+    return sorted((r.inputs["priority"], r.inputs["action"], lists[r.property_dependencies["firewallDomainListId"][0]])
+                  for r in of_type(recording, FIREWALL_RULE))
+
+
+def test_dns_firewall_allows_the_zone_names_and_blocks_every_other(dev):
+    rules = dns_rules(dev)
+    assert [(priority, action) for priority, action, _ in rules] == [(100, "ALLOW"), (200, "ALLOW"), (10000, "BLOCK")]
+    aws_names, allow_list, last = (domains for _, _, domains in rules)
+    assert {"api.ecr.eu-west-1.amazonaws.com", "*.dkr.ecr.eu-west-1.amazonaws.com", "kms.eu-west-1.amazonaws.com",
+            "eks-auth.eu-west-1.api.aws", "*.s3.eu-west-1.amazonaws.com", "*.eu-west-1.eks.amazonaws.com",
+            "*.eu-west-1.compute.internal", "*.40.10.in-addr.arpa"} <= set(aws_names)
+    assert allow_list == ["*.api.example.com", "api.example.com", "model-registry.internal.example.com"]
+    assert last == ["*"]
+    group = one(dev, "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup")
+    vpc = one(dev, "aws:ec2/vpc:Vpc")
+    for rule in of_type(dev, FIREWALL_RULE):
+        assert rule.property_dependencies["firewallRuleGroupId"] == [group.urn]
+        expected = {"blockResponse": "NXDOMAIN"} if rule.inputs["action"] == "BLOCK" else {
+            "firewallDomainRedirectionAction": "TRUST_REDIRECTION_DOMAIN"}
+        assert expected.items() <= rule.inputs.items()
+    association = one(dev, "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation")
+    assert association.property_dependencies["vpcId"] == [vpc.urn]
+    assert association.property_dependencies["firewallRuleGroupId"] == [group.urn]
+    assert association.inputs["mutationProtection"] == "ENABLED" and 100 <= association.inputs["priority"] <= 9900
+    config = one(dev, "aws:route53/resolverFirewallConfig:ResolverFirewallConfig")
+    assert config.inputs["firewallFailOpen"] == "DISABLED" and config.property_dependencies["resourceId"] == [vpc.urn]
+
+
+def test_dns_queries_are_logged_to_an_audit_log_group(dev):
+    audit_key = next(k.urn for k in of_type(dev, "aws:kms/key:Key") if k.name.endswith("-audit"))
+    (group,) = [g for g in of_type(dev, "aws:cloudwatch/logGroup:LogGroup")
+                if g.inputs["name"] == "/regzone/dev-ai/dns-queries"]
+    assert group.property_dependencies["kmsKeyId"] == [audit_key] and group.protect and group.retain_on_delete
+    config = one(dev, "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig")
+    assert config.property_dependencies["destinationArn"] == [group.urn]
+    association = one(dev, "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation")
+    assert association.property_dependencies["resolverQueryLogConfigId"] == [config.urn]
+    assert association.property_dependencies["resourceId"] == [one(dev, "aws:ec2/vpc:Vpc").urn]
+
+
 @pytest.mark.parametrize("egress", [{"default": "deny", "allowed_destinations": []},
                                     {"default": "deny", "air_gapped": True}])
 def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
@@ -139,6 +186,11 @@ def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
     assert beyond_vpc == [("192.0.2.0/24", 443), ("198.51.100.0/24", 443)]  # the mock's S3 prefix list
     services = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in of_type(recording, "aws:ec2/vpcEndpoint:VpcEndpoint")}
     assert {"ssm", "ssmmessages", "ec2messages", "eks-auth"} <= services
+    # DNS: only the AWS names its endpoints serve (SSM's included), then block every other name.
+    rules = dns_rules(recording)
+    assert [(priority, action) for priority, action, _ in rules] == [(100, "ALLOW"), (10000, "BLOCK")]
+    assert {"ssm.eu-west-1.amazonaws.com", "ssmmessages.eu-west-1.amazonaws.com"} <= set(rules[0][2])
+    assert not any(name.endswith("example.com") for name in rules[0][2])
 
 
 def test_zone_without_cluster_has_no_eks_auth_endpoint(tmp_path, dev_config):
