@@ -34,6 +34,9 @@ class ZoneNetworkArgs:
     air_gapped: bool
     log_kms_key_arn: pulumi.Input[str]
     log_retention_days: int
+    # The zone's WORM audit bucket and its policy: flow logs are archived there too.
+    audit_bucket_arn: pulumi.Input[str]
+    audit_bucket_policy: pulumi.Resource
     ssm_endpoints: bool = False
     # The zone has an EKS cluster (its Pod Identity agent needs the EKS Auth endpoint).
     cluster: bool = False
@@ -72,7 +75,8 @@ class ZoneNetwork(pulumi.ComponentResource):
 
         FlowLogs(f"{name}-flow-logs", FlowLogsArgs(
             zone_name=args.zone_name, account_id=args.account_id, vpc_id=network.vpc_id,
-            kms_key_arn=args.log_kms_key_arn, retention_days=args.log_retention_days), opts=child)
+            kms_key_arn=args.log_kms_key_arn, retention_days=args.log_retention_days,
+            archive_bucket_arn=args.audit_bucket_arn, archive_bucket_policy=args.audit_bucket_policy), opts=child)
 
         endpoints = VpcEndpoints(f"{name}-endpoints", VpcEndpointsArgs(
             zone_name=args.zone_name, region=args.region, account_id=args.account_id, vpc_id=network.vpc_id,

@@ -90,10 +90,25 @@ def test_log_groups_are_encrypted_with_the_audit_key_and_protected(dev):
         assert group.property_dependencies["kmsKeyId"] == [audit_key]
         assert group.inputs["retentionInDays"] >= 365
         assert group.protect and group.retain_on_delete
-    flow_log = one(dev, "aws:ec2/flowLog:FlowLog")
-    assert flow_log.inputs["trafficType"] == "ALL"
-    assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
-    assert flow_log.property_dependencies["logDestination"] == [groups["/regzone/dev-ai/vpc-flow-logs"].urn]
+    flow_logs = {f.inputs["logDestinationType"]: f for f in of_type(dev, "aws:ec2/flowLog:FlowLog")}
+    assert flow_logs["cloud-watch-logs"].inputs["trafficType"] == "ALL"
+    assert flow_logs["cloud-watch-logs"].property_dependencies["logDestination"] == [
+        groups["/regzone/dev-ai/vpc-flow-logs"].urn]
+
+
+def test_flow_logs_are_also_archived_write_once_in_the_audit_bucket(dev):
+    """The S3 copy goes to the Object Lock (COMPLIANCE) audit bucket, after its policy admits delivery."""
+    (archive,) = [f for f in of_type(dev, "aws:ec2/flowLog:FlowLog") if f.inputs["logDestinationType"] == "s3"]
+    assert archive.inputs["trafficType"] == "ALL" and archive.inputs["maxAggregationInterval"] == 60
+    assert "iamRoleArn" not in archive.inputs  # S3 delivery runs as delivery.logs.amazonaws.com
+    (bucket,) = [b for b in of_type(dev, "aws:s3/bucket:Bucket") if b.inputs.get("objectLockEnabled")]
+    assert archive.property_dependencies["logDestination"] == [bucket.urn]
+    assert archive.property_dependencies["vpcId"] == [one(dev, "aws:ec2/vpc:Vpc").urn]
+    (policy,) = [p for p in of_type(dev, "aws:s3/bucketPolicy:BucketPolicy")
+                 if p.property_dependencies.get("bucket") == [bucket.urn]]
+    assert policy.urn in archive.dependencies
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert statements["FlowLogsDeliver"]["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
 
 
 def test_defaults_are_closed_and_nacl_denies_the_rest(dev):
@@ -203,7 +218,7 @@ def test_zone_without_cluster_has_no_eks_auth_endpoint(tmp_path, dev_config):
     recording = record_program(tmp_path, "nocluster", dev_config)
     services = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in of_type(recording, "aws:ec2/vpcEndpoint:VpcEndpoint")}
     assert "eks-auth" not in services and "eks" in services
-    assert one(recording, "aws:ec2/flowLog:FlowLog").inputs["trafficType"] == "ALL"
+    assert {f.inputs["trafficType"] for f in of_type(recording, "aws:ec2/flowLog:FlowLog")} == {"ALL"}
 
 
 @pytest.mark.parametrize("changes, expected", [
