@@ -100,7 +100,7 @@ class ZoneNetwork(pulumi.ComponentResource):
                 workload_cidrs=[str(c) for c in plan.workload], workload_route_table_ids=workload_tables,
                 firewall_route_table_ids=[t.id for t in network.route_tables[TIER_FIREWALL]],
                 egress_route_table_ids=[t.id for t in network.route_tables[TIER_EGRESS]],
-                log_kms_key_arn=args.log_kms_key_arn, log_retention_days=args.log_retention_days), opts=child)
+                kms_key_arn=args.log_kms_key_arn, log_retention_days=args.log_retention_days), opts=child)
 
         self.register_outputs({"vpc_id": self.vpc_id, "vpc_cidr": self.vpc_cidr,
                                "workload_subnet_ids": self.workload_subnet_ids,

@@ -84,7 +84,7 @@ def test_egress_firewall_refuses_an_empty_allow_list():
     args = EgressFirewallArgs(zone_name="z", vpc_id="vpc-1", availability_zones=["a", "b"], allowed_destinations=[],
                               firewall_subnet_ids=[], egress_subnet_ids=[], workload_cidrs=[],
                               workload_route_table_ids=[], firewall_route_table_ids=[], egress_route_table_ids=[],
-                              log_kms_key_arn="arn", log_retention_days=365)
+                              kms_key_arn="arn", log_retention_days=365)
     with pytest.raises(ValueError, match="air-gapped"):
         EgressFirewall("z-egress", args)
 

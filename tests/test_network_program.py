@@ -81,6 +81,21 @@ def test_firewall_allows_only_the_zone_allow_list(dev):
     assert sorted(c["logType"] for c in configs) == ["ALERT", "FLOW"]
 
 
+def test_firewall_configuration_is_encrypted_with_the_audit_key(dev):
+    """Rule group, policy and firewall use the zone's audit key, not an AWS owned key; the audit key
+    lets the deployer use it only through Network Firewall."""
+    audit_key = next(k for k in of_type(dev, "aws:kms/key:Key") if k.name.endswith("-audit"))
+    for type_token in ("aws:networkfirewall/ruleGroup:RuleGroup", "aws:networkfirewall/firewallPolicy:FirewallPolicy",
+                       FIREWALL):
+        resource = one(dev, type_token)
+        assert resource.inputs["encryptionConfiguration"]["type"] == "CUSTOMER_KMS", type_token
+        assert resource.property_dependencies["encryptionConfiguration"] == [audit_key.urn], type_token
+    statements = {s["Sid"]: s for s in json.loads(audit_key.inputs["policy"])["Statement"]}
+    through = statements["DeployerThroughNetworkFirewall"]
+    assert sorted(through["Action"]) == ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
+    assert through["Condition"]["StringEquals"]["kms:ViaService"] == "network-firewall.eu-west-1.amazonaws.com"
+
+
 def test_log_groups_are_encrypted_with_the_audit_key_and_protected(dev):
     audit_key = next(k.urn for k in of_type(dev, "aws:kms/key:Key") if k.name.endswith("-audit"))
     groups = {g.inputs["name"]: g for g in of_type(dev, "aws:cloudwatch/logGroup:LogGroup")}
