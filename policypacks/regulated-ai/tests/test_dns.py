@@ -71,14 +71,14 @@ def fires(pack, policy, resources, fragment):
 
 @pytest.mark.parametrize("change, fragment", [
     ({"association": None}, "has no DNS Firewall rule group association"),
-    ({"block-rest": None}, "no rule of its DNS firewall blocks '*'"),
+    ({"block-rest": None}, "no rule blocks '*' for every query type"),
     # An ALLOW or ALERT on every name before the block: the default is allow.
     ({"open": rule("open", 150, "ALLOW", "every-name")}, "rule 'open' ALLOWs *"),
     ({"alert": rule("alert", 50, "ALERT", "every-name")}, "rule 'alert' ALERTs *"),
     # A TXT-only allow of every name is a tunnel for TXT queries.
     ({"txt": rule("txt", 150, "ALLOW", "every-name", qType="TXT")}, "ALLOWs TXT queries for *"),
     # Blocking only A queries leaves every other type open.
-    ({"block-rest": rule("block-rest", 10000, "BLOCK", "every-name", qType="A")}, "no rule of its DNS firewall"),
+    ({"block-rest": rule("block-rest", 10000, "BLOCK", "every-name", qType="A")}, "no rule blocks '*' for every query type"),
     # A whole top-level domain is any name an outsider can register.
     ({"allowed-names": domain_list("allowed-names", ["*.com"])}, "rule 'allow-list' ALLOWs *.com"),
     # A second group associated first (lower priority number) that allows every name.
@@ -97,7 +97,7 @@ def test_allow_rule_with_a_list_outside_the_stack_cannot_be_verified(pack):
     outside = resource(RULE, {"priority": 150, "action": "ALLOW", "firewallDomainListId": "rslvr-fdl-123",
                               "firewallRuleGroupId": "g"}, name="outside",
                        property_dependencies={"firewallRuleGroupId": [urn(*GROUP)]})
-    fires(pack, "dns-firewall-vpc-default-block", zone(outside=outside), "a domain list this stack does not define")
+    fires(pack, "dns-firewall-vpc-default-block", zone(outside=outside), "a domain list whose names cannot be read")
     # A BLOCK rule with such a list (an AWS managed threat list) cannot open anything.
     outside_block = resource(RULE, {"priority": 150, "action": "BLOCK", "firewallDomainListId": "rslvr-fdl-123",
                                     "firewallRuleGroupId": "g", "blockResponse": "NODATA"}, name="outside",

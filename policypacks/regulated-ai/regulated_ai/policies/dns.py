@@ -1,15 +1,9 @@
 """DNS policies (controls RAZ-NET-008, RAZ-NET-009): every VPC resolves only allow-listed names and
 logs its queries.
 
-Queries to the VPC resolver never pass through Network Firewall. Route 53 Resolver DNS Firewall
-evaluates the rule groups associated with a VPC in association priority order, and each group's
-rules in rule priority order; the first rule whose domain list matches decides, and a query that
-matches no rule is let through (Route 53 developer guide, "How Route 53 Resolver DNS Firewall
-works"). A rule group has no default action: "default block" is a BLOCK rule on the domain `*`,
-for every query type, that no ALLOW or ALERT rule matching every name precedes. A rule limited to
-one query type (`qType`) matches only that type; a DNS Firewall Advanced rule
-(`dnsThreatProtection`) matches by detection, not by name.
-
+Queries to the VPC resolver never pass through Network Firewall. What a VPC's DNS Firewall lets
+through is judged by regzone_core.dns_firewall, which the evidence check shares: the first rule
+matching every name, across the VPC's associated groups, must be a BLOCK for every query type.
 Resources are linked through their property dependencies, as in network_stack.py.
 """
 from __future__ import annotations
@@ -21,8 +15,8 @@ from regulated_ai.policies.network_stack import _refs, _vpc_of
 from regulated_ai.types import (DNS_FIREWALL_ASSOCIATION, DNS_FIREWALL_CONFIG, DNS_FIREWALL_DOMAIN_LIST,
                                 DNS_FIREWALL_RULE, DNS_FIREWALL_RULE_GROUP, LOG_GROUP, RESOLVER_QUERY_LOG_ASSOCIATION,
                                 RESOLVER_QUERY_LOG_CONFIG, S3_BUCKETS, VPC, VPC_DHCP_OPTIONS)
+from regzone_core.dns_firewall import DnsRule, default_problem
 
-EVERY_NAME = "*"
 AMAZON_PROVIDED_DNS = "AmazonProvidedDNS"
 
 
@@ -33,45 +27,18 @@ def _priority(resource: ResourceView) -> float:
     return value
 
 
-def _domains(rule: ResourceView) -> list[str] | None:
-    """The rule's domain specifications, or None when its list is not defined in this stack."""
+def _dns_rule(rule: ResourceView) -> DnsRule:
+    """The rule as regzone_core judges it; a domain list outside the stack cannot be read."""
     lists = _refs(rule, "firewallDomainListId", DNS_FIREWALL_DOMAIN_LIST)
-    if not lists:
-        return None
-    domains = lists[0].known("domains", [])
-    return [d for d in domains if isinstance(d, str)] if isinstance(domains, list) else []
-
-
-def _opens_a_public_suffix(domain: str) -> bool:
-    """`*` or `*.<label>` (a whole top-level domain): any name an outsider can delegate."""
-    return domain == EVERY_NAME or (domain.startswith("*.") and "." not in domain[2:])
-
-
-def _rule_verdict(rule: ResourceView) -> str | None:
-    """"block" when the rule blocks every query, a problem message when it lets every name (of some
-    query type) through or cannot be judged, None when it leaves the decision to later rules."""
-    action = rule.known("action")
-    if rule.get("dnsThreatProtection"):
-        return None
-    domains = _domains(rule)
-    if domains is None:
-        if action == "BLOCK":
-            return None
-        return (f"rule '{rule.name}' ({action}) uses a domain list this stack does not define, so it cannot be "
-                "shown not to allow every name; define the list in the stack")
-    opening = [d for d in domains if _opens_a_public_suffix(d)]
-    if not opening:
-        return None
+    domains = None
+    if lists:
+        listed = lists[0].known("domains", [])
+        domains = tuple(d for d in listed if isinstance(d, str)) if isinstance(listed, list) else ()
     query_type = rule.get("qType")
     if is_unknown(query_type):
         raise Unverifiable(f"{rule.name}.qType")
-    if action == "BLOCK":
-        if EVERY_NAME in opening and not query_type:
-            return "block"
-        return None
-    scope = f"{query_type} queries for " if query_type else ""
-    return (f"rule '{rule.name}' {action}s {scope}{', '.join(sorted(opening))}: every such name resolves, so data "
-            "can leave in the names looked up")
+    return DnsRule(name=rule.name, priority=_priority(rule), action=str(rule.known("action")), domains=domains,
+                   query_type=query_type or None, threat_protection=bool(rule.get("dnsThreatProtection")))
 
 
 def _vpc_default(vpc: ResourceView, associations: list[ResourceView],
@@ -80,20 +47,16 @@ def _vpc_default(vpc: ResourceView, associations: list[ResourceView],
     if not associations:
         return (f"VPC '{vpc.name}' has no DNS Firewall rule group association: its DNS queries are not "
                 "filtered and can carry data out. Associate the zone's rule group (DnsFirewall does).")
+    groups = []
     for association in sorted(associations, key=_priority):
-        groups = _refs(association, "firewallRuleGroupId", DNS_FIREWALL_RULE_GROUP)
-        if not groups:
+        group = _refs(association, "firewallRuleGroupId", DNS_FIREWALL_RULE_GROUP)
+        if not group:
             return (f"VPC '{vpc.name}': association '{association.name}' names a rule group this stack does not "
                     "define, so what it allows cannot be verified; reference the stack's rule group")
-        for rule in sorted(rules_of.get(groups[0].urn, []), key=_priority):
-            verdict = _rule_verdict(rule)
-            if verdict == "block":
-                return None
-            if verdict is not None:
-                return f"VPC '{vpc.name}': {verdict}. Block every other name after the allow rules."
-    return (f"VPC '{vpc.name}': no rule of its DNS firewall blocks '*' for every query type, and DNS Firewall "
-            "lets a query that matches no rule through (the default is allow). End the zone's rule group with a "
-            "BLOCK rule on the domain list ['*'].")
+        groups.append([_dns_rule(r) for r in rules_of.get(group[0].urn, [])])
+    problem = default_problem(groups)
+    return None if problem is None else (f"VPC '{vpc.name}': {problem}. End the zone's rule group with a BLOCK "
+                                         "rule on the domain list ['*'], after the allow rules.")
 
 
 @stack_policy(
