@@ -21,22 +21,28 @@ GROUP, ALLOWED, EVERY = "rslvr-frg-zone", "rslvr-fdl-allowed", "rslvr-fdl-every"
 
 
 @contextlib.contextmanager
-def stubbed(monkeypatch, session, service, calls):
-    """Clients of `service` made by the scan answer `calls` [(operation, response, expected params or None)]
-    in order, and nothing else."""
-    client = session.client(service, region_name=REGION)
-    stubber = Stubber(client)
-    for operation, response, params in calls:
-        if isinstance(response, Exception):
-            stubber.add_client_error(operation, service_error_code=str(response), http_status_code=403,
-                                     expected_params=params)
-        else:
-            stubber.add_response(operation, response, params)
+def stubbed(monkeypatch, session, answers):
+    """The scan's clients of each service in `answers` answer its calls [(operation, response or
+    AccessDeniedError, expected params or None)] in order, and nothing else."""
+    clients, stubbers = {}, []
+    for service, calls in answers.items():
+        clients[service] = session.client(service, region_name=REGION)
+        stubber = Stubber(clients[service])
+        for operation, response, params in calls:
+            if isinstance(response, Exception):
+                stubber.add_client_error(operation, service_error_code=str(response), http_status_code=403,
+                                         expected_params=params)
+            else:
+                stubber.add_response(operation, response, params)
+        stubbers.append(stubber)
     original = Aws.client
-    monkeypatch.setattr(Aws, "client", lambda self, name, region: client if name == service else original(self, name, region))
-    with stubber:
+    monkeypatch.setattr(Aws, "client", lambda self, name, region: clients.get(name) or original(self, name, region))
+    with contextlib.ExitStack() as stack:
+        for stubber in stubbers:
+            stack.enter_context(stubber)
         yield
-    stubber.assert_no_pending_responses()
+    for stubber in stubbers:
+        stubber.assert_no_pending_responses()
 
 
 def findings(session, check):
@@ -68,24 +74,26 @@ COMPLIANT_DNS = {
 
 
 def dns_calls(vpc, state, *, refuse=None):
-    """The Route 53 Resolver calls of the collector, in order, answering from `state`."""
+    """The Route 53 Resolver and Route 53 Profiles calls of the collector, in order, answering from `state`."""
     state = copy.deepcopy(state)
-    for item in state["configs"] + state["associations"]:
-        item["ResourceId" if "FirewallFailOpen" in item else "VpcId"] = vpc
+    for item in state["configs"] + state["associations"] + state.get("profiles", []):
+        item["VpcId" if "FirewallRuleGroupId" in item else "ResourceId"] = vpc
+    profiles = [("list_profile_associations", {"ProfileAssociations": state.get("profiles", [])}, None)]
     calls = [("list_firewall_configs", {"FirewallConfigs": state["configs"]}, None),
              ("list_resolver_query_log_config_associations", {"ResolverQueryLogConfigAssociations": []}, None),
              ("list_resolver_query_log_configs", {"ResolverQueryLogConfigs": []}, None),
              ("list_firewall_rule_group_associations", {"FirewallRuleGroupAssociations": state["associations"]}, None)]
+    answers = {"route53resolver": calls, "route53profiles": profiles}
     if not state["associations"]:
-        return calls
+        return answers
     rules = AccessDeniedError("AccessDeniedException") if refuse == "rules" else {"FirewallRules": state["rules"]}
     calls.append(("list_firewall_rules", rules, {"FirewallRuleGroupId": GROUP}))
     if refuse == "rules":
-        return calls
+        return answers
     for list_id in sorted({r["FirewallDomainListId"] for r in state["rules"] if r.get("FirewallDomainListId")}):
         calls.append(("list_firewall_domains", {"Domains": state["domains"][list_id]},
                       {"FirewallDomainListId": list_id}))
-    return calls
+    return answers
 
 
 class AccessDeniedError(Exception):
@@ -98,7 +106,7 @@ def network(session):
 
 
 def dns_findings(monkeypatch, session, vpc, state, **kwargs):
-    with stubbed(monkeypatch, session, "route53resolver", dns_calls(vpc, state, **kwargs)):
+    with stubbed(monkeypatch, session, dns_calls(vpc, state, **kwargs)):
         return findings(session, "vpc_dns_firewall_enforced")
 
 
@@ -129,6 +137,9 @@ def _changed(**changes):
     (_changed(domains={ALLOWED: ["*.com"], EVERY: ["*"]}), "rule 'allow-aws-services' ALLOWs *.com"),
     (_changed(configs=[{**COMPLIANT_DNS["configs"][0], "FirewallFailOpen": "ENABLED"}]),
      "sets FirewallFailOpen ENABLED"),
+    # A Route 53 Profile brings rule groups the check cannot judge with the VPC's own.
+    (_changed(profiles=[{"Id": "rpassoc-1", "ProfileId": "rp-1", "ResourceId": None, "Status": "COMPLETE"}]),
+     "Route 53 Profile rp-1 is associated"),
 ])
 def test_dns_firewall_that_lets_names_through_fails(monkeypatch, session, network, state, fragment):
     (finding,) = dns_findings(monkeypatch, session, network["vpc"], state)
@@ -187,7 +198,7 @@ def firewall_calls(firewall=FIREWALL, policy=POLICY, group=RULE_GROUP, group_typ
 
 
 def firewall_findings(monkeypatch, session, calls):
-    with stubbed(monkeypatch, session, "network-firewall", calls):
+    with stubbed(monkeypatch, session, {"network-firewall": calls}):
         return findings(session, "network_firewall_egress_allow_list")
 
 

@@ -37,6 +37,8 @@ DNS_FIREWALL_RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewal
 DNS_FIREWALL_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule"
 DNS_FIREWALL_ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation"
 DNS_FIREWALL_CONFIG = "aws:route53/resolverFirewallConfig:ResolverFirewallConfig"
+# A Route 53 Profile brings its own DNS Firewall rule groups to every VPC it is associated with.
+ROUTE53_PROFILE_ASSOCIATION = "aws:route53/profilesAssociation:ProfilesAssociation"
 RESOLVER_QUERY_LOG_CONFIG = "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig"
 RESOLVER_QUERY_LOG_ASSOCIATION = "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
 SECURITY_GROUPS = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")

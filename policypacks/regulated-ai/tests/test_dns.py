@@ -105,6 +105,14 @@ def test_allow_rule_with_a_list_outside_the_stack_cannot_be_verified(pack):
     assert stack_violations(pack, "dns-firewall-vpc-default-block", zone(outside=outside_block)) == []
 
 
+def test_route53_profile_on_the_vpc_fires(pack):
+    """A profile brings rule groups of its own, evaluated with the VPC's: a sibling path to allow every name."""
+    profile = res("aws:route53/profilesAssociation:ProfilesAssociation", "org-profile",
+                  {"profileId": "rp-1", "resourceId": "v", "name": "org"}, resourceId=VPC)
+    found = fires(pack, "dns-firewall-vpc-default-block", zone(profile=profile), "adds the profile's DNS Firewall")
+    assert found[0].urn == urn("aws:route53/profilesAssociation:ProfilesAssociation", "org-profile")
+
+
 def test_group_outside_the_stack_cannot_be_verified(pack):
     foreign = resource(ASSOCIATION, {"priority": 101, "vpcId": "v", "firewallRuleGroupId": "rslvr-frg-1"},
                        name="association", property_dependencies={"vpcId": [urn(*VPC)]})

@@ -1,5 +1,6 @@
 """Route 53 Resolver: DNS Firewall rule group associations with their rules and the names of the
-domain lists those rules use, the VPCs' DNS Firewall configurations, and Resolver query logging.
+domain lists those rules use, the VPCs' DNS Firewall configurations, Resolver query logging, and
+the Route 53 Profiles associated with VPCs (a profile brings rule groups of its own).
 
 Collected as facts of the region; the checks judge them per VPC of the `vpc` inventory. Only the
 rule groups some VPC is associated with, and only the domain lists their rules use, are read.
@@ -33,6 +34,8 @@ def collect(c: CollectContext, region: str) -> Inventory:
     facts["query_log_associations"] = listed("list_resolver_query_log_config_associations",
                                              "ResolverQueryLogConfigAssociations")
     facts["query_log_configs"] = listed("list_resolver_query_log_configs", "ResolverQueryLogConfigs")
+    facts["profile_associations"] = attempt(lambda: c.aws.paginate("route53profiles", region,
+                                                                   "list_profile_associations", "ProfileAssociations"))
     associations = facts["firewall_associations"] = listed("list_firewall_rule_group_associations",
                                                            "FirewallRuleGroupAssociations")
     if isinstance(associations, ApiError):

@@ -14,7 +14,8 @@ from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unk
 from regulated_ai.policies.network_stack import _refs, _vpc_of
 from regulated_ai.types import (DNS_FIREWALL_ASSOCIATION, DNS_FIREWALL_CONFIG, DNS_FIREWALL_DOMAIN_LIST,
                                 DNS_FIREWALL_RULE, DNS_FIREWALL_RULE_GROUP, LOG_GROUP, RESOLVER_QUERY_LOG_ASSOCIATION,
-                                RESOLVER_QUERY_LOG_CONFIG, S3_BUCKETS, VPC, VPC_DHCP_OPTIONS)
+                                RESOLVER_QUERY_LOG_CONFIG, ROUTE53_PROFILE_ASSOCIATION, S3_BUCKETS, VPC,
+                                VPC_DHCP_OPTIONS)
 from regzone_core.dns_firewall import DnsRule, default_problem
 
 AMAZON_PROVIDED_DNS = "AmazonProvidedDNS"
@@ -76,6 +77,13 @@ def dns_firewall_vpc_default_block(stack: StackView) -> Iterator[tuple[str, str]
         problem = _vpc_default(vpc, associations.get(vpc.urn, []), rules_of)
         if problem:
             yield vpc.urn, problem
+    # A Route 53 Profile adds its DNS Firewall rule groups to the VPC's own, by their priorities: a
+    # sibling path to an ALLOW of every name that the rules above do not show.
+    for profile in stack.of_type(ROUTE53_PROFILE_ASSOCIATION):
+        for vpc in _refs(profile, "resourceId", VPC):
+            yield profile.urn, (f"Route 53 Profile association '{profile.name}' adds the profile's DNS Firewall rule "
+                                f"groups to VPC '{vpc.name}', where they cannot be judged with the zone's; associate "
+                                "rule groups with the VPC directly.")
 
 
 @stack_policy(

@@ -47,6 +47,10 @@ def judge(vpc, ctx):
     problem = default_problem(groups)
     if problem:
         return failed(problem)
+    profiles = [p.get("ProfileId") for p in dns.fact("profile_associations") if p.get("ResourceId") == vpc_id]
+    if profiles:
+        return failed(f"Route 53 Profile {', '.join(profiles)} is associated: the DNS Firewall rule groups it brings "
+                      "are evaluated with the VPC's own and are not judged here")
     configs = [c for c in dns.fact("firewall_configs") if c.get("ResourceId") == vpc_id]
     fail_open = [c.get("FirewallFailOpen") for c in configs if c.get("FirewallFailOpen") != "DISABLED"]
     if fail_open:
