@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.dns_names import BLOCK_ALL
 from components.log_groups import zone_log_group
+from regzone_core.dns_firewall import EVERY_NAME, opens_a_public_suffix
 
 # Rule priorities: the allow rules, then the block-all rule last (unique per rule group).
 AWS_NAMES_PRIORITY = 100
@@ -64,8 +64,10 @@ class DnsFirewall(pulumi.ComponentResource):
         if not args.aws_names:
             raise ValueError(f"DnsFirewall {name}: no AWS names; the zone could not reach its own endpoints")
         for purpose, (domains, _) in lists.items():
-            if BLOCK_ALL in domains:
-                raise ValueError(f"DnsFirewall {name}: the {purpose} names include '*', which would allow every name")
+            opening = sorted(d for d in domains if opens_a_public_suffix(d))
+            if opening:
+                raise ValueError(f"DnsFirewall {name}: the {purpose} names include {', '.join(opening)}, which would "
+                                 "allow every name (under a top-level domain); valid: names with a registered domain")
             if len(domains) > MAX_DOMAINS_PER_LIST:
                 raise ValueError(f"DnsFirewall {name}: {len(domains)} {purpose} names exceed the "
                                  f"{MAX_DOMAINS_PER_LIST} a domain list update accepts")
@@ -86,13 +88,15 @@ class DnsFirewall(pulumi.ComponentResource):
                 firewall_domain_list_id=domain_list.id, priority=priority, action="ALLOW",
                 firewall_domain_redirection_action=TRUST_REDIRECTION, opts=child))
         every_name = aws.route53.ResolverFirewallDomainList(
-            f"{name}-every-name", name=f"{args.zone_name}-every-name", domains=[BLOCK_ALL], opts=child)
+            f"{name}-every-name", name=f"{args.zone_name}-every-name", domains=[EVERY_NAME], opts=child)
         rules.append(aws.route53.ResolverFirewallRule(
             f"{name}-block-rest", name="block-every-other-name", firewall_rule_group_id=self.rule_group.id,
             firewall_domain_list_id=every_name.id, priority=BLOCK_ALL_PRIORITY, action="BLOCK",
             block_response=BLOCK_RESPONSE, opts=child))
 
-        # Associated once every rule exists: an empty group would let every query through.
+        # Associated once every rule exists: an empty group would let every query through. Mutation
+        # protection refuses changing or removing the association (AssociateFirewallRuleGroup): to
+        # replace it, set mutation_protection to DISABLED in one `pulumi up` first.
         aws.route53.ResolverFirewallRuleGroupAssociation(
             f"{name}-association", name=f"{args.zone_name}-dns-egress", vpc_id=args.vpc_id,
             firewall_rule_group_id=self.rule_group.id, priority=ASSOCIATION_PRIORITY, mutation_protection="ENABLED",

@@ -36,7 +36,6 @@ _ENDPOINT_NAMES = {
 }
 # Resolver's autodefined rules: us-east-1 uses ec2.internal, every other Region <region>.compute.internal.
 _US_EAST_1 = "us-east-1"
-BLOCK_ALL = "*"
 
 
 def subdomains(name: str) -> list[str]:

@@ -129,7 +129,8 @@ def _dns_args(**changes):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"allowed_names": ["*"]}, "the allow-list names include '\\*'"),
+    ({"allowed_names": ["*"]}, "the allow-list names include \\*, which would allow every name"),
+    ({"aws_names": ["kms.eu-west-1.amazonaws.com", "*.com"]}, "the aws-services names include \\*.com"),
     ({"aws_names": []}, "no AWS names"),
     ({"allowed_names": [f"h{i}.example.com" for i in range(1001)]}, "1001 allow-list names exceed the 1000"),
 ])
