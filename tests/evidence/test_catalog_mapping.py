@@ -45,6 +45,14 @@ SUBJECT_READS = {
     "identity policy PassRole resources": ("iam:GetAccountAuthorizationDetails",),
     "role trust policy principals": ("iam:GetAccountAuthorizationDetails",),
     "IAM user credentials": ("iam:ListAccessKeys", "iam:GetLoginProfile", "iam:GetAccountSummary"),
+    "VPC flow log archive object lock": ("ec2:DescribeFlowLogs", "s3:GetBucketObjectLockConfiguration"),
+    "VPC DNS firewall": ("route53resolver:ListFirewallRuleGroupAssociations", "route53resolver:ListFirewallRules",
+                         "route53resolver:ListFirewallDomains", "route53resolver:ListFirewallConfigs",
+                         "route53profiles:ListProfileAssociations"),
+    "VPC DNS query logging": ("route53resolver:ListResolverQueryLogConfigAssociations",
+                              "route53resolver:ListResolverQueryLogConfigs"),
+    "egress firewall policy": ("network-firewall:DescribeFirewall", "network-firewall:DescribeFirewallPolicy",
+                               "network-firewall:DescribeRuleGroup"),
 }
 
 # control -> the subjects whose evidence proves it (read from each control's title and description).
@@ -74,8 +82,10 @@ CONTROL_SUBJECTS = {
     "RAZ-NET-001": {"subnet routes"},
     "RAZ-NET-002": {"launch template public IP"},
     "RAZ-NET-003": {"default security group rules"},
-    "RAZ-NET-005": {"subnet routes"},
-    "RAZ-NET-006": {"VPC flow logs", "log group encryption", "log group retention"},
+    "RAZ-NET-005": {"subnet routes", "egress firewall policy"},
+    "RAZ-NET-006": {"VPC flow logs", "VPC flow log archive object lock", "log group encryption", "log group retention"},
+    "RAZ-NET-008": {"VPC DNS firewall"},
+    "RAZ-NET-009": {"VPC DNS query logging", "log group encryption", "log group retention"},
     # the admission rule itself lives in the cluster; the account shows that tags cannot be moved
     # and that what is pushed is scanned ("what was scanned and approved at promotion")
     "RAZ-K8S-003": {"repository tag mutability", "repository image scanning"},

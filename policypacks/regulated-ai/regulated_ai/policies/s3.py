@@ -236,6 +236,20 @@ def inline_lock_mode(bucket: ResourceView) -> str | None:
     return bucket.known("objectLockConfiguration.rule.defaultRetention.mode")
 
 
+def compliance_lock_problem(bucket: ResourceView, locks: dict[str, list[ResourceView]]) -> str | None:
+    """Why `bucket` is not write-once for its retention (None: Object Lock with a COMPLIANCE-mode
+    default retention). `locks` is `configured_buckets(stack, S3_OBJECT_LOCK)`."""
+    inline = inline_lock_mode(bucket)
+    if bucket.known("objectLockEnabled", False) is not True and inline is None:
+        return (f"bucket '{bucket.name}', which has no Object Lock: use a bucket created with objectLockEnabled "
+                "(the zone's AuditBucket)")
+    modes = [lock.known("rule.defaultRetention.mode") for lock in locks.get(bucket.urn, [])] + [inline]
+    if "COMPLIANCE" not in modes:
+        return (f"bucket '{bucket.name}', whose Object Lock has no COMPLIANCE-mode default retention: add a "
+                "BucketObjectLockConfiguration in COMPLIANCE mode")
+    return None
+
+
 def locked_bucket_urns(stack: StackView) -> set[str]:
     locked = {b.urn for b in stack.of_type(*S3_BUCKETS)
               if b.get("objectLockEnabled") is True or b.get("objectLockConfiguration.objectLockEnabled") == "Enabled"}
