@@ -43,7 +43,8 @@ WORKLOAD_DATA_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 # AWS KMS developer guide, "Services that support the kms:ViaService condition key").
 VIA_SERVICES: dict[str, list[str]] = {
     "data": ["s3"],
-    "audit": ["s3", "logs"],
+    # network-firewall: the egress firewall's rule group, policy and firewall (components/egress_firewall.py).
+    "audit": ["s3", "logs", "network-firewall"],
     "artifacts": ["ecr", "s3"],
     "secrets": ["eks", "secretsmanager"],
     "volumes": ["ec2"],

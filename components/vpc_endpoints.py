@@ -37,6 +37,11 @@ class VpcEndpointsArgs:
     cluster: bool = False
 
 
+def interface_services(*, ssm: bool, cluster: bool) -> tuple[str, ...]:
+    """The interface endpoint services of a zone (its DNS firewall allows the names they serve)."""
+    return INTERFACE_SERVICES + (CLUSTER_SERVICES if cluster else ()) + (SSM_SERVICES if ssm else ())
+
+
 def endpoint_policy(service: str, account_id: str, region: str) -> str:
     """Endpoint policy for `service`: principals of the zone's account only.
 
@@ -86,9 +91,7 @@ class VpcEndpoints(pulumi.ComponentResource):
             f"{name}-s3", vpc_id=args.vpc_id, service_name=f"com.amazonaws.{args.region}.s3",
             vpc_endpoint_type="Gateway", route_table_ids=args.route_table_ids, policy=policy("s3"),
             tags={"Name": f"{args.zone_name}-s3"}, opts=child).id}
-        services = (INTERFACE_SERVICES + (CLUSTER_SERVICES if args.cluster else ())
-                    + (SSM_SERVICES if args.ssm else ()))
-        for service in services:
+        for service in interface_services(ssm=args.ssm, cluster=args.cluster):
             endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}", vpc_id=args.vpc_id,
                 service_name=f"com.amazonaws.{args.region}.{service}", vpc_endpoint_type="Interface",

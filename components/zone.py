@@ -103,7 +103,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
             az_count=zone.az_count, allowed_destinations=egress.allowed_destinations,
             air_gapped=egress.is_air_gapped, log_kms_key_arn=self.keys.key_arns["audit"],
             log_retention_days=stack.zone_retention_days(zone), ssm_endpoints=zone.ssm_endpoints,
-            cluster=zone.cluster is not None), opts=child)
+            cluster=zone.cluster is not None, audit_bucket_arn=self.audit_bucket.bucket.arn,
+            audit_bucket_policy=self.audit_bucket.policy), opts=child)
         self.vpc_id = self.network.vpc_id
         self.vpc_cidr = self.network.vpc_cidr
         self.workload_subnet_ids = self.network.workload_subnet_ids
@@ -126,7 +127,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
                 log_retention_days=stack.zone_retention_days(zone),
                 admin_role_arns=[principals[("cluster", "admin_role_arns", k)]
                                  for k in range(len(zone.cluster.admin_role_arns))],
-                addons=AddonVersions(**zone.cluster.addons.model_dump()), partition=partition.partition,
+                addons=AddonVersions(**zone.cluster.addons.model_dump()), account_id=identity.account_id,
+                partition=partition.partition,
                 allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped,
                 ssm_managed=zone.ssm_endpoints), opts=child)
             for group in zone.cluster.node_groups:

@@ -28,10 +28,11 @@ class ZoneKeysArgs:
     # The role that runs `pulumi up`: manages the keys (KMS's lockout safety check) and uses them
     # only as catalog/key_caller_permissions.yaml lists.
     deployer: pulumi.Input[str]
+    # IAM principals, both required and disjoint: administrators manage the keys, users use them.
+    # (The account root in their place would hold both duties: the key policy would separate nothing.)
+    administrators: Sequence[pulumi.Input[str]]
+    users: Sequence[pulumi.Input[str]]
     partition: pulumi.Input[str] = "aws"
-    # IAM principals; empty means the account root, i.e. IAM policies in the account decide.
-    administrators: Sequence[pulumi.Input[str]] = ()
-    users: Sequence[pulumi.Input[str]] = ()
     # The EC2 Auto Scaling service-linked role, when the zone has node groups (volumes key only).
     autoscaling_role_arn: pulumi.Input[str] | None = None
     purposes: Sequence[str] = PURPOSES
@@ -49,6 +50,9 @@ class ZoneKeys(pulumi.ComponentResource):
         unknown = sorted(set(args.purposes) - set(PURPOSES))
         if unknown:
             raise ValueError(f"ZoneKeys {name}: unknown key purpose(s) {unknown}; valid: {list(PURPOSES)}")
+        if not args.administrators or not args.users:
+            raise ValueError(f"ZoneKeys {name}: administrators and users are both required (zone key_administrators "
+                             "and key_users): without them the account root would both administer and use the keys")
         principals = pulumi.Output.all(
             account=args.account_id, partition=args.partition, deployer=args.deployer,
             administrators=pulumi.Output.all(*args.administrators), users=pulumi.Output.all(*args.users),
@@ -58,8 +62,7 @@ class ZoneKeys(pulumi.ComponentResource):
             policy = principals.apply(lambda p, purpose=purpose: key_policy(
                 purpose=purpose, zone_name=args.zone_name, account_id=p["account"], region=args.region,
                 partition=p["partition"], deployer=p["deployer"],
-                administrators=p["administrators"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
-                users=p["users"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
+                administrators=p["administrators"], users=p["users"],
                 autoscaling_role_arn=p["autoscaling"] if purpose == "volumes" else None))
             key = aws.kms.Key(
                 f"{name}-{purpose}",

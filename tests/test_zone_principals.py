@@ -146,3 +146,12 @@ def test_offline_preview_deploys_as_the_stack_deployer_in_its_account(dev_config
     recording = record_program(STACKS_DIR, "dev", json.loads(text))
     policies = [k.inputs["policy"] for k in recording.resources if k.type == KEY]
     assert policies and all("arn:aws:iam::444455556666:role/regzone-deployer" in p for p in policies)
+
+
+def test_a_principal_iam_does_not_list_is_refused_naming_the_config_key():
+    """components.principal_checks: the deploy-time check behind RAZ-DEP-003 for configured principals."""
+    from components.principal_checks import PrincipalCheckError, require_listed
+    arn = "arn:aws:iam::111122223333:role/missing"
+    assert require_listed(arn, [arn], "regzone:zones[0].key_users[0]") == arn
+    with pytest.raises(PrincipalCheckError, match=r"regzone:zones\[0\]\.key_users\[0\]: IAM role .* does not exist"):
+        require_listed(arn, ["arn:aws:iam::111122223333:role/other"], "regzone:zones[0].key_users[0]")

@@ -147,6 +147,8 @@ class ZonePki(_Strict):
 
 
 # IAM roles or users named in the zone keys' policies (RAZ-KMS-003).
+# The service whose service-linked role (AWSServiceRoleForAutoScaling) the volumes keys name.
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
 KeyPrincipal = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$")]
 
 
@@ -340,7 +342,8 @@ class Zone(_Strict):
     # Off by default: each endpoint costs one ENI per AZ and the zone's nodes need no shell access.
     ssm_endpoints: bool = False
     # Zone key principals: administrators manage the keys and cannot use them, users use them only
-    # through the AWS services of each key's purpose. Empty: the account root (IAM policies decide).
+    # through the AWS services of each key's purpose. Both required: the account root in their
+    # place would hold both duties, and a key policy that gives one principal both separates nothing.
     key_administrators: list[KeyPrincipal] = []
     key_users: list[KeyPrincipal] = []
 
@@ -359,6 +362,13 @@ class Zone(_Strict):
 
     @model_validator(mode="after")
     def _key_duties_separate(self) -> "Zone":
+        for duty, what in (("key_administrators", "manage the zone keys (never use them)"),
+                           ("key_users", "use the zone keys through the AWS services of each key's purpose")):
+            if not getattr(self, duty):
+                raise KeyedError((duty,), f"is required and may not be empty: the zone keys need principals that "
+                                 f"{what}; without them the account root would both administer and use the keys, "
+                                 "which separates nothing (RAZ-KMS-003); valid: a list of IAM role or user ARNs of "
+                                 "the deployer's account, disjoint from the other list")
         for i, principal in enumerate(self.key_users):
             if principal in self.key_administrators:
                 raise KeyedError(("key_users", i), "is also in key_administrators: a key administrator must "

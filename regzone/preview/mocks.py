@@ -128,8 +128,10 @@ class ZoneMocks(pulumi.runtime.Mocks):
                                       "endpointId": f"vpce-{_short_hash(m['subnetId'])}"}]}
                     for m in outputs.get("subnetMappings", [])]}]
             if args.typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+                # A bucket's id is its name, and its ARN names it (pulumi-aws Bucket: id = bucket).
                 outputs.setdefault("bucket", args.name)
                 outputs["arn"] = f"arn:{MOCK_PARTITION}:s3:::{outputs['bucket']}"
+                resource_id = outputs["id"] = outputs["bucket"]
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):

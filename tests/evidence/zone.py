@@ -5,9 +5,15 @@ import json
 
 import boto3
 
+from components.flow_logs import delivery_policy, delivery_trust_policy
+
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_DATA_CLASS, TAG_RETENTION_DAYS, TAG_TIER, TAG_ZONE, TIER_WORKLOAD
 
 REGION = "us-east-1"
+# Checks whose APIs moto does not implement (DNS Firewall rules and associations, Network Firewall
+# policies and rule groups): their PASS and FAIL cases run with stubbed clients
+# (tests/evidence/test_stubbed_checks.py); against moto they must be ERROR, never PASS.
+STUBBED_CHECKS = frozenset({"vpc_dns_firewall_enforced", "network_firewall_egress_allow_list"})
 RETENTION_DAYS = 365
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 PAB = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
@@ -83,7 +89,8 @@ def trail(session, name: str, zone: str, bucket_name: str, key_arn: str | None) 
 # What each collector needs seeded (the flow log and the trail deliver to the audit bucket).
 _PARTS = {"s3": {"s3"}, "s3_account": {"s3"}, "kms": set(), "ecr": {"ecr"}, "vpc": {"vpc", "s3"},
           "eks": {"vpc", "s3", "eks"}, "launch_templates": {"launch_templates"},
-          "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}}
+          "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}, "iam": {"iam"}, "iam_credentials": {"iam"},
+          "dns": {"vpc", "s3", "dns"}, "network_firewall": {"vpc", "s3", "network_firewall"}}
 ALL = frozenset(_PARTS)
 
 
@@ -128,6 +135,16 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
             TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags(zone)}])["LaunchTemplate"]["LaunchTemplateId"]
     if "cloudtrail" in parts:
         ids["trail"] = trail(session, f"{zone}-trail", zone, ids["audit_bucket"], key_arn)
+    if "iam" in parts:
+        _seed_identities(session.client("iam"), zone, ids)
+    if "dns" in parts:
+        _seed_query_logging(session, zone, key_arn, ids)
+    if "network_firewall" in parts:
+        # moto keeps firewalls but not their policies or rule groups (tests/evidence/test_stubbed_checks.py).
+        ids["firewall"] = session.client("network-firewall").create_firewall(
+            FirewallName=f"{zone}-egress", VpcId=ids["vpc"], SubnetMappings=[{"SubnetId": ids["subnet"]}],
+            FirewallPolicyArn=f"arn:aws:network-firewall:{REGION}:123456789012:firewall-policy/{zone}-egress",
+            Tags=tags(zone))["Firewall"]["FirewallArn"]
     if "logs" in parts:
         ids["log_group"] = f"/{zone}/audit"
         session.client("logs").create_log_group(logGroupName=ids["log_group"], kmsKeyId=key_arn, tags={TAG_ZONE: zone})
@@ -155,3 +172,31 @@ def _seed_network(ec2, zone: str, cidr: str, ids: dict[str, str]) -> None:
     ids["flow_log"] = ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
                                            LogDestinationType="s3",
                                            LogDestination=f"arn:aws:s3:::{ids['audit_bucket']}")["FlowLogIds"][0]
+
+
+def _seed_identities(iam, zone: str, ids: dict[str, str]) -> None:
+    """A role as the zone writes them (flow-log delivery: trust bound to the account, permissions on its
+    own log group, inline and managed), and a user without credentials."""
+    group = f"arn:aws:logs:{REGION}:123456789012:log-group:/{zone}/flow-logs"
+    ids["role"] = iam.create_role(RoleName=f"{zone}-flow-logs", AssumeRolePolicyDocument=delivery_trust_policy(
+        "123456789012"), Tags=tags(zone))["Role"]["RoleName"]
+    iam.put_role_policy(RoleName=ids["role"], PolicyName="delivery", PolicyDocument=delivery_policy(group))
+    managed = iam.create_policy(PolicyName=f"{zone}-describe", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:DescribeLogStreams",
+                                                "Resource": f"{group}:*"}]}))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=ids["role"], PolicyArn=managed)
+    ids["user"] = iam.create_user(UserName=f"{zone}-auditor", Tags=tags(zone))["User"]["UserName"]
+
+
+def _seed_query_logging(session, zone: str, key_arn: str, ids: dict[str, str]) -> None:
+    """Resolver query logging of the zone VPC into an encrypted, retained log group."""
+    logs = session.client("logs")
+    name = f"/{zone}/dns-queries"
+    logs.create_log_group(logGroupName=name, kmsKeyId=key_arn, tags={TAG_ZONE: zone})
+    logs.put_retention_policy(logGroupName=name, retentionInDays=400)
+    arn = f"arn:aws:logs:{REGION}:123456789012:log-group:{name}"
+    resolver = session.client("route53resolver")
+    ids["query_log_config"] = resolver.create_resolver_query_log_config(
+        Name=f"{zone}-dns-queries", DestinationArn=arn, CreatorRequestId=f"{zone}-dns")["ResolverQueryLogConfig"]["Id"]
+    resolver.associate_resolver_query_log_config(ResolverQueryLogConfigId=ids["query_log_config"],
+                                                 ResourceId=ids["vpc"])

@@ -6,11 +6,15 @@ Which types can express each control's setting is derived from the SDKs by the c
 
 # KMS: every type that creates a key, and the separate key policy.
 KMS_KEY = "aws:kms/key:Key"
+# Every resource that sets a key policy: keys (also replica and imported-material ones) and the
+# separate KeyPolicy resource, which replaces the policy of the key it names.
 KMS_EXTERNAL_KEY = "aws:kms/externalKey:ExternalKey"  # imported key material (origin EXTERNAL)
 KMS_REPLICA_KEY = "aws:kms/replicaKey:ReplicaKey"
 KMS_REPLICA_EXTERNAL_KEY = "aws:kms/replicaExternalKey:ReplicaExternalKey"
 KMS_KEYS = (KMS_KEY, KMS_EXTERNAL_KEY, KMS_REPLICA_KEY, KMS_REPLICA_EXTERNAL_KEY)
 KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+KMS_ALIAS = "aws:kms/alias:Alias"
+IAM_SERVICE_LINKED_ROLE = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 
 # S3: each configuration resource and its deprecated V2 alias (pulumi-aws 7 still accepts both).
 S3_BUCKET = "aws:s3/bucket:Bucket"
@@ -71,6 +75,19 @@ CARRIER_GATEWAY = "aws:ec2/carrierGateway:CarrierGateway"  # Wavelength zones' w
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUPS = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
+NETWORK_FIREWALL_RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
+NETWORK_FIREWALL_POLICY = "aws:networkfirewall/firewallPolicy:FirewallPolicy"
+VPC_DHCP_OPTIONS = "aws:ec2/vpcDhcpOptions:VpcDhcpOptions"
+# Route 53 Resolver DNS Firewall and query logging (regulated_ai/policies/dns.py); no aliases in pulumi-aws 7.
+DNS_FIREWALL_DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
+DNS_FIREWALL_RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup"
+DNS_FIREWALL_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule"
+DNS_FIREWALL_ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation"
+DNS_FIREWALL_CONFIG = "aws:route53/resolverFirewallConfig:ResolverFirewallConfig"
+# A Route 53 Profile brings its own DNS Firewall rule groups to every VPC it is associated with.
+ROUTE53_PROFILE_ASSOCIATION = "aws:route53/profilesAssociation:ProfilesAssociation"
+RESOLVER_QUERY_LOG_CONFIG = "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig"
+RESOLVER_QUERY_LOG_ASSOCIATION = "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SECURITY_GROUP_EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
@@ -168,3 +185,23 @@ TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
 # Type tokens, not credentials (bandit B105 matches the word "secret" in the name).
 SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"  # nosec B105
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+
+# IAM (regulated_ai/policies/iam.py). Every resource type of pulumi-aws whose inputs hold an identity or
+# trust policy document, by input path (`[]` for each element of a list); tests/test_iam_document_types.py
+# derives them from the installed SDK, so a type a new release adds fails until it is placed here or listed
+# there as another kind of document.
+IAM_ROLE = "aws:iam/role:Role"
+IDENTITY_POLICY_DOCUMENTS = {
+    "aws:iam/policy:Policy": ("policy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/userPolicy:UserPolicy": ("policy",),
+    "aws:iam/groupPolicy:GroupPolicy": ("policy",),
+    IAM_ROLE: ("inlinePolicies[].policy",),
+    "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": ("inlinePolicy",),
+}
+TRUST_POLICY_DOCUMENTS = {IAM_ROLE: ("assumeRolePolicy",)}
+# Long-term credentials of IAM users: access keys, console passwords, service-specific credentials
+# (CodeCommit, Amazon Keyspaces, Amazon Bedrock API keys), SSH public keys and signing certificates.
+IAM_USER_CREDENTIALS = ("aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile",
+                        "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+                        "aws:iam/sshKey:SshKey", "aws:iam/signingCertificate:SigningCertificate")

@@ -11,12 +11,21 @@ from functools import lru_cache
 from pathlib import Path
 
 from regzone.evidence.collectors import GLOBAL_SERVICES, ZONE_TAG_PERMISSIONS, collectors
-from regzone.evidence.model import ApiError, Inventory, Resource, Result, Status
+from regzone.evidence.model import ApiError, Inventory, NotJudged, Resource, Result, Status
+from regzone.evidence.rules import audit_destinations, audit_sources
 from regzone.tags import TAG_ZONE
 from regzone_core.policy import PolicyError
 
 CHECKS_DIR = Path(__file__).resolve().parent
-Verdict = tuple[Status, str] | None
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """A check's answer for a resource it reads but deliberately does not judge; the report lists it."""
+    reason: str
+
+
+Verdict = tuple[Status, str] | Unjudged | None
 
 
 def passed(message: str) -> Verdict:
@@ -25,6 +34,10 @@ def passed(message: str) -> Verdict:
 
 def failed(message: str) -> Verdict:
     return Status.FAIL, message
+
+
+def not_judged(reason: str) -> Verdict:
+    return Unjudged(reason)
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,8 @@ class ScanContext:
     zone_asked: bool = False                           # some check judges zone-scoped resources
     zone_matched: bool = False                         # with --zone: some resource carried the tag
     zones_seen: set[str] = field(default_factory=set)  # zone tags seen, for a --zone that matches nothing
+    check: str = ""                                    # the check running now
+    not_judged: list[NotJudged] = field(default_factory=list)   # what checks read and did not judge, and why
 
     def inventories(self, service: str) -> list[Inventory]:
         regions = ("global",) if service in GLOBAL_SERVICES else self.regions
@@ -124,5 +139,24 @@ def per_resource(ctx: ScanContext, service: str, kind: str,
             except PolicyError as error:   # a document that cannot be evaluated proves nothing
                 yield Result(resource.id, resource.region, Status.ERROR, f"cannot evaluate its policy: {error}")
                 continue
-            if verdict is not None:
+            if isinstance(verdict, Unjudged):
+                ctx.not_judged.append(NotJudged(ctx.check, resource.id, resource.region, verdict.reason))
+            elif verdict is not None:
                 yield Result(resource.id, resource.region, *verdict)
+
+
+def per_audit_bucket(ctx: ScanContext, judge: Callable[[Resource, list[str], ScanContext], Verdict],
+                     destinations: dict[str, list[str]] | None = None) -> Iterator[Result]:
+    """Judge every bucket that holds audit evidence (`judge(bucket, sources, ctx)`, sources saying why);
+    regions whose trails or flow logs could not be read are ERRORs: nobody can tell which buckets those feed."""
+    if destinations is None:
+        destinations, unknown = audit_destinations(ctx)
+        for region, error in unknown:
+            yield Result(ctx.scope_id("s3", region), region, Status.ERROR,
+                         f"cannot tell which buckets receive audit logs: {error}")
+
+    def audit_only(bucket: Resource, ctx: ScanContext) -> Verdict:
+        sources = audit_sources(bucket, destinations)
+        return judge(bucket, sources, ctx) if sources else None
+
+    yield from per_resource(ctx, "s3", "bucket", audit_only)

@@ -53,6 +53,8 @@ def collect_launch_templates(c: CollectContext, region: str) -> Inventory:
     inventory = Inventory("launch_templates", region)
     inventory.facts["ebs_encryption_by_default"] = attempt(lambda: bool(c.aws.call(
         "ec2", region, "get_ebs_encryption_by_default").get("EbsEncryptionByDefault")))
+    inventory.facts["ebs_default_kms_key"] = attempt(lambda: c.aws.call(
+        "ec2", region, "get_ebs_default_kms_key_id").get("KmsKeyId"))
     try:
         templates = c.aws.paginate("ec2", region, "describe_launch_templates", "LaunchTemplates")
     except ApiError as error:

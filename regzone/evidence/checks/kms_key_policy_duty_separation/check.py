@@ -6,20 +6,13 @@ as met and Deny statements as absent, so a policy can only be judged separated w
 already are. The account root in both roles fails too: the key policy then delegates both duties
 to IAM and separates nothing (AWS KMS Developer Guide, "Default key policy")."""
 from regzone.evidence.checks import failed, passed, per_resource
-from regzone_core.policy.kms import key_roles
-
-
-def duty_conflicts(policy):
-    """Principals that may both administer and use the key, with one action of each."""
-    roles = key_roles(policy or {"Statement": []})
-    return [f"{p} may both administer ({min(roles.administers[p])}) and use ({min(roles.uses[p])}) the key"
-            for p in sorted(roles.administrators & roles.users)]
+from regzone_core.policy.verdicts import duty_conflicts
 
 
 def judge(key, ctx):
     if key.get("metadata").get("KeyManager") != "CUSTOMER":
         return None
-    conflicts = duty_conflicts(key.get("policy"))
+    conflicts = duty_conflicts(key.get("policy") or {"Statement": []})
     if conflicts:
         return failed("; ".join(conflicts))
     return passed("key policy gives administration and use to different principals")
