@@ -77,7 +77,9 @@ DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SECURITY_GROUPS = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
 NETWORK_FIREWALL_RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
 NETWORK_FIREWALL_POLICY = "aws:networkfirewall/firewallPolicy:FirewallPolicy"
+NETWORK_FIREWALL_TLS_INSPECTION = "aws:networkfirewall/tlsInspectionConfiguration:TlsInspectionConfiguration"
 VPC_DHCP_OPTIONS = "aws:ec2/vpcDhcpOptions:VpcDhcpOptions"
+VPC_DHCP_OPTIONS_ASSOCIATION = "aws:ec2/vpcDhcpOptionsAssociation:VpcDhcpOptionsAssociation"
 # Route 53 Resolver DNS Firewall and query logging (regulated_ai/policies/dns.py); no aliases in pulumi-aws 7.
 DNS_FIREWALL_DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
 DNS_FIREWALL_RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup"

@@ -357,3 +357,33 @@ def test_firewall_configuration_without_a_customer_key_fires(pack, type_token, p
     found = stack_violations(pack, "network-firewall-customer-key", zone() + [resource(type_token, props, name="x")])
     assert len(found) == 1 and expected in found[0].message, [d.message for d in found]
 
+
+TLS_INSPECTION = "aws:networkfirewall/tlsInspectionConfiguration:TlsInspectionConfiguration"
+AUDIT_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/audit"
+
+
+def test_tls_inspection_configuration_with_a_customer_key_passes(pack):
+    """Its list of encryption configurations, each judged like a firewall's one block."""
+    inspection = resource(TLS_INSPECTION, {"encryptionConfigurations": [
+        {"type": "CUSTOMER_KMS", "keyId": AUDIT_KEY_ARN}]}, name="inspection")
+    assert stack_violations(pack, "network-firewall-customer-key", zone() + [inspection]) == []
+
+
+@pytest.mark.parametrize("props, expected", [
+    ({}, "an AWS owned key"),
+    ({"encryptionConfigurations": []}, "an AWS owned key"),
+    ({"encryptionConfigurations": [{"type": "CUSTOMER_KMS", "keyId": AUDIT_KEY_ARN},
+                                   {"type": "AWS_OWNED_KMS_KEY"}]}, "encryptionConfigurations.1"),
+    ({"encryptionConfigurations": [{"type": "CUSTOMER_KMS", "keyId": UNKNOWN}]}, "cannot be verified at preview"),
+])
+def test_tls_inspection_configuration_without_a_customer_key_fires(pack, props, expected):
+    found = stack_violations(pack, "network-firewall-customer-key",
+                             zone() + [resource(TLS_INSPECTION, props, name="inspection")])
+    assert len(found) == 1 and expected in found[0].message, [d.message for d in found]
+
+
+def test_archive_bucket_lock_flag_is_read_as_the_provider_reads_it(pack):
+    """objectLockEnabled "true" is Object Lock (values.as_bool): the bucket is judged on its retention mode."""
+    found = stack_violations(pack, "network-vpc-flow-logs-worm",
+                             zone(**{"audit-lock": None, "audit": res(*AUDIT_BUCKET, {"objectLockEnabled": "true"})}))
+    assert len(found) == 1 and "no COMPLIANCE-mode default retention" in found[0].message

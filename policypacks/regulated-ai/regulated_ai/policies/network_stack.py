@@ -16,8 +16,8 @@ from regulated_ai.types import (CARRIER_GATEWAY, DEFAULT_ROUTE_TABLE, ECR_REPOSI
                                 EKS_ADDON, EKS_CLUSTER, EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION, FLOW_LOG,
                                 INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY, MAIN_ROUTE_TABLE_ASSOCIATION,
                                 NETWORK_FIREWALL, NETWORK_FIREWALL_POLICY, NETWORK_FIREWALL_RULE_GROUP,
-                                NETWORK_FIREWALL_VPC_ASSOCIATION, ROUTE, ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION,
-                                S3_BUCKETS, S3_OBJECT_LOCK, SUBNETS, VPC, VPC_ENDPOINT)
+                                NETWORK_FIREWALL_TLS_INSPECTION, NETWORK_FIREWALL_VPC_ASSOCIATION, ROUTE, ROUTE_TABLE,
+                                ROUTE_TABLE_ASSOCIATION, S3_BUCKETS, S3_OBJECT_LOCK, SUBNETS, VPC, VPC_ENDPOINT)
 from regzone.tags import TAG_TIER, TIER_EGRESS, TIER_FIREWALL
 
 EDGE_TIERS = (TIER_FIREWALL, TIER_EGRESS)
@@ -143,7 +143,7 @@ def network_vpc_flow_logs(stack: StackView) -> Iterator[tuple[str, str]]:
     "network-vpc-flow-logs-worm",
     description="Every VPC must also deliver flow logs of ALL traffic to an S3 bucket with Object Lock in "
                 "COMPLIANCE mode, so that the network record is write-once for the audit retention.",
-    controls=["RAZ-NET-006"])
+    controls=["RAZ-NET-006"], types=(FLOW_LOG, VPC, *S3_BUCKETS, *S3_OBJECT_LOCK))
 def network_vpc_flow_logs_worm(stack: StackView) -> Iterator[tuple[str, str]]:
     locks = configured_buckets(stack, S3_OBJECT_LOCK)
     archived: set[str] = set()
@@ -166,27 +166,47 @@ def network_vpc_flow_logs_worm(stack: StackView) -> Iterator[tuple[str, str]]:
                             "(FlowLogs does); the CloudWatch copy alone can be deleted before the audit retention.")
 
 
+# Where each Network Firewall type keeps its encryption configuration: one block, or a list of them
+# (a TLS inspection configuration, which holds the certificates the firewall decrypts traffic with).
+_FIREWALL_ENCRYPTION = {NETWORK_FIREWALL: "encryptionConfiguration", NETWORK_FIREWALL_POLICY: "encryptionConfiguration",
+                        NETWORK_FIREWALL_RULE_GROUP: "encryptionConfiguration",
+                        NETWORK_FIREWALL_TLS_INSPECTION: "encryptionConfigurations"}
+
+
+def _encryption_blocks(resource: ResourceView) -> list[tuple[str, object]]:
+    """(input path, block) of the resource's encryption configuration; an absent one is one empty block."""
+    path = _FIREWALL_ENCRYPTION[resource.type]
+    value = resource.known(path)
+    if isinstance(value, list):
+        return [(f"{path}.{index}", block) for index, block in enumerate(value)] or [(path, None)]
+    return [(path, value)]
+
+
 @stack_policy(
     "network-firewall-customer-key",
-    description="Network Firewall rule groups, firewall policies and firewalls must be encrypted with a customer "
-                "managed KMS key, not an AWS owned key.",
-    controls=["RAZ-NET-005"])
+    description="Network Firewall rule groups, firewall policies, firewalls and TLS inspection configurations must be "
+                "encrypted with a customer managed KMS key, not an AWS owned key.",
+    controls=["RAZ-NET-005"], types=(*_FIREWALL_ENCRYPTION, KMS_KEY))
 def network_firewall_customer_key(stack: StackView) -> Iterator[tuple[str, str]]:
     # Without encryptionConfiguration, or with type AWS_OWNED_KMS_KEY, AWS encrypts with a key it owns
     # (Network Firewall API reference, EncryptionConfiguration): no zone key policy decides who reads it.
-    for resource in stack.of_type(NETWORK_FIREWALL, NETWORK_FIREWALL_POLICY, NETWORK_FIREWALL_RULE_GROUP):
-        kind = resource.known("encryptionConfiguration.type")
-        if kind != "CUSTOMER_KMS":
-            shown = "an AWS owned key" if kind in (None, "AWS_OWNED_KMS_KEY") else repr(kind)
-            yield resource.urn, (f"'{resource.name}' is encrypted with {shown}: set encryptionConfiguration to type "
-                                 "CUSTOMER_KMS with the zone's audit key (EgressFirewall does).")
-            continue
-        key = resource.get("encryptionConfiguration.keyId")
-        # A key this stack creates has no ARN until it exists: the dependency shows what it is.
-        if is_unknown(key) and not _refs(resource, "encryptionConfiguration", KMS_KEY):
-            raise Unverifiable(f"{resource.name}.encryptionConfiguration.keyId")
-        if not key and not is_unknown(key):
-            yield resource.urn, f"'{resource.name}' sets CUSTOMER_KMS without a keyId: name the zone's audit key."
+    for resource in stack.of_type(*_FIREWALL_ENCRYPTION):
+        for path, block in _encryption_blocks(resource):
+            block = block if isinstance(block, dict) else {}
+            kind = block.get("type")
+            if is_unknown(kind):
+                raise Unverifiable(f"{resource.name}.{path}.type")
+            if kind != "CUSTOMER_KMS":
+                shown = "an AWS owned key" if kind in (None, "AWS_OWNED_KMS_KEY") else repr(kind)
+                yield resource.urn, (f"'{resource.name}' is encrypted with {shown}: set {path} to type "
+                                     "CUSTOMER_KMS with the zone's audit key (EgressFirewall does).")
+                continue
+            key = block.get("keyId")
+            # A key this stack creates has no ARN until it exists: the dependency shows what it is.
+            if is_unknown(key) and not _refs(resource, _FIREWALL_ENCRYPTION[resource.type], KMS_KEY):
+                raise Unverifiable(f"{resource.name}.{path}.keyId")
+            if not key and not is_unknown(key):
+                yield resource.urn, f"'{resource.name}' sets CUSTOMER_KMS without a keyId: name the zone's audit key."
 
 
 @stack_policy(
