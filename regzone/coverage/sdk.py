@@ -26,17 +26,21 @@ _REFERENCE = re.compile(r"'([\w.]+)'")
 _ALIAS = re.compile(r"pulumi\.Alias\(type_=\"([^\"]+)\"\)")
 
 ClassKey = tuple[str, str]  # (package-relative module directory, class name)
+Inputs = dict[ClassKey, dict[str, tuple[ClassKey, ...]]]
+Annotations = dict[ClassKey, dict[str, str]]
 
 
 @dataclass(frozen=True)
 class SdkIndex:
-    """Resource type token -> its Args input type; input type -> wire name -> input types it nests."""
+    """Resource type token -> its Args input type; input type -> wire name -> input types it nests,
+    and the Python annotation of each input (`pulumi.Input[_builtins.str]`, `...Sequence[...]`)."""
 
     resources: dict[str, ClassKey]
-    inputs: dict[ClassKey, dict[str, tuple[ClassKey, ...]]]
+    inputs: Inputs
     # Former tokens of a type (renamed modules): state written under them migrates to the type; a
     # program on an older SDK may still register them.
     aliases: dict[str, str]
+    annotations: Annotations = field(default_factory=dict, repr=False, compare=False)
     _paths: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def types(self) -> list[str]:
@@ -51,6 +55,14 @@ class SdkIndex:
             found = sorted(set(self._walk(start, tuple(pattern.split(".")), (), set()))) if start else []
             self._paths[(type_token, pattern)] = found
         return self._paths[(type_token, pattern)]
+
+    def annotation(self, type_token: str, path: str) -> str | None:
+        """The annotation of the input at `path` (dot-separated wire names, lists transparent), or None."""
+        keys = [self.resources[type_token]] if type_token in self.resources else []
+        *parents, name = path.split(".")
+        for segment in parents:
+            keys = [child for key in keys for child in self.inputs.get(key, {}).get(segment, ())]
+        return next((self.annotations[key][name] for key in keys if name in self.annotations.get(key, {})), None)
 
     def _walk(self, key: ClassKey, pattern: tuple[str, ...], path: tuple[str, ...],
               seen: set[tuple[ClassKey, int]]) -> Iterator[str]:
@@ -83,7 +95,7 @@ def _module_of(reference: str, module: str) -> ClassKey:
     return ("/".join(part.lstrip("_") for part in where) if where else module), name
 
 
-def _read_package(package: str, resources: dict[str, ClassKey], inputs: dict[ClassKey, dict[str, tuple[ClassKey, ...]]],
+def _read_package(package: str, resources: dict[str, ClassKey], inputs: Inputs, annotations: Annotations,
                   aliases: dict[str, str]) -> None:
     spec = importlib.util.find_spec(package)
     if spec is None or spec.origin is None:
@@ -99,10 +111,13 @@ def _read_package(package: str, resources: dict[str, ClassKey], inputs: dict[Cla
         for index, match in enumerate(classes):
             body = text[match.end():classes[index + 1].start() if index + 1 < len(classes) else len(text)]
             if match.group(1):
+                getters = list(_GETTER.finditer(body))
                 inputs[(module, match.group(2))] = {
                     getter.group(1) or getter.group(2):
                         tuple(_module_of(ref, module) for ref in _REFERENCE.findall(getter.group(3)))
-                    for getter in _GETTER.finditer(body)}
+                    for getter in getters}
+                annotations[(module, match.group(2))] = {getter.group(1) or getter.group(2): getter.group(3)
+                                                         for getter in getters}
             elif match.group(3) == "pulumi.CustomResource":
                 token, args = _TOKEN.search(body), _ARGS.search(body)
                 if token is None:  # a generic class that builds its token at run time (CustomResource)
@@ -116,11 +131,13 @@ def _read_package(package: str, resources: dict[str, ClassKey], inputs: dict[Cla
 @lru_cache(maxsize=1)
 def sdk_index(packages: tuple[str, ...] = SDK_PACKAGES) -> SdkIndex:
     resources: dict[str, ClassKey] = {}
-    inputs: dict[ClassKey, dict[str, tuple[ClassKey, ...]]] = {}
+    inputs: Inputs = {}
+    annotations: Annotations = {}
     aliases: dict[str, str] = {}
     for package in packages:
-        _read_package(package, resources, inputs, aliases)
+        _read_package(package, resources, inputs, annotations, aliases)
     missing = sorted(token for token, key in resources.items() if key not in inputs)
     if missing:
         raise ValueError(f"resource types whose Args class was not found: {missing[:5]}")
-    return SdkIndex(resources, inputs, {alias: token for alias, token in aliases.items() if alias not in resources})
+    return SdkIndex(resources, inputs, {alias: token for alias, token in aliases.items() if alias not in resources},
+                    annotations)

@@ -190,8 +190,8 @@ SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
 # IAM (regulated_ai/policies/iam.py). Every resource type of pulumi-aws whose inputs hold an identity or
 # trust policy document, by input path (`[]` for each element of a list); tests/test_iam_document_types.py
-# derives them from the installed SDK, so a type a new release adds fails until it is placed here or listed
-# there as another kind of document.
+# derives them from the pinned SDK (read by regzone/coverage/sdk.py), so a type a new release adds fails until
+# it is placed here or listed there as another kind of document.
 IAM_ROLE = "aws:iam/role:Role"
 IDENTITY_POLICY_DOCUMENTS = {
     "aws:iam/policy:Policy": ("policy",),

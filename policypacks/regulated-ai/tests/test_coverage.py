@@ -97,3 +97,9 @@ def test_sdk_index_reads_wire_names_nested_inputs_and_aliases(index):
     assert index.paths("kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition", "**.nosuchinput") == []
     assert index.paths("tls:index/privateKey:PrivateKey", "*") == ["algorithm", "ecdsaCurve", "rsaBits"]
     assert sum(t.startswith("aws:") for t in index.types()) > 1500
+    # Each input's annotation, through nested inputs (tests/test_iam_document_types.py reads documents by it).
+    assert index.annotation("aws:iam/role:Role", "assumeRolePolicy") == \
+        "pulumi.Input[Union[_builtins.str, 'PolicyDocumentArgs']]"
+    assert index.annotation("aws:iam/role:Role", "inlinePolicies.policy") == "pulumi.Input[Optional[_builtins.str]]"
+    assert "Sequence[" in index.annotation("aws:iam/role:Role", "inlinePolicies")
+    assert index.annotation("aws:iam/role:Role", "nosuchinput") is None

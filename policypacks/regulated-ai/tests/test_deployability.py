@@ -299,3 +299,28 @@ def test_bypass_given_as_a_string_is_named_too(gate):
     document = without(zone_policy("data"), "DeployerManagesKey")
     found = violations(gate, LOCKOUT, key(document=document, bypassPolicyLockoutSafetyCheck="true"))
     assert len(found) == 1 and "bypassPolicyLockoutSafetyCheck" in found[0].message
+
+
+def _delivery(principal):
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Delivery", "Effect": "Allow", "Principal": {"Service": principal}, "Action": "sqs:SendMessage",
+        "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]}
+
+
+# Documents of every shape a program sends them in: JSON text or an object, at the top, nested, in a list.
+DOCUMENT_SIBLINGS = [
+    ("aws:sqs/queue:Queue", lambda d: {"policy": json.dumps(d)}),
+    ("aws:iam/role:Role", lambda d: {"assumeRolePolicy": d}),
+    ("aws:iam/role:Role", lambda d: {"assumeRolePolicy": "{}", "inlinePolicies": [{"name": "i", "policy": json.dumps(d)}]}),
+    ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", lambda d: {"policyName": "p", "policyDocument": json.dumps(d)}),
+    ("kubernetes:core/v1:ConfigMap", lambda d: {"data": {"policy.json": json.dumps(d)}}),
+]
+
+
+@pytest.mark.parametrize("type_token, props", DOCUMENT_SIBLINGS, ids=[f"{t}-{i}" for i, (t, _) in enumerate(DOCUMENT_SIBLINGS)])
+def test_principals_are_judged_in_every_resource_type(gate, type_token, props):
+    wrong = resource(type_token, props(_delivery("sqs.amazonaws")), name="wrong")
+    found = stack_violations(gate, PRINCIPALS, [wrong])
+    assert len(found) == 1 and "sqs.amazonaws" in found[0].message, [d.message for d in found]
+    right = resource(type_token, props(_delivery("sns.amazonaws.com")), name="right")
+    assert stack_violations(gate, PRINCIPALS, [right]) == []
