@@ -134,3 +134,13 @@ class CallerPermissions(BaseModel):
 def caller_permissions() -> CallerPermissions:
     with open(CATALOG_DIR / "key_caller_permissions.yaml", encoding="utf-8") as handle:
         return CallerPermissions.model_validate(yaml.safe_load(handle))
+
+
+def deployer_caller_use(deployer: str | None, purpose: str | None) -> dict[str, list[CallerUse]]:
+    """The deployer's use of a key that is only what AWS performs as the caller for a key of this
+    purpose (every purpose when it is not known), as the separation verdict takes it
+    (regzone_core.policy.verdicts.duty_conflicts); no deployer named: none."""
+    if deployer is None:
+        return {}
+    return {deployer: [row.caller_use() for row in caller_permissions().rows
+                       if row.actions and purpose in (None, row.purpose)]}

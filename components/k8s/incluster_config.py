@@ -15,11 +15,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from regzone.config.errors import ConfigError, KeyedError, format_validation_error
 from regzone.config.loader import decode_config_value
-from regzone.config.model import StackConfig, Zone
+from regzone.config.model import ROLE_ARN_PATTERN, StackConfig, Zone
 from regzone.zone_stack import check_zone_stack, qualified_zone_stack, zone_stack_name
 
 NAMESPACE = "regzone-incluster"
-_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
 _NAMESPACE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
@@ -39,7 +38,7 @@ class Access(_Strict):
         seen: dict[str, str] = {}
         for duty in ("trainers", "inference_operators", "auditors"):
             for i, arn in enumerate(getattr(self, duty)):
-                if not re.match(_ROLE_ARN, arn):
+                if not re.match(ROLE_ARN_PATTERN, arn):
                     raise KeyedError((duty, i), f"{arn!r} is not an IAM role ARN; "
                                      "valid: arn:aws:iam::111122223333:role/name")
                 if arn in seen:

@@ -158,9 +158,9 @@ def _partition_and_account(arn: str) -> tuple[str, str]:
     return parts[1], parts[4]
 
 
-_ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
 _ADDON_VERSION = r"^v\d+\.\d+\.\d+-eksbuild\.\d+$"
-RoleArn = Annotated[str, Field(pattern=_ROLE_ARN)]
+RoleArn = Annotated[str, Field(pattern=ROLE_ARN_PATTERN)]
 AddonVersion = Annotated[str, Field(pattern=_ADDON_VERSION)]
 Environment = Literal["dev", "test", "staging", "prod"]
 

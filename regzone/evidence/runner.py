@@ -30,6 +30,9 @@ class ScanOptions:
     max_workers: int = 16                 # per-resource calls in flight
     retry_mode: str = "adaptive"
     max_attempts: int = 5
+    # The role that runs `pulumi up`: its use of a key that is only what AWS performs as the caller
+    # (catalog/key_caller_permissions.yaml) is not a duty conflict, as at preview.
+    deployer_role_arn: str | None = None
 
 
 @dataclass
@@ -191,7 +194,8 @@ def scan(options: ScanOptions, session: boto3.Session | None = None, progress: P
     finally:
         progress.finish()
 
-    ctx = ScanContext(account, partition, options.regions, options.zone, options.min_retention_days, collected)
+    ctx = ScanContext(account, partition, options.regions, options.zone, options.min_retention_days, collected,
+                      deployer_role_arn=options.deployer_role_arn)
     findings = []
     for check in checks:
         ctx.check = check.name

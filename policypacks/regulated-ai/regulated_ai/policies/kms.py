@@ -6,10 +6,8 @@ from collections.abc import Iterator
 
 from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
 from regulated_ai.framework import ResourceView, resource_policy
-from regulated_ai.settings import Settings
 from regulated_ai.types import KMS_EXTERNAL_KEY, KMS_KEY, KMS_KEY_POLICY, KMS_KEYS, KMS_REPLICA_EXTERNAL_KEY
-from regzone.key_caller_permissions import caller_permissions
-from regzone_core.policy.kms import CallerUse
+from regzone.key_caller_permissions import deployer_caller_use
 from regzone_core.policy.verdicts import duty_conflicts, mixed_statements, open_grants
 
 MIN_DELETION_WINDOW_DAYS = 30
@@ -52,16 +50,6 @@ def _key_purpose(key: ResourceView) -> str | None:
     return tags.get("purpose") if isinstance(tags, dict) and isinstance(tags.get("purpose"), str) else None
 
 
-def deployer_caller_use(settings: Settings, purpose: str | None) -> dict[str, list[CallerUse]]:
-    """The deployer's use of a key that is only what AWS performs as the caller for a key of this
-    purpose (catalog/key_caller_permissions.yaml); no deployer configured: none."""
-    deployer = settings.deployer_role_arn
-    if deployer is None:
-        return {}
-    return {deployer: [row.caller_use() for row in caller_permissions().rows
-                       if row.actions and purpose in (None, row.purpose)]}
-
-
 @resource_policy(
     "kms-key-policy-separation",
     description="KMS key policies must separate key administrators from key users and grant nothing to anyone "
@@ -83,7 +71,7 @@ def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
     yield from (f"KMS key '{key.name}': {problem}; split it into administration and use statements."
                 for problem in mixed_statements(document))
     deployer = settings.deployer_role_arn
-    for conflict in duty_conflicts(document, caller_use=deployer_caller_use(settings, _key_purpose(key))):
+    for conflict in duty_conflicts(document, caller_use=deployer_caller_use(deployer, _key_purpose(key))):
         if deployer and conflict.startswith(f"{deployer} "):
             yield (f"KMS key '{key.name}': {deployer} (the deployer role) {conflict.removeprefix(deployer + ' ')}, "
                    "beyond what AWS performs as the caller: grant it only the actions of "
