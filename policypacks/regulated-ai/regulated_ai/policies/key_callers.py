@@ -77,8 +77,8 @@ def _named_key(value: str, stack: StackView) -> list[tuple[ResourceView | None, 
 
 def _keys_of(resource: ResourceView, row: CallerPermission, stack: StackView) -> list[tuple[ResourceView | None, str]]:
     """(key resource, how the resource names it) for each key the resource uses; None: outside the stack."""
-    found: list[tuple[ResourceView | None, str]] = []
-    found += _stack_keys(resource, row.key_property.split(".", 1)[0].removesuffix("[]"))
+    found: list[tuple[ResourceView | None, str]] = list(
+        _stack_keys(resource, row.key_property.split(".", 1)[0].removesuffix("[]")))
     if found:
         return found
     for value in _values(resource.props, row.key_property.split(".")):
