@@ -103,7 +103,9 @@ class RegulatedAiZone(pulumi.ComponentResource):
             az_count=zone.az_count, allowed_destinations=egress.allowed_destinations,
             air_gapped=egress.is_air_gapped, log_kms_key_arn=self.keys.key_arns["audit"],
             log_retention_days=stack.zone_retention_days(zone), ssm_endpoints=zone.ssm_endpoints,
-            cluster=zone.cluster is not None), opts=child)
+            cluster=zone.cluster is not None,
+            os_repositories=zone.cluster is not None and any(g.enclave_allocation for g in zone.cluster.node_groups)),
+            opts=child)
         self.vpc_id = self.network.vpc_id
         self.vpc_cidr = self.network.vpc_cidr
         self.workload_subnet_ids = self.network.workload_subnet_ids
@@ -138,7 +140,12 @@ class RegulatedAiZone(pulumi.ComponentResource):
                     data_classes=stack.node_group_data_classes(zone, group),
                     confidential_required=stack.node_group_requires_confidential(zone, group),
                     min_size=group.scaling.min_size, desired_size=group.scaling.desired_size,
-                    max_size=group.scaling.max_size, volume_size_gib=group.volume_size_gib), opts=child))
+                    max_size=group.scaling.max_size, volume_size_gib=group.volume_size_gib,
+                    kubernetes_version=zone.cluster.kubernetes_version,
+                    enclave_cpu_count=group.enclave_allocation.cpu_count if group.enclave_allocation else None,
+                    enclave_memory_mib=group.enclave_allocation.memory_mib if group.enclave_allocation else None,
+                    gpu_acknowledgement=(group.gpu_processing_acknowledgement.approval
+                                         if group.gpu_processing_acknowledgement else None)), opts=child))
             self.cluster.add_coredns(after=[g.node_group for g in self.node_groups])
         if zone.registry is not None:
             registry = zone.registry
