@@ -76,7 +76,10 @@ class RegulatedAiZone(pulumi.ComponentResource):
             partition=partition.partition,
             administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))],
             users=[principals[("key_users", k)] for k in range(len(zone.key_users))],
-            autoscaling_role_arn=args.autoscaling_role_arn if has_nodes else None), opts=child)
+            autoscaling_role_arn=args.autoscaling_role_arn if has_nodes else None,
+            enclave_attestation=zone.enclave_attestation.conditions() if zone.enclave_attestation else None,
+            producers=[principals[where] for where, _ in zone.named_principals()
+                       if where[0] == "key_users" or where == ("registry", "promotion_role_arn")]), opts=child)
         self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
             zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
             key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.kms_policy import PURPOSES, key_policy
+from components.kms_policy import ENCLAVE_PURPOSE, PURPOSES, enclave_key_policy, key_policy
 
 DELETION_WINDOW_DAYS = 30
 
@@ -36,6 +36,10 @@ class ZoneKeysArgs:
     autoscaling_role_arn: pulumi.Input[str] | None = None
     purposes: Sequence[str] = PURPOSES
     tags: Mapping[str, str] = field(default_factory=dict)
+    # With measurements (condition key -> accepted values), also the enclave key, which releases
+    # data keys only to attested enclaves; `producers` may encrypt for them (RAZ-CMP-008).
+    enclave_attestation: Mapping[str, Sequence[str]] | None = None
+    producers: Sequence[pulumi.Input[str]] = ()
 
 
 class ZoneKeys(pulumi.ComponentResource):
@@ -52,15 +56,24 @@ class ZoneKeys(pulumi.ComponentResource):
         principals = pulumi.Output.all(
             account=args.account_id, partition=args.partition, deployer=args.deployer,
             administrators=pulumi.Output.all(*args.administrators), users=pulumi.Output.all(*args.users),
-            autoscaling=args.autoscaling_role_arn)
+            autoscaling=args.autoscaling_role_arn, producers=pulumi.Output.all(*args.producers))
+
+        def root(p: dict) -> list[str]:
+            return [f"arn:{p['partition']}:iam::{p['account']}:root"]
+
+        policies = {purpose: principals.apply(lambda p, purpose=purpose: key_policy(
+            purpose=purpose, zone_name=args.zone_name, account_id=p["account"], region=args.region,
+            partition=p["partition"], deployer=p["deployer"], administrators=p["administrators"] or root(p),
+            users=p["users"] or root(p), autoscaling_role_arn=p["autoscaling"] if purpose == "volumes" else None))
+            for purpose in args.purposes}
+        if args.enclave_attestation is not None:
+            # No key user defaults to the account here: only attested enclaves get plaintext.
+            policies[ENCLAVE_PURPOSE] = principals.apply(lambda p: enclave_key_policy(
+                zone_name=args.zone_name, account_id=p["account"], partition=p["partition"], deployer=p["deployer"],
+                administrators=p["administrators"] or root(p), producers=p["producers"],
+                attestation=args.enclave_attestation))
         self.keys = {}
-        for purpose in args.purposes:
-            policy = principals.apply(lambda p, purpose=purpose: key_policy(
-                purpose=purpose, zone_name=args.zone_name, account_id=p["account"], region=args.region,
-                partition=p["partition"], deployer=p["deployer"],
-                administrators=p["administrators"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
-                users=p["users"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
-                autoscaling_role_arn=p["autoscaling"] if purpose == "volumes" else None))
+        for purpose, policy in policies.items():
             key = aws.kms.Key(
                 f"{name}-{purpose}",
                 description=f"regulated AI zone {args.zone_name}: {purpose} key",
