@@ -57,41 +57,43 @@ class ZoneKeys(pulumi.ComponentResource):
             account=args.account_id, partition=args.partition, deployer=args.deployer,
             administrators=pulumi.Output.all(*args.administrators), users=pulumi.Output.all(*args.users),
             autoscaling=args.autoscaling_role_arn, producers=pulumi.Output.all(*args.producers))
-
-        def root(p: dict) -> list[str]:
-            return [f"arn:{p['partition']}:iam::{p['account']}:root"]
-
-        policies = {purpose: principals.apply(lambda p, purpose=purpose: key_policy(
-            purpose=purpose, zone_name=args.zone_name, account_id=p["account"], region=args.region,
-            partition=p["partition"], deployer=p["deployer"], administrators=p["administrators"] or root(p),
-            users=p["users"] or root(p), autoscaling_role_arn=p["autoscaling"] if purpose == "volumes" else None))
-            for purpose in args.purposes}
-        if args.enclave_attestation is not None:
-            # No key user defaults to the account here: only attested enclaves get plaintext.
-            policies[ENCLAVE_PURPOSE] = principals.apply(lambda p: enclave_key_policy(
-                zone_name=args.zone_name, account_id=p["account"], partition=p["partition"], deployer=p["deployer"],
-                administrators=p["administrators"] or root(p), producers=p["producers"],
-                attestation=args.enclave_attestation))
         self.keys = {}
-        for purpose, policy in policies.items():
-            key = aws.kms.Key(
-                f"{name}-{purpose}",
-                description=f"regulated AI zone {args.zone_name}: {purpose} key",
-                key_usage="ENCRYPT_DECRYPT",
-                customer_master_key_spec="SYMMETRIC_DEFAULT",
-                enable_key_rotation=True,
-                deletion_window_in_days=DELETION_WINDOW_DAYS,
-                multi_region=False,
-                policy=policy,
-                tags={**args.tags, "purpose": purpose},
-                opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
-            )
-            aws.kms.Alias(
-                f"{name}-{purpose}-alias",
-                name=f"alias/{args.zone_name}/{purpose}",
-                target_key_id=key.key_id,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.keys[purpose] = key
+        for purpose in args.purposes:
+            policy = principals.apply(lambda p, purpose=purpose: key_policy(
+                purpose=purpose, zone_name=args.zone_name, account_id=p["account"], region=args.region,
+                partition=p["partition"], deployer=p["deployer"],
+                administrators=p["administrators"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
+                users=p["users"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
+                autoscaling_role_arn=p["autoscaling"] if purpose == "volumes" else None))
+            self.keys[purpose] = self._key(name, args, purpose, policy)
+        if args.enclave_attestation is not None:
+            # Its users are the attested enclaves alone: no account-root default here.
+            policy = principals.apply(lambda p: enclave_key_policy(
+                zone_name=args.zone_name, account_id=p["account"], partition=p["partition"], deployer=p["deployer"],
+                administrators=p["administrators"] or [f"arn:{p['partition']}:iam::{p['account']}:root"],
+                producers=p["producers"], attestation=args.enclave_attestation))
+            self.keys[ENCLAVE_PURPOSE] = self._key(name, args, ENCLAVE_PURPOSE, policy)
         self.key_arns = {purpose: key.arn for purpose, key in self.keys.items()}
         self.register_outputs({"key_arns": self.key_arns})
+
+    def _key(self, name: str, args: ZoneKeysArgs, purpose: str, policy: pulumi.Input[str]) -> aws.kms.Key:
+        """One protected, rotating key of `purpose` and its alias `alias/<zone>/<purpose>`."""
+        key = aws.kms.Key(
+            f"{name}-{purpose}",
+            description=f"regulated AI zone {args.zone_name}: {purpose} key",
+            key_usage="ENCRYPT_DECRYPT",
+            customer_master_key_spec="SYMMETRIC_DEFAULT",
+            enable_key_rotation=True,
+            deletion_window_in_days=DELETION_WINDOW_DAYS,
+            multi_region=False,
+            policy=policy,
+            tags={**args.tags, "purpose": purpose},
+            opts=pulumi.ResourceOptions(parent=self, protect=True, retain_on_delete=True),
+        )
+        aws.kms.Alias(
+            f"{name}-{purpose}-alias",
+            name=f"alias/{args.zone_name}/{purpose}",
+            target_key_id=key.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return key
