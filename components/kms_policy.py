@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from components.iam_documents import workload_role_path
+from regzone.attestation import CONDITION_PREFIX, IMAGE_KEY, is_attestation_key
 from regzone.key_caller_permissions import caller_permissions
 
 # No "kms:Create*": it would include kms:CreateGrant, with which an administrator could grant itself use.
@@ -65,7 +66,6 @@ UNATTESTED_DENIED_ACTIONS = ["kms:CreateGrant", "kms:Decrypt", "kms:DeriveShared
 # Producers (the promotion role, zone key users) encrypt a locally generated data key; they never
 # receive plaintext from KMS.
 PRODUCER_ACTIONS = ["kms:DescribeKey", "kms:Encrypt"]
-ATTESTATION_PRESENT_KEY = "kms:RecipientAttestation:ImageSha384"
 
 
 def key_policy(*, purpose: str, zone_name: str, account_id: str, region: str, partition: str,
@@ -140,8 +140,8 @@ def enclave_key_policy(*, zone_name: str, account_id: str, partition: str, admin
     Measurements are compared with StringEqualsIgnoreCase, as the KMS developer guide's examples do."""
     if not attestation or not all(attestation.values()):
         raise ValueError("the enclave key needs at least one attestation measurement")
-    if not all(k.startswith("kms:RecipientAttestation:") for k in attestation):
-        raise ValueError(f"attestation conditions are kms:RecipientAttestation:* keys, not {sorted(attestation)}")
+    if not all(is_attestation_key(k) for k in attestation):
+        raise ValueError(f"attestation conditions are {CONDITION_PREFIX}* keys, not {sorted(attestation)}")
     statements: list[dict] = [
         *_management_statements(administrators, deployer),
         {
@@ -164,7 +164,7 @@ def enclave_key_policy(*, zone_name: str, account_id: str, partition: str, admin
             "Principal": "*",
             "Action": UNATTESTED_DENIED_ACTIONS,
             "Resource": "*",
-            "Condition": {"Null": {ATTESTATION_PRESENT_KEY: "true"}},
+            "Condition": {"Null": {IMAGE_KEY: "true"}},
         },
     ]
     if producers:

@@ -25,8 +25,9 @@ import pulumi_aws as aws
 from components.enclave_user_data import encoded, enclave_user_data
 from regzone.device_plugins import device_plugins, plugins_for
 from regzone.instance_types import (LABEL_CONFIDENTIAL, LABEL_DATA_CLASS_PREFIX, LABEL_NODE_KIND, LABEL_ZONE,
-                                    SEV_SNP_FEATURE, TAG_CONFIDENTIAL, TAG_CONFIDENTIAL_REQUIRED, Confidential,
-                                    NodeKind, enclave_allocation_problem, instance_type_problem)
+                                    SEV_SNP_FEATURE, TAG_CONFIDENTIAL, TAG_CONFIDENTIAL_REQUIRED,
+                                    TAG_GPU_ACKNOWLEDGEMENT, Confidential, NodeKind, enclave_allocation_problem,
+                                    instance_type_problem)
 from regzone.tags import TAG_DATA_CLASS, data_class_tag
 
 AMI_TYPES: dict[str, str] = {"gpu": "AL2023_x86_64_NVIDIA", "cpu": "AL2023_x86_64_STANDARD"}
@@ -37,8 +38,6 @@ AMI_PARAMETERS: dict[str, str] = {
     "cpu": "/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id",
 }
 UEFI_BOOT_MODES = ("uefi", "uefi-preferred")
-# The tag that records a group's acknowledgement of what GPU parents do not guarantee (its approval).
-TAG_GPU_ACKNOWLEDGEMENT = "regzone:gpu-processing-acknowledgement"
 GPU_TAINT = aws.eks.NodeGroupTaintArgs(key="nvidia.com/gpu", effect="NO_SCHEDULE")
 ROOT_DEVICE = "/dev/xvda"  # AL2023 EKS AMIs
 

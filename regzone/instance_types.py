@@ -106,3 +106,5 @@ LABEL_NODE_KIND = "regzone.io/node-kind"
 LABEL_DATA_CLASS_PREFIX = "data-class.regzone.io/"
 TAG_CONFIDENTIAL = "regzone:confidential"
 TAG_CONFIDENTIAL_REQUIRED = "regzone:confidential-required"
+# The approval of a GPU group's recorded acknowledgement of what GPU parents do not guarantee.
+TAG_GPU_ACKNOWLEDGEMENT = "regzone:gpu-processing-acknowledgement"

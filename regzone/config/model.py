@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from components.subnet_plan import SubnetPlanError, plan_subnets
+from regzone.attestation import CONDITION_PREFIX, IMAGE_KEY, NITRO_PCRS, measurement_problem
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
 from regzone.clock import today
 from regzone.config.errors import KeyedError
@@ -378,12 +379,9 @@ class Cluster(_Strict):
 
 
 def _measurement(value: str) -> str:
-    if not re.fullmatch(r"[0-9a-fA-F]{96}", value):
-        raise ValueError("is not a SHA-384 measurement; valid: 96 hexadecimal characters, as `nitro-cli "
-                         "build-enclave` and `nitro-cli describe-eif` print them")
-    if set(value) == {"0"}:
-        raise ValueError("is all zeros, the measurement of every debug-mode enclave (whose memory and console "
-                         "the parent can read); valid: the measurement of the production enclave image")
+    problem = measurement_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value.lower()
 
 
@@ -406,7 +404,7 @@ class EnclaveAttestation(_Strict):
     # Further PCRs that must match as well (Nitro Enclaves user guide, "Where to get an enclave's
     # measurements"): PCR1 kernel and bootstrap, PCR2 application, PCR3 the parent instance's IAM
     # role, PCR4 the parent instance, PCR8 the image's signing certificate.
-    pcrs: dict[Literal["PCR1", "PCR2", "PCR3", "PCR4", "PCR8"], Measurements] = {}
+    pcrs: dict[Literal[NITRO_PCRS], Measurements] = {}
 
     @model_validator(mode="after")
     def _measures_something(self) -> "EnclaveAttestation":
@@ -417,8 +415,8 @@ class EnclaveAttestation(_Strict):
 
     def conditions(self) -> dict[str, list[str]]:
         """Condition key -> accepted values, for key and IAM policies."""
-        found = {"kms:RecipientAttestation:ImageSha384": list(self.image_sha384)} if self.image_sha384 else {}
-        found.update({f"kms:RecipientAttestation:{pcr}": list(values) for pcr, values in sorted(self.pcrs.items())})
+        found = {IMAGE_KEY: list(self.image_sha384)} if self.image_sha384 else {}
+        found.update({f"{CONDITION_PREFIX}{pcr}": list(values) for pcr, values in sorted(self.pcrs.items())})
         return found
 
 
