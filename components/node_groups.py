@@ -28,7 +28,7 @@ from regzone.instance_types import (LABEL_CONFIDENTIAL, LABEL_DATA_CLASS_PREFIX,
                                     SEV_SNP_FEATURE, TAG_CONFIDENTIAL, TAG_CONFIDENTIAL_REQUIRED,
                                     TAG_GPU_ACKNOWLEDGEMENT, Confidential, NodeKind, enclave_allocation_problem,
                                     instance_type_problem)
-from regzone.tags import TAG_DATA_CLASS, data_class_tag
+from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, data_class_tag
 
 AMI_TYPES: dict[str, str] = {"gpu": "AL2023_x86_64_NVIDIA", "cpu": "AL2023_x86_64_STANDARD"}
 # The public SSM parameter of the EKS AL2023 AMI a managed node group of each kind launches by
@@ -148,7 +148,9 @@ class ConfidentialNodeGroup(pulumi.ComponentResource):
         user_data = (encoded(enclave_user_data(cpu_count=enclave[0], memory_mib=enclave[1]))
                      if args.confidential == "nitro_enclaves" else None)
 
-        instance_tags = {TAG_DATA_CLASS: data_class_tag(list(args.data_classes)), TAG_CONFIDENTIAL: args.confidential}
+        # Instances and volumes get no provider default tags: the zone tag scopes their evidence (--zone).
+        instance_tags = {TAG_ZONE: args.zone_name, TAG_DATA_CLASS: data_class_tag(list(args.data_classes)),
+                         TAG_CONFIDENTIAL: args.confidential}
         self.launch_template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=description,

@@ -19,3 +19,8 @@ INTERNAL_LB_ANNOTATIONS = {
 
 def data_class_label(data_class: str) -> str:
     return f"{DATA_CLASS_PREFIX}{data_class}"
+
+# Node agents (DaemonSets the platform runs on every node of a kind, such as device plugins) live
+# here: it is one of the namespaces the zone's workload admission leaves to the platform
+# (components/k8s/admission.py SYSTEM_NAMESPACES). They hold no data class.
+NODE_AGENT_NAMESPACE = "kube-system"

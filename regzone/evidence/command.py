@@ -25,6 +25,9 @@ def register(commands) -> None:
                         help="required Object Lock retention for audit buckets (overrides --framework)")
     parser.add_argument("--check", action="append", dest="checks", metavar="CHECK", default=[],
                         help="run only this check (repeatable)")
+    parser.add_argument("--stack", type=Path, metavar="FILE",
+                        help="the zone stack file (stacks/Pulumi.<stack>.yaml) whose enclave measurements the live "
+                             "enclave keys must carry; without it they are reported as not compared (ERROR)")
     parser.add_argument("--max-workers", type=int, default=16, help="API calls in flight (default: 16)")
     parser.add_argument("--max-attempts", type=int, default=5, help="attempts per API call, retries included")
     parser.add_argument("--retry-mode", choices=["adaptive", "standard"], default="adaptive")
@@ -33,11 +36,20 @@ def register(commands) -> None:
     parser.set_defaults(handler=run)
 
 
+def stack_attestation(path: Path) -> dict[str, tuple[str, dict[str, list[str]]]]:
+    """Zone -> (region, measurements) of every zone the stack file configures enclave attestation for."""
+    from regzone.config.loader import load_stack_file
+    stack = load_stack_file(path)
+    return {zone.name: (stack.zone_region(zone), zone.enclave_attestation.conditions())
+            for zone in stack.zones if zone.enclave_attestation is not None}
+
+
 def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError
 
     from regzone.catalog import load_catalog
+    from regzone.config.errors import ConfigError
     from regzone.evidence.checks import iam_policy
     from regzone.evidence.formats import RENDERERS
     from regzone.evidence.runner import Progress, ScanError, ScanOptions, scan
@@ -61,9 +73,14 @@ def run(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     retention = (args.min_retention_days if args.min_retention_days is not None
                  else catalog.min_retention_days(args.frameworks or list(catalog.frameworks)))
+    try:
+        attestation = stack_attestation(args.stack) if args.stack is not None else None
+    except ConfigError as error:
+        print(f"regzone evidence: --stack: {error}", file=sys.stderr)
+        return 2
     options = ScanOptions(regions=regions, zone=args.zone, min_retention_days=retention,
                           checks=tuple(args.checks), max_workers=args.max_workers,
-                          retry_mode=args.retry_mode, max_attempts=args.max_attempts)
+                          retry_mode=args.retry_mode, max_attempts=args.max_attempts, attestation=attestation)
     try:
         report = scan(options, session, Progress())
     except ScanError as error:

@@ -9,7 +9,7 @@ import pytest
 from regzone.evidence.checks import load_checks
 from regzone.evidence.model import Status
 from tests.evidence.conftest import inject, run
-from tests.evidence.zone import ADMIN_ROLE, LOG_TYPES, PAB, cluster, key_policy, lifecycle, trail
+from tests.evidence.zone import ADMIN_ROLE, LOG_TYPES, PAB, cluster, enclave_policy, key_policy, launch, lifecycle, trail
 
 CHECKS = [c.name for c in load_checks()]
 
@@ -127,6 +127,12 @@ BREAKS = {
         logGroupName="/good/plain", tags={"zone": "good"}), "log-group:/good/plain", "no KMS key"),
     "logs_log_group_retention": (lambda s, ids: s.client("logs").delete_retention_policy(logGroupName=ids["log_group"]),
                                  "log-group:/good/audit", "never expire"),
+    "ec2_instance_confidential_compute": (lambda s, ids: launch(s, "good", "nitro_enclaves", on=False),
+                                          "instance/", "nitro_enclaves node group without nitro_enclaves"),
+    "kms_enclave_key_attestation": (lambda s, ids: s.client("kms").put_key_policy(
+        KeyId=ids["enclave_key"], PolicyName="default", Policy=enclave_policy(attestation={
+            "kms:RecipientAttestation:ImageSha384": ["ab" * 48]})), ":key/",
+        "the policy accepts measurements {kms:recipientattestation:imagesha384: abababababab...}"),
 }
 
 
@@ -183,6 +189,8 @@ ERRORS = {
                                       "s3:GetBucketObjectLockConfiguration"),
     "logs_log_group_kms_encryption": ("cloudwatch-logs.DescribeLogGroups", "access_denied", "logs:DescribeLogGroups"),
     "logs_log_group_retention": ("cloudwatch-logs.DescribeLogGroups", "throttled", "logs:DescribeLogGroups"),
+    "ec2_instance_confidential_compute": ("ec2.DescribeInstances", "access_denied", "ec2:DescribeInstances"),
+    "kms_enclave_key_attestation": ("kms.ListAliases", "server_500", "kms:ListAliases"),
 }
 
 

@@ -74,6 +74,8 @@ class ScanContext:
     zone: str | None
     min_retention_days: int
     collected: dict[tuple[str, str], Inventory]
+    # Zone -> (region, attestation condition key -> measurements) configured in the stack file, or None.
+    attestation: dict[str, tuple[str, dict[str, list[str]]]] | None = None
     zone_asked: bool = False                           # some check judges zone-scoped resources
     zone_matched: bool = False                         # with --zone: some resource carried the tag
     zones_seen: set[str] = field(default_factory=set)  # zone tags seen, for a --zone that matches nothing

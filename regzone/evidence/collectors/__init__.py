@@ -58,6 +58,7 @@ def collectors() -> dict[str, Callable[[CollectContext, str], Inventory]]:
     from regzone.evidence.collectors import cloudtrail, ec2, ecr, eks, kms, logs, s3
     return {"s3": s3.collect_buckets, "s3_account": s3.collect_account, "kms": kms.collect,
             "ecr": ecr.collect, "vpc": ec2.collect_vpcs, "launch_templates": ec2.collect_launch_templates,
+            "instances": ec2.collect_instances,
             "eks": eks.collect, "cloudtrail": cloudtrail.collect, "logs": logs.collect}
 
 
