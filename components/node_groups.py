@@ -31,12 +31,9 @@ from regzone.instance_types import (LABEL_CONFIDENTIAL, LABEL_DATA_CLASS_PREFIX,
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, data_class_tag
 
 AMI_TYPES: dict[str, str] = {"gpu": "AL2023_x86_64_NVIDIA", "cpu": "AL2023_x86_64_STANDARD"}
-# The public SSM parameter of the EKS AL2023 AMI a managed node group of each kind launches by
-# default (EKS user guide, "Retrieve recommended Amazon Linux AMI IDs").
-AMI_PARAMETERS: dict[str, str] = {
-    "gpu": "/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/nvidia/recommended/image_id",
-    "cpu": "/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id",
-}
+# The public SSM parameter of the EKS AL2023 AMI a CPU managed node group (AL2023_x86_64_STANDARD)
+# launches by default (EKS user guide, "Retrieve recommended Amazon Linux AMI IDs").
+STANDARD_AMI_PARAMETER = "/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
 UEFI_BOOT_MODES = ("uefi", "uefi-preferred")
 GPU_TAINT = aws.eks.NodeGroupTaintArgs(key="nvidia.com/gpu", effect="NO_SCHEDULE")
 ROOT_DEVICE = "/dev/xvda"  # AL2023 EKS AMIs
@@ -92,7 +89,7 @@ def sev_snp_description(name: str, instance_types: Sequence[str], kubernetes_ver
     offered = aws.ec2.get_instance_types_output(
         filters=[aws.ec2.GetInstanceTypesFilterArgs(name="processor-info.supported-features", values=[SEV_SNP_FEATURE]),
                  aws.ec2.GetInstanceTypesFilterArgs(name="instance-type", values=list(instance_types))], opts=opts)
-    parameter = AMI_PARAMETERS["cpu"].format(version=kubernetes_version)
+    parameter = STANDARD_AMI_PARAMETER.format(version=kubernetes_version)
     image_id = aws.ssm.get_parameter_output(name=parameter, opts=opts).value
     # Filtering by image id alone is safe (a third party cannot register an AMI with that id).
     ami = aws.ec2.get_ami_output(filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[image_id])], opts=opts)

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from components.enclave_user_data import ALLOCATOR_CONFIG, enclave_user_data
-from components.node_groups import AMI_PARAMETERS
+from components.node_groups import STANDARD_AMI_PARAMETER
 from regzone.eks_versions import eks_calendar
 from regzone.paths import REPO_ROOT
 from regzone.preview import recorder
@@ -79,7 +79,7 @@ def test_sev_snp_group_resolves_its_ami_and_checks_the_boot_mode():
 
 
 def test_sev_snp_group_on_a_legacy_bios_ami_fails_the_deployment(monkeypatch):
-    parameter = AMI_PARAMETERS["cpu"].format(version=eks_calendar().default)
+    parameter = STANDARD_AMI_PARAMETER.format(version=eks_calendar().default)
     legacy = f"ami-{_short_hash(parameter)}"   # what the stand-in parameter store answers
 
     class LegacyAmiMocks(ZoneMocks):
