@@ -246,7 +246,8 @@ class GpuProcessingAcknowledgement(_Strict):
 
     data_classes: list[str] = Field(min_length=1)
     accepted_gaps: list[str] = Field(min_length=1)
-    approval: str = Field(min_length=1)
+    # Kept as the node group's tag value: what AWS tag values may hold (letters, digits, spaces, _.:/=+-@).
+    approval: str = Field(pattern=r"^[A-Za-z0-9_ .:/=+@-]{1,256}$")
     approved_by: str = Field(min_length=1)
     review_date: datetime.date
 

@@ -159,6 +159,12 @@ def test_acknowledgement_review_must_not_be_overdue(dev_config):
     assert "review_date = '2020-01-01': is in the past" in _error(dev_config)
 
 
+def test_acknowledgement_approval_must_fit_a_tag_value(dev_config):
+    _strict(dev_config)
+    _groups(dev_config)[0]["gpu_processing_acknowledgement"]["approval"] = "RISK-1; see <wiki>"
+    assert "gpu_processing_acknowledgement.approval" in _error(dev_config)
+
+
 def test_acknowledgement_where_nothing_needs_it_is_refused(dev_config):
     _groups(dev_config)[0]["gpu_processing_acknowledgement"] = {
         "data_classes": ["personal_data"], "accepted_gaps": gpu_parent_gaps(), "approval": "RISK-1",
