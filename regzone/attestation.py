@@ -9,11 +9,12 @@ measurements through this module, so that all three accept the same values.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from components.iam_documents import workload_role_path
 from regzone_core.policy import Principal, parse_policy
 from regzone_core.policy.document import ALLOW
+from regzone_core.policy.evaluation import account_of
 from regzone_core.policy.possible import ValuesOf, may_allow
 from regzone_core.policy.symbolic import ABSENT, FREE, Fresh, Lit, Values
 
@@ -81,10 +82,14 @@ def attested_release_problems(policy, *, zone: str, account: str, partition: str
     workload = f"arn:{partition}:iam::{account}:role{workload_role_path(zone)}attested-workload"
 
     def allows(arn: str, action: str, attestation: ValuesOf) -> bool:
-        """A role `arn` of the account asks for `action`; its attestation keys hold `attestation(key)`."""
-        fixed: dict[str, Values] = {"aws:principalarn": Lit((arn,)), "aws:principalaccount": Lit((account,)),
-                                    "kms:calleraccount": Lit((account,))}
-        values: Callable[[str], Values] = lambda key: attestation(key) if is_attestation_key(key) else fixed.get(key, FREE)
+        """The principal `arn` asks for `action`; its attestation keys hold `attestation(key)`, its
+        identity keys are its own, every other key is its choice."""
+        own = account_of(arn) or account
+        fixed: dict[str, Values] = {"aws:principalarn": Lit((arn,)), "aws:principalaccount": Lit((own,)),
+                                    "kms:calleraccount": Lit((own,))}
+
+        def values(key: str) -> Values:
+            return attestation(key) if is_attestation_key(key) else fixed.get(key, FREE)
         return may_allow(document, Principal("AWS", arn), action, key_arn, values)
 
     problems += [f"the zone's workload roles may call {action} without an attestation document"
