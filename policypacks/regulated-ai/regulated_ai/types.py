@@ -82,6 +82,7 @@ K8S_POD_TEMPLATE_PATHS = {
     **{f"kubernetes:{api}:CronJob": "spec.jobTemplate.spec.template.spec"
        for api in ("batch/v1", "batch/v1beta1", "batch/v2alpha1")},
 }
+K8S_DAEMON_SETS = tuple(t for t in K8S_POD_TEMPLATE_PATHS if t.endswith(":DaemonSet"))
 K8S_CLUSTER_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:ClusterRoleBinding"
                                   for v in ("v1", "v1beta1", "v1alpha1"))
 K8S_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:RoleBinding"
