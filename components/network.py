@@ -40,6 +40,8 @@ class ZoneNetworkArgs:
     ssm_endpoints: bool = False
     # The zone has an EKS cluster (its Pod Identity agent needs the EKS Auth endpoint).
     cluster: bool = False
+    # Its nodes install OS packages at boot (Nitro Enclaves nodes, components/enclave_user_data.py).
+    os_repositories: bool = False
 
 
 class ZoneNetwork(pulumi.ComponentResource):
@@ -81,7 +83,7 @@ class ZoneNetwork(pulumi.ComponentResource):
         endpoints = VpcEndpoints(f"{name}-endpoints", VpcEndpointsArgs(
             zone_name=args.zone_name, region=args.region, account_id=args.account_id, vpc_id=network.vpc_id,
             vpc_cidr=self.vpc_cidr, subnet_ids=network.workload_subnet_ids, route_table_ids=workload_tables,
-            ssm=args.ssm_endpoints, cluster=args.cluster), opts=child)
+            ssm=args.ssm_endpoints, cluster=args.cluster, os_repositories=args.os_repositories), opts=child)
         self.endpoints_security_group_id = endpoints.security_group_id
 
         self.dns_firewall = DnsFirewall(f"{name}-dns", DnsFirewallArgs(

@@ -130,7 +130,10 @@ def test_node_groups_use_their_launch_template_taints_and_labels(program):
     assert gpu.inputs["taints"] == [{"key": "nvidia.com/gpu", "effect": "NO_SCHEDULE"}]
     assert "taints" not in cpu.inputs
     assert gpu.inputs["labels"] == {"regzone.io/zone": "t", "regzone.io/confidential": "nitro_enclaves",
+                                    "regzone.io/node-kind": "gpu", "aws-nitro-enclaves-k8s-dp": "enabled",
                                     "data-class.regzone.io/ephi": "true"}
+    assert cpu.inputs["labels"] == {"regzone.io/zone": "t", "regzone.io/confidential": "sev_snp",
+                                    "regzone.io/node-kind": "cpu", "data-class.regzone.io/ephi": "true"}
     assert gpu.inputs["tags"]["regzone:confidential-required"] == "true"
     assert gpu.inputs["subnetIds"] == ["subnet-aaaa", "subnet-bbbb"]
     assert "remoteAccess" not in gpu.inputs

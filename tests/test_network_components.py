@@ -54,6 +54,18 @@ def test_s3_endpoint_limits_buckets_to_the_zone_account_plus_ecr_layers():
     assert layers["Resource"] == "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*"
 
 
+def test_s3_endpoint_admits_the_al2023_repository_only_for_nodes_that_install_packages():
+    """Nitro Enclaves nodes install the enclave CLI from AL2023's repository at boot (dnf, no
+    credentials); other zones keep the endpoint closed to it."""
+    def repository_statements(**flags):
+        return [s for s in json.loads(endpoint_policy("s3", ACCOUNT, "eu-west-1", **flags))["Statement"]
+                if s.get("Sid") == "AmazonLinux2023Packages"]
+    assert repository_statements() == []
+    (packages,) = repository_statements(os_repositories=True)
+    assert packages["Action"] == "s3:GetObject"
+    assert packages["Resource"] == "arn:aws:s3:::al2023-repos-eu-west-1-de612dc2/*"
+
+
 def test_sts_endpoint_admits_web_identity_only_into_zone_roles():
     statements = json.loads(endpoint_policy("sts", ACCOUNT, "eu-west-1"))["Statement"]
     web = next(s for s in statements if s["Action"] == "sts:AssumeRoleWithWebIdentity")

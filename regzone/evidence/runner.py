@@ -27,6 +27,9 @@ class ScanOptions:
     zone: str | None = None
     min_retention_days: int = 0
     checks: tuple[str, ...] = ()          # empty: every check
+    # Zone -> (region, attestation condition key -> accepted measurements), from a stack file
+    # (`--stack`); None: the configured measurements are unknown (checks comparing them say so).
+    attestation: dict[str, tuple[str, dict[str, list[str]]]] | None = None
     max_workers: int = 16                 # per-resource calls in flight
     retry_mode: str = "adaptive"
     max_attempts: int = 5
@@ -195,7 +198,7 @@ def scan(options: ScanOptions, session: boto3.Session | None = None, progress: P
         progress.finish()
 
     ctx = ScanContext(account, partition, options.regions, options.zone, options.min_retention_days, collected,
-                      deployer_role_arn=options.deployer_role_arn)
+                      deployer_role_arn=options.deployer_role_arn, attestation=options.attestation)
     findings = []
     for check in checks:
         ctx.check = check.name

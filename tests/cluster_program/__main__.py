@@ -20,12 +20,14 @@ cluster = PrivateCluster("t-eks", PrivateClusterArgs(
     addons=AddonVersions(**eks_calendar().addons[eks_calendar().default].model_dump()), account_id=ACCOUNT,
     allow_https_egress=options.get("allow_https_egress", False), ssm_managed=options.get("ssm", False)))
 groups = []
-for name, kind, types, mode in options.get("groups", [["gpu", "gpu", ["g5.2xlarge"], "nitro_enclaves"],
-                                                     ["cpu", "cpu", ["m6a.2xlarge"], "sev_snp"]]):
+for name, kind, types, mode, *extra in options.get("groups", [["gpu", "gpu", ["g5.2xlarge"], "nitro_enclaves"],
+                                                             ["cpu", "cpu", ["m6a.2xlarge"], "sev_snp"]]):
+    enclave = {"enclave_cpu_count": 2, "enclave_memory_mib": 2048} if mode == "nitro_enclaves" else {}
     groups.append(ConfidentialNodeGroup(f"t-{name}", ConfidentialNodeGroupArgs(
         zone_name="t", cluster_name=cluster.name, node_role_arn=cluster.node_role.arn,
         node_security_group_id=cluster.node_security_group.id, subnet_ids=SUBNETS, volumes_key_arn=KEY + "volumes",
-        kind=kind, instance_types=types, confidential=mode, data_classes=["ephi"], confidential_required=True)))
+        kind=kind, instance_types=types, confidential=mode, data_classes=["ephi"], confidential_required=True,
+        kubernetes_version=eks_calendar().default, **{**enclave, **(extra[0] if extra else {})})))
 cluster.add_coredns(after=[g.node_group for g in groups])
 RestrictedRegistry("t-registry", RestrictedRegistryArgs(
     zone_name="t", region="eu-west-1", repositories=["models/summarizer", "serving"], kms_key_arn=KEY + "artifacts",

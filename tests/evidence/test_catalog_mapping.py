@@ -22,6 +22,8 @@ SUBJECT_READS = {
     "cluster endpoint access": ("eks:DescribeCluster",),
     "cluster secrets encryption": ("eks:DescribeCluster", "kms:DescribeKey"),
     "default security group rules": ("ec2:DescribeSecurityGroups",),
+    "enclave key policy attestation conditions and measurements": ("kms:ListAliases", "kms:GetKeyPolicy"),
+    "instance enclave options, AMD SEV-SNP CPU option and boot mode": ("ec2:DescribeInstances",),
     "key policy duty separation": ("kms:GetKeyPolicy",),
     "key policy principals": ("kms:GetKeyPolicy",),
     "key rotation": ("kms:GetKeyRotationStatus",),
@@ -102,6 +104,10 @@ CONTROL_SUBJECTS = {
     "RAZ-CMP-001": {"launch template instance metadata options"},
     "RAZ-CMP-002": {"launch template volume encryption"},
     "RAZ-CMP-003": {"launch template public IP"},
+    # the running nodes' options, not their launch templates: enclaves or SEV-SNP on, and UEFI boot
+    "RAZ-CMP-004": {"instance enclave options, AMD SEV-SNP CPU option and boot mode"},
+    "RAZ-CMP-007": {"instance enclave options, AMD SEV-SNP CPU option and boot mode"},
+    "RAZ-CMP-008": {"enclave key policy attestation conditions and measurements"},
 }
 
 

@@ -9,8 +9,8 @@ import pytest
 from regzone.evidence.checks import load_checks
 from regzone.evidence.model import Status
 from tests.evidence.conftest import inject, run
-from tests.evidence.zone import (ADMIN_ROLE, LOG_TYPES, PAB, STUBBED_CHECKS, cluster, key_policy, lifecycle,
-                                 trail)
+from tests.evidence.zone import (ADMIN_ROLE, LOG_TYPES, PAB, STUBBED_CHECKS, cluster, enclave_policy, key_policy,
+                                 launch, lifecycle, trail)
 
 CHECKS = [c.name for c in load_checks()]
 # Here the stubbed checks show only that moto's unimplemented API is an ERROR, never a PASS.
@@ -150,6 +150,12 @@ BREAKS = {
         "role/good-flow-logs", "every principal of 123456789012"),
     "iam_user_no_long_term_credentials": (lambda s, ids: s.client("iam").create_access_key(UserName=ids["user"]),
                                           "user/good-auditor", "active access key"),
+    "ec2_instance_confidential_compute": (lambda s, ids: launch(s, "good", "nitro_enclaves", on=False),
+                                          "instance/", "nitro_enclaves node group without nitro_enclaves"),
+    "kms_enclave_key_attestation": (lambda s, ids: s.client("kms").put_key_policy(
+        KeyId=ids["enclave_key"], PolicyName="default", Policy=enclave_policy(attestation={
+            "kms:RecipientAttestation:ImageSha384": ["ab" * 48]})), ":key/",
+        "the policy accepts measurements {kms:recipientattestation:imagesha384: abababababab...}"),
 }
 
 
@@ -220,6 +226,8 @@ ERRORS = {
     "iam_role_trust_named_principals": ("iam.GetAccountAuthorizationDetails", "server_500",
                                         "iam:GetAccountAuthorizationDetails"),
     "iam_user_no_long_term_credentials": ("iam.ListAccessKeys", "not_implemented", "iam:ListAccessKeys"),
+    "ec2_instance_confidential_compute": ("ec2.DescribeInstances", "access_denied", "ec2:DescribeInstances"),
+    "kms_enclave_key_attestation": ("kms.ListAliases", "server_500", "kms:ListAliases"),
 }
 
 

@@ -11,7 +11,8 @@ Questions and who answers them (cases.py):
 - key_both: kms-key-policy-separation / kms_key_policy_duty_separation; key_mixed: the pack alone
   (the evidence reports principals, not statements);
 - deployer_both: kms-key-policy-separation configured with the deployer (the pack's
-  deployer_role_arn); the evidence collector is not told the deployer, so it answers key_both.
+  deployer_role_arn) and kms_key_policy_duty_separation told it (--deployer-role-arn); an evidence
+  run not told the deployer answers key_both.
 """
 from __future__ import annotations
 
@@ -60,11 +61,12 @@ def _check(name):
     return importlib.import_module(f"regzone.evidence.checks.{name}.check")
 
 
-CTX = SimpleNamespace(account=ACCOUNT)
+CTX = SimpleNamespace(account=ACCOUNT, deployer_role_arn=None)
+CTX_WITH_DEPLOYER = SimpleNamespace(account=ACCOUNT, deployer_role_arn=DEPLOYER)
 
 
-def _evidence(check: str, data: dict, resource_id: str = "arn:aws:kms:eu-west-1:111122223333:key/k"):
-    status, message = _check(check).judge(Resource(resource_id, "eu-west-1", data), CTX)
+def _evidence(check: str, data: dict, resource_id: str = "arn:aws:kms:eu-west-1:111122223333:key/k", ctx=CTX):
+    status, message = _check(check).judge(Resource(resource_id, "eu-west-1", data), ctx)
     assert status in (Status.PASS, Status.FAIL), message
     return status is Status.FAIL, message
 
@@ -129,6 +131,8 @@ def test_key_administration_and_use(pack, case):
 def test_deployer_caller_use(pack, case):
     messages = _messages(pack, "kms-key-policy-separation", key(json.dumps(case.document)))
     assert tuple(sorted({m.group(1) for text in messages for m in BOTH.finditer(text)})) == case.deployer_both, messages
-    _, evidence = _evidence("kms_key_policy_duty_separation",
-                            {"metadata": {"KeyManager": "CUSTOMER"}, "policy": case.document})
-    assert tuple(sorted({m.group(1) for m in BOTH.finditer(evidence)})) == case.key_both, evidence
+    data = {"metadata": {"KeyManager": "CUSTOMER"}, "policy": case.document}
+    _, told = _evidence("kms_key_policy_duty_separation", data, ctx=CTX_WITH_DEPLOYER)
+    assert tuple(sorted({m.group(1) for m in BOTH.finditer(told)})) == case.deployer_both, told
+    _, untold = _evidence("kms_key_policy_duty_separation", data)
+    assert tuple(sorted({m.group(1) for m in BOTH.finditer(untold)})) == case.key_both, untold

@@ -166,6 +166,9 @@ K8S_POD_TEMPLATE_PATHS = {token: _POD_SPEC_OF.get(token.rsplit(":", 1)[1], _TEMP
                           for token in K8S_POD_KINDS}
 K8S_POD_TEMPLATE_PATHS.update({f"{token}Patch": path for token, path in list(K8S_POD_TEMPLATE_PATHS.items())})
 K8S_POD_LISTS = lists(K8S_POD_KINDS)
+# The DaemonSet kinds (node agents, regulated_ai/policies/kubernetes.py): whole objects only, not their
+# patches, whose unset fields keep the live object's values.
+K8S_DAEMON_SETS = tuple(t for t in K8S_POD_KINDS if t.endswith(":DaemonSet"))
 K8S_NAMESPACE = "kubernetes:core/v1:Namespace"
 K8S_NAMESPACES = (K8S_NAMESPACE, f"{K8S_NAMESPACE}Patch")
 K8S_SERVICE = "kubernetes:core/v1:Service"

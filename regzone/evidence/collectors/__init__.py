@@ -59,6 +59,7 @@ def collectors() -> dict[str, Callable[[CollectContext, str], Inventory]]:
                                              route53resolver, s3)
     return {"s3": s3.collect_buckets, "s3_account": s3.collect_account, "kms": kms.collect,
             "ecr": ecr.collect, "vpc": ec2.collect_vpcs, "launch_templates": ec2.collect_launch_templates,
+            "instances": ec2.collect_instances,
             "eks": eks.collect, "cloudtrail": cloudtrail.collect, "logs": logs.collect,
             "iam": iam.collect_principals, "iam_credentials": iam.collect_credentials,
             "dns": route53resolver.collect, "network_firewall": networkfirewall.collect}

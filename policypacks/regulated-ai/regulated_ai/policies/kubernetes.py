@@ -14,12 +14,13 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from components.k8s.labels import DATA_CLASS_PREFIX, PSA_LABEL, PSA_LEVEL, PSA_MODES, ZONE_LABEL
+from components.k8s.labels import (DATA_CLASS_PREFIX, NODE_AGENT_HOST_PATHS, NODE_AGENT_NAMESPACE, PSA_LABEL,
+                                   PSA_LEVEL, PSA_MODES, ZONE_LABEL)
 from regulated_ai.exposure import service_exposed
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.kubernetes_objects import objects
-from regulated_ai.types import (K8S_BINDINGS, K8S_LISTS, K8S_NAMESPACES, K8S_NETWORK_POLICIES, K8S_POD_LISTS,
-                                K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
+from regulated_ai.types import (K8S_BINDINGS, K8S_DAEMON_SETS, K8S_LISTS, K8S_NAMESPACES, K8S_NETWORK_POLICIES,
+                                K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
 from regulated_ai.values import Unverifiable, as_bool, is_unknown
 
 POD_KINDS = [*K8S_POD_TEMPLATE_PATHS, *K8S_POD_LISTS]
@@ -64,6 +65,37 @@ def _containers(resource: ResourceView) -> Iterator[tuple[str, dict]]:
 
 def _where(resource: ResourceView) -> str:
     return f"{resource.type.rsplit(':', 1)[1]} '{resource.name}'"
+
+
+def _node_agent(resource: ResourceView) -> bool:
+    """A DaemonSet in the node agents' namespace (device plugins, components/k8s/device_plugins.py)
+    that can do no more than a device plugin needs: no service-account token, every container
+    without capabilities or privilege escalation, host paths only among NODE_AGENT_HOST_PATHS. It
+    holds no data class and writes a socket into the kubelet's directory as root, so the
+    data-class and non-root rules do not apply to it. Every other rule does: zone registry, digest,
+    not privileged, no host namespaces. Anything more (a token, a capability, another host path)
+    makes it a workload like any other. It is judged per object: a DaemonSet item of a `...List`
+    qualifies as a DaemonSet would; a `...Patch` never does, since what it leaves out (a token,
+    another container, another volume) keeps the live object's values, which the patch cannot prove."""
+    if resource.type not in K8S_DAEMON_SETS or _known(resource.get("metadata.namespace"),
+                                                      "metadata.namespace") != NODE_AGENT_NAMESPACE:
+        return False
+    path, spec = _pod_spec(resource)
+    if _known(spec.get("automountServiceAccountToken"), f"{path}.automountServiceAccountToken") is not False:
+        return False
+    for index, volume in enumerate(_known(spec.get("volumes") or [], f"{path}.volumes")):
+        host_path = _known(volume, f"{path}.volumes[{index}]").get("hostPath")
+        if host_path is not None and _known(host_path, f"{path}.volumes[{index}].hostPath").get(
+                "path") not in NODE_AGENT_HOST_PATHS:
+            return False
+    for where, container in _containers(resource):
+        context = _known(container.get("securityContext") or {}, f"{where}.securityContext")
+        drop = _known((context.get("capabilities") or {}).get("drop") or [], f"{where}.securityContext.capabilities")
+        add = _known((context.get("capabilities") or {}).get("add") or [], f"{where}.securityContext.capabilities")
+        if "ALL" not in drop or add or _known(context.get("allowPrivilegeEscalation"),
+                                              f"{where}.securityContext.allowPrivilegeEscalation") is not False:
+            return False
+    return True
 
 
 def _registry_regions(resource: ResourceView) -> set[str]:
@@ -126,6 +158,8 @@ def _namespace_data_classes(ns: ResourceView) -> Iterator[str]:
     controls=["RAZ-K8S-002"], types=[t for t in POD_KINDS if not t.endswith("Patch")])
 def workload_data_class_label(resource: ResourceView) -> Iterator[str]:
     for workload in objects(resource):
+        if _node_agent(workload):
+            continue
         path = K8S_POD_TEMPLATE_PATHS[workload.type].removesuffix("spec") + "metadata.labels"
         labels = workload.known(path, {}) or {}
         if any(is_unknown(k) for k in labels):
@@ -204,6 +238,8 @@ def no_host_namespaces(resource: ResourceView) -> Iterator[str]:
     controls=["RAZ-K8S-004"], types=POD_KINDS)
 def run_as_non_root(resource: ResourceView) -> Iterator[str]:
     for workload in objects(resource):
+        if _node_agent(workload):
+            continue
         path, spec = _pod_spec(workload)
         pod_context = _known(spec.get("securityContext") or {}, f"{path}.securityContext")
         pod_value = as_bool(pod_context.get("runAsNonRoot"), f"{path}.securityContext.runAsNonRoot")
