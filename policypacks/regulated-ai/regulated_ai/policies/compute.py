@@ -250,28 +250,47 @@ def ec2_sev_snp_supported_instance_type(stack: StackView) -> Iterator[tuple[str,
                               f"supported: {supported}")
 
 
-def _gpu_types(group: ResourceView) -> list[str]:
-    """The group's types that run on GPU parents; a type the catalog does not know counts (fail closed)."""
-    catalog = instance_catalog()
-    return [t for t in group.known("instanceTypes", None) or [] if t not in catalog or catalog[t].gpus > 0]
-
-
-@resource_policy(
-    "eks-gpu-node-group-acknowledgement",
-    description="A node group on GPU instances may run a data class requiring confidential compute only with the "
-                "recorded acknowledgement of what GPU parents do not guarantee.",
-    controls=["RAZ-CMP-009"], types=[EKS_NODE_GROUP])
-def eks_gpu_node_group_acknowledgement(group: ResourceView) -> Iterator[str]:
-    rules = group.settings.data_class_policy
+def _strict_classes(group: ResourceView, rules: dict) -> list[str]:
+    """The classes the group may run that require confidential compute (`rules`: the pack config's
+    data_class_policy); a class it does not know counts (fail closed), and the confidential-required
+    tag stands for one."""
     strict = [c for c in _data_classes(group) if c not in rules or rules[c].require_confidential_compute]
     if _true(_known_entry(group, "tags", TAG_CONFIDENTIAL_REQUIRED), f"tags.{TAG_CONFIDENTIAL_REQUIRED}"):
         strict = strict or [f"(its {TAG_CONFIDENTIAL_REQUIRED} tag)"]
-    gpus = _gpu_types(group)
-    if not (strict and gpus):
-        return
-    approval = _known_entry(group, "tags", TAG_GPU_ACKNOWLEDGEMENT)
-    if not (isinstance(approval, str) and approval.strip()):
-        yield (f"EKS node group '{group.name}' runs on GPU parents ({', '.join(gpus)}) and may run {strict[0]}, "
-               "which requires confidential compute; GPU parents do not encrypt or attest what they process "
-               "(catalog/confidential_modes.yaml, nitro_system): record the group's gpu_processing_acknowledgement "
-               f"(its approval becomes the {TAG_GPU_ACKNOWLEDGEMENT} tag) or run the class on a sev_snp CPU group.")
+    return strict
+
+
+def _gpu_types(group: ResourceView, template: ResourceView | None) -> list[str]:
+    """The group's types that run on GPU parents; a type the catalog does not know counts (fail closed).
+    EKS takes the types from the node group or from its launch template's instanceType, never both
+    (EKS User Guide, "Customize managed nodes with launch templates"); instance requirements in the
+    template select types the catalog cannot name, so they count too."""
+    catalog = instance_catalog()
+    types = list(group.known("instanceTypes", None) or [])
+    if template is not None:
+        types += [t for t in [template.known("instanceType", None)] if t]
+        if template.known("instanceRequirements", None):
+            types.append(f"any type of launch template '{template.name}' instanceRequirements")
+    elif not types and group.get("launchTemplate", None) is not None:
+        types.append("the instance type of a launch template outside this stack")
+    return [t for t in types if t not in catalog or catalog[t].gpus > 0]
+
+
+@stack_policy(
+    "eks-gpu-node-group-acknowledgement",
+    description="A node group on GPU instances may run a data class requiring confidential compute only with the "
+                "recorded acknowledgement of what GPU parents do not guarantee.",
+    controls=["RAZ-CMP-009"], types=(EKS_NODE_GROUP, LAUNCH_TEMPLATE))
+def eks_gpu_node_group_acknowledgement(stack: StackView) -> Iterator[tuple[str, str]]:
+    for group in stack.of_type(EKS_NODE_GROUP):
+        strict = _strict_classes(group, stack.settings.data_class_policy)
+        gpus = _gpu_types(group, _launch_template_of(group, stack)) if strict else []
+        if not gpus:
+            continue
+        approval = _known_entry(group, "tags", TAG_GPU_ACKNOWLEDGEMENT)
+        if not (isinstance(approval, str) and approval.strip()):
+            yield group.urn, (
+                f"EKS node group '{group.name}' runs on GPU parents ({', '.join(gpus)}) and may run {strict[0]}, "
+                "which requires confidential compute; GPU parents do not encrypt or attest what they process "
+                "(catalog/confidential_modes.yaml, nitro_system): record the group's gpu_processing_acknowledgement "
+                f"(its approval becomes the {TAG_GPU_ACKNOWLEDGEMENT} tag) or run the class on a sev_snp CPU group.")
