@@ -19,14 +19,12 @@ def customer_managed_key(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip()) and not _AWS_MANAGED_ALIAS.search(value)
 
 
-def non_customer_keys(data: Any, path: str, *, block_required: bool = False) -> Iterator[tuple[str, Any]]:
+def non_customer_keys(data: Any, path: str) -> Iterator[tuple[str, Any]]:
     """(concrete path, value) of each key input at `path` that does not name a customer-managed key, wherever
-    its enclosing block is present (lists transparent); a top-level key input, or one whose block is
-    required (`block_required`), is judged even when absent. An unknown block raises Unverifiable."""
+    its enclosing block is present (lists transparent); a top-level key input is judged even when absent. An
+    unknown block raises Unverifiable."""
     parent, _, key = path.rpartition(".")
     blocks = values_at(data, parent) if parent else [("", data)]
-    if block_required and not blocks:
-        blocks = [(parent, {})]
     for at, block in blocks:
         for index, item in enumerate(block if isinstance(block, list) else [block]):
             here = ".".join(p for p in (at, str(index) if isinstance(block, list) else "", key) if p)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from regulated_ai.documents import region_of
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
+from regulated_ai.keys import customer_managed_key
 from regulated_ai.policies.placement import place
 from regulated_ai.types import LOG_GROUP, S3_BUCKETS, VPC_ENDPOINT
 from regulated_ai.values import Unverifiable, as_bool, is_unknown, values_at
@@ -56,7 +57,7 @@ def _logging_problems(config: ResourceView, stack: StackView) -> Iterator[str]:
                    f"(tag {TAG_AUDIT}={AUDIT_TRUE}, ZoneAuditBucket)")
     if group_name:
         groups = _named(stack.of_type(LOG_GROUP), dependencies, "name", group_name)
-        if not any(g.get("kmsKeyId") for g in groups):
+        if not any(customer_managed_key(g.get("kmsKeyId")) for g in groups):
             yield (f"delivers to log group {group_name!r}, which is not a log group of this stack encrypted with "
                    "the zone's key (zone_log_group)")
 

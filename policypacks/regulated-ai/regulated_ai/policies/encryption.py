@@ -50,9 +50,9 @@ DATA_STORES = {
     "aws:elasticache/replicationGroup:ReplicationGroup": AtRest(("kmsKeyId",), "atRestEncryptionEnabled"),
     "aws:elasticache/serverlessCache:ServerlessCache": AtRest(("kmsKeyId",)),
 }
-# A DynamoDB table's serverSideEncryption and replicas blocks: a table without the block uses an AWS-owned
-# key, so the block is required; a replica without kmsKeyArn uses its region's AWS managed key.
-_REQUIRED_BLOCKS = {"aws:dynamodb/table:Table": ("serverSideEncryption",)}
+# Notes: a DynamoDB table without serverSideEncryption uses an AWS-owned key (its `enabled` switch judges that); a
+# replica without kmsKeyArn uses its region's AWS managed key. A Serverless collection without encryptionConfigs
+# takes the key of the encryption policy that matches it (ServerlessSecurityPolicy, judged here).
 
 
 def _what(resource: ResourceView) -> str:
@@ -60,8 +60,7 @@ def _what(resource: ResourceView) -> str:
 
 
 def _key_problems(resource: ResourceView, path: str) -> Iterator[str]:
-    required = path.rpartition(".")[0] in _REQUIRED_BLOCKS.get(resource.type, ())
-    for here, value in non_customer_keys(resource.props, path, block_required=required):
+    for here, value in non_customer_keys(resource.props, path):
         yield (f"{_what(resource)} stores data under an AWS managed or owned key ({here} is "
                f"{value or 'unset'}): set it to the zone's data key.")
 
@@ -96,7 +95,8 @@ def data_store_zone_key(resource: ResourceView) -> Iterator[str]:
         return
     spec = DATA_STORES[resource.type]
     if spec.switch and resource.flag(spec.switch, False) is not True:
-        yield f"{_what(resource)} is not encrypted at rest ({spec.switch} is not true): turn it on with the zone's data key."
+        yield (f"{_what(resource)} is not encrypted at rest with a customer-managed key ({spec.switch} is not true): "
+               "turn it on with the zone's data key.")
         return
     for path in spec.keys:
         yield from _key_problems(resource, path)
