@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from components.iam_documents import workload_role_path
 from regzone.key_caller_permissions import caller_permissions
+from regzone.record import signing
 
 # No "kms:Create*": it would include kms:CreateGrant, with which an administrator could grant itself use.
 ADMIN_ACTIONS = [
@@ -233,3 +234,49 @@ def _autoscaling_statements(role_arn: str) -> list[dict]:
             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
         },
     ]
+
+
+# The zone's record-signing key (components/record_key.py, control RAZ-CHG-003): the deployer signs
+# the digest of each deployment record (regzone/record/store.py); the account's principals whose IAM
+# policies allow it (auditors) verify signatures and read the public key. Both condition keys are
+# carried by every Sign request (AWS KMS developer guide, "kms:SigningAlgorithm", "kms:MessageType").
+RECORD_VERIFY_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Verify"]
+
+
+def record_signing_key_policy(*, account_id: str, partition: str, administrators: Sequence[str],
+                              deployer: str) -> str:
+    """The JSON key policy of a zone's asymmetric record-signing key: only the deployer signs."""
+    statements = [
+        {
+            "Sid": "KeyAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(administrators)},
+            "Action": ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "DeployerManagesKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": [deployer]},
+            "Action": DEPLOYER_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "DeployerSignsRecordDigests",
+            "Effect": "Allow",
+            "Principal": {"AWS": [deployer]},
+            "Action": sorted(signing.SIGNER_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:SigningAlgorithm": signing.ALGORITHM,
+                                           "kms:MessageType": signing.MESSAGE_TYPE}},
+        },
+        {
+            "Sid": "AccountVerifiesRecords",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": RECORD_VERIFY_ACTIONS,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:CallerAccount": account_id}},
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

@@ -12,6 +12,7 @@ from components.data_buckets import DataBuckets, DataBucketsArgs
 from components.cluster import AddonVersions, PrivateCluster, PrivateClusterArgs
 from components.network import ZoneNetwork, ZoneNetworkArgs
 from components.principal_checks import existing_principal, verified_deployer
+from components.record_key import RecordKey, RecordKeyArgs
 from components.node_groups import ConfidentialNodeGroup, ConfidentialNodeGroupArgs
 from components.registry import ArtifactRecord, RestrictedRegistry, RestrictedRegistryArgs
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
@@ -34,6 +35,7 @@ class RegulatedAiZone(pulumi.ComponentResource):
     """A zone: keys first (everything else encrypts with them), then the components that use them."""
 
     keys: ZoneKeys
+    record_key: RecordKey
     pki: ZonePki
     audit_bucket: AuditBucket
     data_buckets: DataBuckets
@@ -77,6 +79,10 @@ class RegulatedAiZone(pulumi.ComponentResource):
             administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))],
             users=[principals[("key_users", k)] for k in range(len(zone.key_users))],
             autoscaling_role_arn=args.autoscaling_role_arn if has_nodes else None), opts=child)
+        self.record_key = RecordKey(f"{name}-record-key", RecordKeyArgs(
+            zone_name=zone.name, account_id=identity.account_id, deployer=all_checked, partition=partition.partition,
+            administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))]),
+            opts=child)
         self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
             zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
             key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,

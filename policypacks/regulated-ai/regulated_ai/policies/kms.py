@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from regulated_ai.framework import ResourceView, resource_policy
 from regulated_ai.types import KMS_KEY
 from regzone.key_caller_permissions import GRANT_OPERATIONS, CallerPermission, caller_permissions
+from regzone.record import signing
 
 MIN_DELETION_WINDOW_DAYS = 30
-# Actions that use a key for data, CreateGrant included: a grant hands out use.
+# Actions that use a key, CreateGrant included (a grant hands out use), and the signing, MAC and
+# key-agreement operations of asymmetric and HMAC keys (an administrator who can sign can forge).
 _CRYPTO_ACTIONS = ("kms:encrypt", "kms:decrypt", "kms:reencryptfrom", "kms:reencryptto", "kms:generatedatakey",
                    "kms:generatedatakeywithoutplaintext", "kms:generatedatakeypair",
-                   "kms:generatedatakeypairwithoutplaintext", "kms:creategrant")
+                   "kms:generatedatakeypairwithoutplaintext", "kms:creategrant", "kms:sign", "kms:verify",
+                   "kms:generatemac", "kms:verifymac", "kms:derivesharedsecret")
 # Prefixes of actions that change a key or its policy (CreateGrant is use, not administration).
 _ADMIN_ACTIONS = ("kms:put", "kms:schedule", "kms:cancel", "kms:disable", "kms:enable", "kms:delete",
                   "kms:update", "kms:createalias", "kms:import")
@@ -119,6 +122,12 @@ def _deployer_use_is_caller_use(statement: dict, actions: list[str], purpose: st
     return any(_is_caller_row(statement, actions, row) for row in rows if purpose in (None, row.purpose))
 
 
+def _deployer_signs_records(actions: list[str], purpose: str | None) -> bool:
+    """The deployer signs deployment records with the zone's record-signing key (regzone/record):
+    exactly kms:Sign, on a key of that purpose only."""
+    return purpose == signing.PURPOSE and set(actions) == {a.lower() for a in signing.SIGNER_ACTIONS}
+
+
 @resource_policy(
     "kms-key-policy-separation",
     description="KMS key policies must separate key administrators from key users and grant nothing to '*'.",
@@ -162,7 +171,8 @@ def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
         if administers:
             administrators |= aws_principals
         if uses:
-            if deployer in aws_principals and _deployer_use_is_caller_use(statement, actions, purpose):
+            if deployer in aws_principals and (_deployer_use_is_caller_use(statement, actions, purpose)
+                                               or _deployer_signs_records(actions, purpose)):
                 aws_principals.discard(deployer)
             users |= aws_principals
     # The account root delegates to IAM policies, which then carry the separation.
