@@ -79,10 +79,11 @@ class RegulatedAiZone(pulumi.ComponentResource):
             administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))],
             users=[principals[("key_users", k)] for k in range(len(zone.key_users))],
             autoscaling_role_arn=args.autoscaling_role_arn if has_nodes else None), opts=child)
+        # After the zone keys, so that it too waits for every principal check (the volumes key's included).
         self.record_key = RecordKey(f"{name}-record-key", RecordKeyArgs(
             zone_name=zone.name, account_id=identity.account_id, deployer=all_checked, partition=partition.partition,
             administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))]),
-            opts=child)
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.keys]))
         self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
             zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
             key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,
