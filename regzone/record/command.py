@@ -118,7 +118,7 @@ def run_record(args: argparse.Namespace) -> int:
     change = _change(args, stack_config.change_ref, principal)
     producer = (f"{change.repository}/tree/{change.commit}" if change.repository and change.commit
                 else "urn:regzone:regulated-ai-zones")
-    run_id, now = str(generate_new_uuid()), datetime.now(timezone.utc)
+    run_id, now = str(generate_new_uuid()), datetime.now(timezone.utc).replace(microsecond=0)
     pack = document.pack_identity()
     uris = []
     try:

@@ -1,0 +1,169 @@
+"""`regzone record` and `regzone record verify` against moto: the dev stack's record is written
+under a COMPLIANCE lock, verifies, never holds a secret, and a changed copy fails naming the field."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+
+from regzone.cli import main
+from regzone.record import store
+from tests.record.conftest import BUCKET, REGION
+from tests.record.synthetic_state import CIPHERTEXT_SECRET, PLAINTEXT_SECRET
+
+RECORD = ["record", "--stack", "dev", "--commit", "0123456789abcdef0123456789abcdef01234567",
+          "--pull-request", "https://github.com/example/zones/pull/42", "--approver", "alice,bob"]
+
+
+def write_record(state_file, capsys, *extra) -> str:
+    assert main([*RECORD, "--state", str(state_file), *extra]) == 0, capsys.readouterr().err
+    (uri,) = capsys.readouterr().out.split()
+    return uri
+
+
+def read(uri):
+    bucket, key = store.parse_uri(uri)
+    return json.loads(boto3.client("s3", region_name=REGION).get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def put_copy(document, key="deployment-records/regzone/dev/copy.json", *, lock=True):
+    extra = {"ObjectLockMode": "COMPLIANCE", "ObjectLockRetainUntilDate":
+             datetime.now(timezone.utc) + timedelta(days=400)} if lock else {}
+    boto3.client("s3", region_name=REGION).put_object(Bucket=BUCKET, Key=key, Body=json.dumps(document).encode(),
+                                                        **extra)
+    return f"s3://{BUCKET}/{key}"
+
+
+def test_record_of_the_dev_stack_verifies(aws_zone, state_file, cached_preview, capsys):
+    uri = write_record(state_file, capsys)
+    assert uri.startswith(f"s3://{BUCKET}/deployment-records/regzone/dev/") and uri.endswith(".json")
+    head = aws_zone["s3"].head_object(Bucket=BUCKET, Key=store.parse_uri(uri)[1])
+    assert head["ObjectLockMode"] == "COMPLIANCE" and head["SSEKMSKeyId"] == aws_zone["audit_key"]
+    # the zone's retention (dev: GDPR only, so the 365-day floor) from the time of writing
+    assert head["ObjectLockRetainUntilDate"] > datetime.now(timezone.utc) + timedelta(days=364)
+    assert main(["record", "verify", uri]) == 0
+    assert "verified" in capsys.readouterr().out
+
+
+def test_record_content(aws_zone, state_file, cached_preview, capsys):
+    document = read(write_record(state_file, capsys))
+    event = document["event"]
+    assert event["eventType"] == "COMPLETE" and event["schemaURL"].startswith("https://openlineage.io/spec/2-0-2/")
+    assert event["job"] == {"namespace": "pulumi://regzone", "name": "dev", "facets": event["job"]["facets"]}
+    facets = event["run"]["facets"]
+    change = facets["regzone_change"]
+    assert change["commit"] == "0123456789abcdef0123456789abcdef01234567" and change["approvers"] == ["alice", "bob"]
+    assert change["changeReference"] == "CHG-0001" and change["ranBy"]["awsPrincipal"].startswith("arn:aws:")
+    assert facets["regzone_record"]["retentionDays"] == 365 and facets["regzone_record"]["zone"] == "dev-ai"
+    evidence = facets["regzone_preventiveEvidence"]
+    assert evidence["pack"]["name"] == "regulated-ai" and len(evidence["catalog"]["sha256"]) == 64
+    rotation = next(p for p in evidence["policies"] if p["policy"] == "kms-key-rotation-enabled")
+    # the five symmetric zone keys and the record-signing key were judged, and all passed
+    assert (rotation["evaluated"], rotation["passed"], rotation["controls"]) == (6, 6, ["RAZ-KMS-001"])
+    assert set(rotation["requirements"]) == {"SOX", "HIPAA", "PCI-DSS", "GDPR"}
+    assert len(evidence["policies"]) == len(cached_preview.policies)
+    inventory = facets["regzone_inventory"]["resources"]
+    assert len(inventory) == len(cached_preview.recording.resources)
+    key = next(r for r in inventory if r["urn"].endswith("::dev-ai-keys-audit"))
+    assert key["id"] and key["arn"].startswith("arn:aws:kms:") and len(key["inputsSha256"]) == 64
+    assert key["judged"]["settings"]["rotation"] is True and key["judged"]["settings"]["policy"].startswith("sha256:")
+
+
+def test_record_holds_no_secret(aws_zone, state_file, cached_preview, capsys):
+    uri = write_record(state_file, capsys)
+    bucket, key = store.parse_uri(uri)
+    text = aws_zone["s3"].get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    assert PLAINTEXT_SECRET not in text and CIPHERTEXT_SECRET not in text
+    assert json.loads(text)["event"]["run"]["facets"]["regzone_inventory"]["secretValuesOmitted"] >= 4
+    # the secrets are in the state: the test would see them if the record copied them
+    assert PLAINTEXT_SECRET in state_file.read_text() and CIPHERTEXT_SECRET in state_file.read_text()
+
+
+@pytest.mark.parametrize("path, change", [
+    ("/run/facets/regzone_change/changeReference", lambda e: e["run"]["facets"]["regzone_change"].update(
+        changeReference="CHG-9999")),
+    ("/run/facets/regzone_change/approvers/1", lambda e: e["run"]["facets"]["regzone_change"]["approvers"].__setitem__(
+        1, "mallory")),
+    ("/run/facets/regzone_preventiveEvidence/summary/mandatory", lambda e: e["run"]["facets"][
+        "regzone_preventiveEvidence"]["summary"].update(mandatory=0) or e["run"]["facets"][
+        "regzone_preventiveEvidence"]["summary"].update(mandatory=3)),
+])
+def test_changed_copy_fails_naming_the_field(aws_zone, state_file, cached_preview, capsys, path, change):
+    document = read(write_record(state_file, capsys))
+    change(document["event"])
+    copy = put_copy(document)
+    verification = store.verify(boto3.Session(region_name=REGION), copy)
+    assert not verification.ok
+    assert f"field {path} does not match its digest (changed)" in verification.problems
+    assert main(["record", "verify", copy]) == 1
+    assert path in capsys.readouterr().out
+
+
+def test_copy_with_a_rewritten_manifest_fails_its_signature(aws_zone, state_file, cached_preview, capsys):
+    document = read(write_record(state_file, capsys))
+    document["event"]["run"]["facets"]["regzone_change"]["approvers"] = ["mallory"]
+    document["manifest"] = store.envelope(document["event"])["manifest"]   # digests made to match
+    problems = store.verify(boto3.Session(region_name=REGION), put_copy(document)).problems
+    assert problems == [f"signature does not verify with {aws_zone['record_key']}: the manifest was changed or "
+                        "signed by another key"]
+
+
+def test_copy_signed_by_another_key_fails(aws_zone, state_file, cached_preview, capsys):
+    document = read(write_record(state_file, capsys))
+    other = aws_zone["kms"].create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["Arn"]
+    document["signature"] = store.sign(boto3.Session(region_name=REGION), other, document["manifest"])
+    problems = store.verify(boto3.Session(region_name=REGION), put_copy(document)).problems
+    assert any(f"signature.keyId is {other}, not the zone's record-signing key" in p for p in problems)
+    assert any("signature does not verify" in p for p in problems)
+
+
+def test_unlocked_copy_fails_naming_the_lock(aws_zone, state_file, cached_preview, capsys):
+    document = read(write_record(state_file, capsys))
+    problems = store.verify(boto3.Session(region_name=REGION), put_copy(document, lock=False)).problems
+    assert problems == ["lock.mode is absent, not COMPLIANCE", "lock.retainUntil is absent"]
+
+
+def test_short_retention_fails_naming_the_retain_until(aws_zone, state_file, cached_preview, capsys):
+    document = read(write_record(state_file, capsys))
+    key = "deployment-records/regzone/dev/short.json"
+    aws_zone["s3"].put_object(Bucket=BUCKET, Key=key, Body=json.dumps(document).encode(), ObjectLockMode="COMPLIANCE",
+                              ObjectLockRetainUntilDate=datetime.now(timezone.utc) + timedelta(days=30))
+    (problem,) = store.verify(boto3.Session(region_name=REGION), f"s3://{BUCKET}/{key}").problems
+    assert problem.startswith("lock.retainUntil is ") and "the zone's audit retention" in problem
+
+
+def test_failing_to_write_fails_the_command(aws_zone, state_file, cached_preview, capsys):
+    aws_zone["s3"].put_bucket_policy(Bucket=BUCKET, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]}))
+    assert main([*RECORD, "--state", str(state_file)]) == 1
+    assert "the record was not written: put_object failed (403" in capsys.readouterr().err
+
+
+def test_state_without_the_signing_key_output_is_a_usage_error(aws_zone, state_file, cached_preview, capsys):
+    document = json.loads(state_file.read_text())
+    del document["deployment"]["resources"][0]["outputs"]["zones"]["dev-ai"]["record_key_arn"]
+    state_file.write_text(json.dumps(document))
+    assert main([*RECORD, "--state", str(state_file)]) == 2
+    assert "zones.dev-ai.record_key_arn is missing" in capsys.readouterr().err
+    assert aws_zone["s3"].list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_state_of_another_stack_is_a_usage_error(aws_zone, state_file, cached_preview, capsys):
+    assert main(["record", "--stack", "hipaa", "--state", str(state_file)]) == 2
+    assert "is stack regzone/dev, not regzone/hipaa" in capsys.readouterr().err
+
+
+def test_latest_is_the_newest_record_of_the_stack(aws_zone, state_file, cached_preview, capsys):
+    first = write_record(state_file, capsys)
+    second = write_record(state_file, capsys)
+    assert first != second
+    assert store.latest(boto3.Session(region_name=REGION), BUCKET, "regzone", "dev") == max(first, second)
+
+
+@pytest.mark.slow
+def test_record_runs_the_preview_itself(aws_zone, state_file, capsys):
+    """The whole path: `regzone record` previews the dev stack with the real pack, then writes."""
+    uri = write_record(state_file, capsys)
+    assert main(["record", "verify", uri]) == 0
