@@ -6,6 +6,8 @@ import json
 import sys
 from pathlib import Path
 
+from regzone.paths import STACKS_DIR
+
 FORMATS = ("json", "markdown", "junit", "ocsf")
 
 
@@ -28,9 +30,44 @@ def register(commands) -> None:
     parser.add_argument("--max-workers", type=int, default=16, help="API calls in flight (default: 16)")
     parser.add_argument("--max-attempts", type=int, default=5, help="attempts per API call, retries included")
     parser.add_argument("--retry-mode", choices=["adaptive", "standard"], default="adaptive")
+    parser.add_argument("--record", action="append", dest="records", default=[], metavar="s3://BUCKET/KEY|latest",
+                        help="also verify this deployment record and report drift against it (repeatable); "
+                             "`latest` with --stack: the newest record of each zone of the stack")
+    parser.add_argument("--stack", help="with --record latest: the stack whose records to read (stacks/Pulumi.<stack>.yaml)")
+    parser.add_argument("--program", type=Path, default=STACKS_DIR,
+                        help="with --record latest: the program directory holding Pulumi.<stack>.yaml")
     parser.add_argument("--print-iam-policy", action="store_true",
                         help="print the least-privilege IAM policy the collector needs, and exit")
     parser.set_defaults(handler=run)
+
+
+def resolve_records(args: argparse.Namespace, session) -> tuple[str, ...]:
+    """The record URIs to verify: as given, and `latest` as each zone's newest record of --stack."""
+    from regzone.config.errors import ConfigError
+    from regzone.config.loader import load_stack_file
+    from regzone.evidence.model import ScanError
+    from regzone.preview.recorder import project_of
+    from regzone.record import store
+
+    uris = []
+    for record in dict.fromkeys(args.records):
+        if record != "latest":
+            try:
+                store.parse_uri(record)
+            except store.RecordError as error:
+                raise ScanError(f"--record {error}") from None
+            uris.append(record)
+            continue
+        if not args.stack:
+            raise ScanError("--record latest needs --stack NAME (the stack whose records to read)")
+        try:
+            stack = load_stack_file(args.program / f"Pulumi.{args.stack}.yaml")
+            for zone in stack.zones:
+                bucket = store.audit_bucket(session, zone.name)
+                uris.append(store.latest(session, bucket, project_of(args.program), args.stack))
+        except (ConfigError, store.RecordError) as error:
+            raise ScanError(f"--record latest: {error}") from None
+    return tuple(dict.fromkeys(uris))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,12 +95,17 @@ def run(args: argparse.Namespace) -> int:
     if not regions:
         print("regzone evidence: no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION", file=sys.stderr)
         return 2
+    try:
+        records = resolve_records(args, session)
+    except ScanError as error:
+        print(f"regzone evidence: {error}", file=sys.stderr)
+        return 2
     catalog = load_catalog()
     retention = (args.min_retention_days if args.min_retention_days is not None
                  else catalog.min_retention_days(args.frameworks or list(catalog.frameworks)))
     options = ScanOptions(regions=regions, zone=args.zone, min_retention_days=retention,
                           checks=tuple(args.checks), max_workers=args.max_workers,
-                          retry_mode=args.retry_mode, max_attempts=args.max_attempts)
+                          retry_mode=args.retry_mode, max_attempts=args.max_attempts, records=records)
     try:
         report = scan(options, session, Progress())
     except ScanError as error:

@@ -103,6 +103,29 @@ def write(session: boto3.Session, *, bucket: str, key: str, audit_key: str, docu
     return f"s3://{bucket}/{key}"
 
 
+def audit_bucket(session: boto3.Session, zone: str) -> str:
+    """The zone's audit bucket: the one tagged zone=<zone> and audit=true (components/audit_bucket.py)."""
+    from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_ZONE
+
+    s3 = session.client("s3")
+    found = []
+    for bucket in _call(s3, "list_buckets", "s3:ListAllMyBuckets").get("Buckets", []):
+        try:
+            tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket["Name"]).get("TagSet", [])}
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") == "NoSuchTagSet":
+                continue
+            raise RecordError(f"get_bucket_tagging {bucket['Name']} failed ({err}); needs IAM permission "
+                              "s3:GetBucketTagging") from None
+        if tags.get(TAG_ZONE) == zone and tags.get(TAG_AUDIT) == AUDIT_TRUE:
+            found.append(bucket["Name"])
+    if len(found) != 1:
+        raise RecordError(f"zone {zone} has {len(found)} audit buckets (tagged {TAG_ZONE}={zone}, "
+                          f"{TAG_AUDIT}={AUDIT_TRUE}){': ' + ', '.join(found) if found else ''}; name the record "
+                          "with --record s3://BUCKET/KEY")
+    return found[0]
+
+
 def latest(session: boto3.Session, bucket: str, project: str, stack: str) -> str:
     """The URI of the stack's newest record in `bucket`."""
     s3 = _s3(session, bucket)

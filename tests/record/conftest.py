@@ -30,7 +30,7 @@ def aws_zone(monkeypatch):
         s3, kms = boto3.client("s3", region_name=REGION), boto3.client("kms", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION},
                          ObjectLockEnabledForBucket=True)
-        audit_key = kms.create_key(Description="audit")["KeyMetadata"]["Arn"]
+        audit_key = kms.create_key(Description="audit", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["Arn"]
         record_key = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec=signing.KEY_SPEC)["KeyMetadata"]["Arn"]
         kms.create_alias(AliasName=signing.ALIAS.format(zone=ZONE), TargetKeyId=record_key)
         yield {"bucket": BUCKET, "audit_key": audit_key, "record_key": record_key, "s3": s3, "kms": kms}

@@ -75,6 +75,7 @@ class ScanContext:
     zone: str | None
     min_retention_days: int
     collected: dict[tuple[str, str], Inventory]
+    records: tuple = ()                                # --record: regzone.record.store.Verification each
     zone_asked: bool = False                           # some check judges zone-scoped resources
     zone_matched: bool = False                         # with --zone: some resource carried the tag
     zones_seen: set[str] = field(default_factory=set)  # zone tags seen, for a --zone that matches nothing

@@ -1,4 +1,4 @@
-"""KMS key policies (controls RAZ-KMS-001..003)."""
+"""KMS key policies (controls RAZ-KMS-001..003; RAZ-CHG-003: who may sign deployment records)."""
 from __future__ import annotations
 
 import fnmatch
@@ -131,7 +131,7 @@ def _deployer_signs_records(actions: list[str], purpose: str | None) -> bool:
 @resource_policy(
     "kms-key-policy-separation",
     description="KMS key policies must separate key administrators from key users and grant nothing to '*'.",
-    controls=["RAZ-KMS-003"], types=[KMS_KEY])
+    controls=["RAZ-KMS-003", "RAZ-CHG-003"], types=[KMS_KEY])
 def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
     document = key.known("policy")
     if document is None:
