@@ -30,7 +30,8 @@ class CallerPermission(BaseModel):
     """One resource type: the KMS calls AWS makes as the caller when it is created or changed."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    resource: str = Field(pattern=r"^aws:[a-zA-Z0-9]+/[a-zA-Z0-9]+:[A-Za-z0-9]+$")
+    # A Pulumi type token, or `regzone:record` (regzone/record: the deploy workflow's record step).
+    resource: str = Field(pattern=r"^(aws:[a-zA-Z0-9]+/[a-zA-Z0-9]+:[A-Za-z0-9]+|regzone:record)$")
     key_property: str
     purpose: Purpose
     actions: tuple[str, ...] = ()
