@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import boto3
 import pytest
@@ -167,3 +168,21 @@ def test_record_runs_the_preview_itself(aws_zone, state_file, capsys):
     """The whole path: `regzone record` previews the dev stack with the real pack, then writes."""
     uri = write_record(state_file, capsys)
     assert main(["record", "verify", uri]) == 0
+
+
+def test_facets_follow_their_schema_and_the_event_is_an_openlineage_run_event(aws_zone, state_file, cached_preview,
+                                                                             capsys):
+    import jsonschema
+    from openlineage.client.event_v2 import RunEvent
+
+    from regzone.record.facets import SCHEMA_URN
+
+    schema = json.loads((Path(store.__file__).parent / "facets.schema.json").read_text())
+    event = read(write_record(state_file, capsys))["event"]
+    for name, facet in event["run"]["facets"].items():
+        if name.startswith("regzone_"):
+            definition = facet["_schemaURL"].removeprefix(f"{SCHEMA_URN}#/$defs/")
+            jsonschema.Draft202012Validator({**schema, "$ref": f"#/$defs/{definition}"}).validate(facet)
+    assert event["schemaURL"] == RunEvent._get_schema()
+    assert event["run"]["facets"]["processing_engine"] == {**event["run"]["facets"]["processing_engine"],
+                                                           "name": "pulumi", "version": "v3.272.0"}
