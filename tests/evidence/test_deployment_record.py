@@ -12,7 +12,7 @@ from regzone.cli import main
 from regzone.evidence.collectors import GLOBAL
 from regzone.evidence.model import ScanError, Status
 from regzone.evidence.runner import Progress, ScanOptions, scan
-from regzone.record import store
+import regzone.record.store as store
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_ZONE
 from tests.record.conftest import BUCKET, REGION, ZONE, aws_zone, cached_preview, dev_preview  # noqa: F401 (fixtures)
 
@@ -84,9 +84,9 @@ def recorded(deployed, cached_preview, capsys):
     return {**deployed, "uri": capsys.readouterr().out.strip()}
 
 
-def findings(records, *, regions=(REGION,), checks=("deployment_record_verified", "deployment_drift")):
+def findings(records, *, regions=(REGION,), checks=("deployment_record_verified", "deployment_drift"), session=None):
     options = ScanOptions(regions=regions, checks=checks, max_attempts=1, records=tuple(records))
-    return scan(options, boto3.Session(region_name=REGION), Progress(io.StringIO())).findings
+    return scan(options, session or boto3.Session(region_name=REGION), Progress(io.StringIO())).findings
 
 
 def by_status(found, status):
@@ -210,3 +210,19 @@ def test_evidence_cli_reads_the_latest_record_of_the_stack(recorded, tmp_path, c
 def test_latest_without_a_stack_is_a_usage_error(aws_zone, capsys):
     assert main(["evidence", "--region", REGION, "--record", "latest"]) == 2
     assert "--record latest needs --stack" in capsys.readouterr().err
+
+
+def test_iam_policy_covers_every_call_of_a_record_scan(recorded):
+    from regzone.evidence.aws import permission_for
+    from regzone.evidence.checks import iam_policy
+
+    session = boto3.Session(region_name=REGION)
+    called: set[str] = set()
+
+    def record(model, **_):
+        if model.service_model.service_name != "sts":
+            called.add(permission_for(model.service_model.service_name, model.name))
+    session.events.register("before-call", record)
+    assert findings([recorded["uri"]], session=session)
+    actions = set(iam_policy()["Statement"][0]["Action"])
+    assert {"s3:GetObject", "kms:Verify"} <= called and called <= actions, called - actions

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from regzone.cli import main
-from regzone.record import store
+import regzone.record.store as store
 from tests.record.conftest import BUCKET, REGION
 from tests.record.synthetic_state import CIPHERTEXT_SECRET, PLAINTEXT_SECRET
 
