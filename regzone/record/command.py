@@ -43,13 +43,20 @@ def register(commands) -> None:
     parser.set_defaults(handler=run_record)
 
 
+def _local_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):   # no login name and no passwd entry (some containers)
+        return "unknown"
+
+
 def _change(args: argparse.Namespace, change_reference: str, aws_principal: str):
     from regzone.record.document import Change
 
     env = os.environ
     repository = args.repository or (f"{env['GITHUB_SERVER_URL']}/{env['GITHUB_REPOSITORY']}"
                                       if env.get("GITHUB_SERVER_URL") and env.get("GITHUB_REPOSITORY") else None)
-    ran_by = {"actor": args.actor or env.get("GITHUB_ACTOR") or getpass.getuser(), "awsPrincipal": aws_principal}
+    ran_by = {"actor": args.actor or env.get("GITHUB_ACTOR") or _local_user(), "awsPrincipal": aws_principal}
     if repository and env.get("GITHUB_RUN_ID"):
         ran_by["ciRun"] = f"{repository}/actions/runs/{env['GITHUB_RUN_ID']}"
     approvers = tuple(sorted({a.strip() for value in args.approvers for a in value.split(",") if a.strip()}))

@@ -149,6 +149,10 @@ def _count_secrets(value: Any) -> int:
 
 
 def _region(state: StackState, resource: StateResource, arn: str | None) -> str | None:
+    """The resource's own `region` (pulumi-aws 7 resources have one), else its ARN's, else its provider's."""
+    own = resource.outputs.get("region") or resource.inputs.get("region")
+    if isinstance(own, str) and own and own != SECRET:
+        return own
     parts = arn.split(":") if arn else []
     if len(parts) > 3 and parts[3]:
         return parts[3]
