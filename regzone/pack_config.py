@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from regzone.config.errors import ConfigError, unknown_key_hint
-from regzone.config.model import StackConfig
+from regzone.config.model import AUTOSCALING_SERVICE, StackConfig
 from regzone.paths import POLICY_PACK_DIR
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
@@ -43,6 +43,7 @@ def derive_settings(stack: StackConfig) -> dict[str, Any]:
         "frameworks": list(stack.frameworks),
         "allowed_regions": list(stack.allowed_regions),
         "deployer_role_arn": stack.deployer_role_arn,
+        "existing_service_linked_roles": [AUTOSCALING_SERVICE] if stack.autoscaling_service_linked_role == "existing" else [],
         "zones": {zone.name: {
             "regions": list(stack.allowed_regions),
             "data_classes": stack.zone_data_classes(zone),

@@ -155,3 +155,11 @@ def test_deployer_setting_must_be_a_role_arn(value):
     with pytest.raises(SettingsError) as raised:
         parse_settings({"deployer_role_arn": value})
     assert str(raised.value).startswith("deployer_role_arn:")
+
+
+def test_existing_autoscaling_role_reaches_the_pack(dev_config):
+    """`existing` tells policy-principals-exist that the account has the service-linked role."""
+    dev_config["regzone:autoscaling_service_linked_role"] = "existing"
+    assert derive_settings(parse_stack_config(dev_config, "dev"))["existing_service_linked_roles"] == ["autoscaling.amazonaws.com"]
+    dev_config["regzone:autoscaling_service_linked_role"] = "create"
+    assert derive_settings(parse_stack_config(dev_config, "dev"))["existing_service_linked_roles"] == []

@@ -45,7 +45,8 @@ def test_only_the_deployer_signs_and_only_digests():
     statements = json.loads(record_policy())["Statement"]
     signers = [s for s in statements if "kms:Sign" in s["Action"]]
     assert len(signers) == 1 and signers[0]["Principal"] == {"AWS": [DEPLOYER]}
-    assert signers[0]["Condition"] == {"StringEquals": {"kms:SigningAlgorithm": "ECDSA_SHA_256",
+    assert signers[0]["Condition"] == {"StringEquals": {"kms:CallerAccount": "111122223333",
+                                                        "kms:SigningAlgorithm": "ECDSA_SHA_256",
                                                         "kms:MessageType": "DIGEST"}}
     verifiers = next(s for s in statements if s["Sid"] == "AccountVerifiesRecords")
     assert set(verifiers["Action"]) == {"kms:DescribeKey", "kms:GetPublicKey", "kms:Verify"}
@@ -62,7 +63,7 @@ def test_administrator_who_can_sign_fires(deployer_pack):
     document = json.loads(record_policy())
     document["Statement"][2]["Principal"] = {"AWS": [DEPLOYER, ADMIN]}
     found = violations(deployer_pack, SEPARATION, record_key(json.dumps(document)))
-    assert len(found) == 1 and "role/key-admin both administer and use" in found[0].message
+    assert len(found) == 1 and "role/key-admin may both administer" in found[0].message and "use (kms:Sign)" in found[0].message
 
 
 def test_deployer_with_more_than_sign_fires(deployer_pack):
