@@ -226,3 +226,39 @@ def test_iam_policy_covers_every_call_of_a_record_scan(recorded):
     assert findings([recorded["uri"]], session=session)
     actions = set(iam_policy()["Statement"][0]["Action"])
     assert {"s3:GetObject", "kms:Verify"} <= called and called <= actions, called - actions
+
+
+def test_evidence_cli_reads_a_record_by_its_uri(recorded, tmp_path, capsys):
+    out = tmp_path / "evidence.json"
+    recorded["logs"].put_retention_policy(logGroupName=LOG_GROUP, retentionInDays=30)
+    code = main(["evidence", "--region", REGION, "--record", recorded["uri"], "--check", "deployment_record_verified",
+                 "--check", "deployment_drift", "--output", str(out)])
+    assert code == 1, capsys.readouterr().err   # the drift fails the run
+    report = json.loads(out.read_text())
+    verified = [f for f in report["findings"] if f["check"] == "deployment_record_verified"]
+    assert {(f["resource"], f["status"]) for f in verified} == {(recorded["uri"], "PASS")}
+    assert any(f["status"] == "FAIL" and "retention_days: recorded 365, live 30" in f["message"]
+               for f in report["findings"] if f["check"] == "deployment_drift")
+
+
+def test_latest_takes_the_stack_file_too(recorded, tmp_path, capsys):
+    from regzone.paths import STACKS_DIR
+
+    out = tmp_path / "evidence.json"
+    main(["evidence", "--region", REGION, "--record", "latest", "--stack", str(STACKS_DIR / "Pulumi.dev.yaml"),
+          "--check", "deployment_record_verified", "--output", str(out)])
+    assert {f["resource"] for f in json.loads(out.read_text())["findings"]} == {recorded["uri"]}
+
+
+@pytest.mark.parametrize("record, message", [
+    ("dev-ai-audit/key.json", "is not an S3 object URI (s3://BUCKET/KEY)"),
+    ("s3://dev-ai-audit/", "is not an S3 object URI"),
+])
+def test_record_that_is_not_an_object_uri_is_a_usage_error(aws_zone, capsys, record, message):
+    assert main(["evidence", "--region", REGION, "--record", record]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_latest_of_a_stack_with_no_record_is_a_usage_error(deployed, capsys):
+    assert main(["evidence", "--region", REGION, "--record", "latest", "--stack", "dev"]) == 2
+    assert "--record latest: no record of stack dev (project regzone)" in capsys.readouterr().err

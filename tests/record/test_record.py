@@ -186,3 +186,92 @@ def test_facets_follow_their_schema_and_the_event_is_an_openlineage_run_event(aw
     assert event["schemaURL"] == RunEvent._get_schema()
     assert event["run"]["facets"]["processing_engine"] == {**event["run"]["facets"]["processing_engine"],
                                                            "name": "pulumi", "version": "v3.272.0"}
+
+
+def test_retention_on_put_is_the_zones_audit_retention_from_the_record_time(aws_zone, state_file, cached_preview,
+                                                                            capsys):
+    uri = write_record(state_file, capsys)
+    event = read(uri)["event"]
+    head = aws_zone["s3"].head_object(Bucket=BUCKET, Key=store.parse_uri(uri)[1])
+    assert head["ObjectLockRetainUntilDate"] == datetime.fromisoformat(event["eventTime"]) + timedelta(days=365)
+
+
+@pytest.mark.parametrize("stack, zone, days", [("hipaa", "clinical-ai", 2190), ("pci", "cde-fraud", 400)])
+def test_each_zone_is_locked_for_its_own_retention(aws_zone, stack, zone, days):
+    """The destination carries the zone's audit retention (its frameworks' longest, or its own
+    setting), and the put asks exactly that of S3."""
+    from regzone.config.loader import load_stack_file
+    from regzone.paths import STACKS_DIR
+    from regzone.record.command import destinations
+    from regzone.record.state import StackState
+
+    outputs = {"zones": {zone: {"audit_bucket": BUCKET, "key_arns": {"audit": aws_zone["audit_key"]},
+                                "record_key_arn": aws_zone["record_key"]}}}
+    (target,) = destinations(load_stack_file(STACKS_DIR / f"Pulumi.{stack}.yaml"),
+                             StackState("regzone", stack, [], outputs))
+    assert target.retention_days == days
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    uri = store.write(boto3.Session(region_name=REGION), bucket=BUCKET, key=f"deployment-records/regzone/{stack}/x.json",
+                      audit_key=target.audit_key, document={"format": 1}, retention_days=target.retention_days, now=now)
+    head = aws_zone["s3"].head_object(Bucket=BUCKET, Key=store.parse_uri(uri)[1])
+    assert (head["ObjectLockMode"], head["ObjectLockRetainUntilDate"]) == ("COMPLIANCE", now + timedelta(days=days))
+
+
+def test_the_locked_put_carries_a_checksum(aws_zone, state_file, cached_preview, capsys, monkeypatch):
+    """S3 refuses a PutObject with Object Lock parameters that has neither Content-MD5 nor
+    x-amz-sdk-checksum-algorithm (Amazon S3 API reference, PutObject, Content-MD5: "required for any
+    request to upload an object with a retention period configured using Amazon S3 Object Lock").
+    moto does not enforce it, so the request itself is checked."""
+    sent = []
+    original = boto3.Session.client
+
+    def client(self, service, *args, **kwargs):
+        made = original(self, service, *args, **kwargs)
+        if service == "s3":
+            made.meta.events.register("before-send.s3.PutObject", lambda request, **_: sent.append(request.headers))
+        return made
+
+    monkeypatch.setattr(boto3.Session, "client", client)
+    write_record(state_file, capsys)
+    (headers,) = sent
+    assert headers["x-amz-object-lock-mode"] == b"COMPLIANCE" and headers["x-amz-sdk-checksum-algorithm"] == b"SHA256"
+
+
+def test_failing_to_sign_fails_the_command_and_writes_nothing(aws_zone, state_file, cached_preview, capsys):
+    document = json.loads(state_file.read_text())
+    zone = document["deployment"]["resources"][0]["outputs"]["zones"]["dev-ai"]
+    zone["record_key_arn"] = zone["record_key_arn"].rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+    state_file.write_text(json.dumps(document))
+    assert main([*RECORD, "--state", str(state_file)]) == 1
+    err = capsys.readouterr().err
+    assert "the record was not written: sign failed (NotFoundException" in err and "kms:Sign" in err
+    assert aws_zone["s3"].list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_bucket_without_object_lock_fails_the_command(aws_zone, state_file, cached_preview, capsys):
+    """S3 refuses the locked put on a bucket without Object Lock (InvalidRequest); nothing unlocked is left."""
+    aws_zone["s3"].create_bucket(Bucket="dev-ai-unlocked", CreateBucketConfiguration={"LocationConstraint": REGION})
+    document = json.loads(state_file.read_text())
+    document["deployment"]["resources"][0]["outputs"]["zones"]["dev-ai"]["audit_bucket"] = "dev-ai-unlocked"
+    state_file.write_text(json.dumps(document))
+    assert main([*RECORD, "--state", str(state_file)]) == 1
+    assert "the record was not written: put_object failed (InvalidRequest" in capsys.readouterr().err
+    assert aws_zone["s3"].list_objects_v2(Bucket="dev-ai-unlocked").get("KeyCount") == 0
+
+
+def test_a_put_that_leaves_no_lock_fails(aws_zone, monkeypatch):
+    """The lock is read back after the put: a write S3 accepted without the lock is not a record."""
+    session = boto3.Session(region_name=REGION)
+    original = boto3.Session.client
+
+    def client(self, service, *args, **kwargs):
+        made = original(self, service, *args, **kwargs)
+        if service == "s3":
+            put = made.put_object
+            made.put_object = lambda **kw: put(**{k: v for k, v in kw.items() if not k.startswith("ObjectLock")})
+        return made
+
+    monkeypatch.setattr(boto3.Session, "client", client)
+    with pytest.raises(store.RecordError, match="was written but is not locked as required: lock.mode is absent"):
+        store.write(session, bucket=BUCKET, key="deployment-records/regzone/dev/y.json", audit_key=aws_zone["audit_key"],
+                    document={"format": 1}, retention_days=365)
