@@ -313,7 +313,15 @@ def _autoscaling_statements(role_arn: str) -> list[dict]:
 # The zone's record-signing key (components/record_key.py, control RAZ-CHG-003): the deployer signs
 # the digest of each deployment record (regzone/record/store.py); the account's principals whose IAM
 # policies allow it (auditors) verify signatures and read the public key. Both condition keys are
-# carried by every Sign request (AWS KMS developer guide, "kms:SigningAlgorithm", "kms:MessageType").
+# carried by every Sign request (AWS KMS developer guide, "kms:SigningAlgorithm", "kms:MessageType"),
+# and kms:CallerAccount binds the signing to callers of the zone's account, as the deployer's other
+# statements are (the pack and evidence accept the deployer's Sign only in that form,
+# regzone/key_caller_permissions.py). What KMS checks of a key policy at CreateKey/PutKeyPolicy is
+# the lockout safety check, principals that exist, its size and characters (AWS KMS API reference,
+# CreateKey, "Policy"); it does not refuse actions that cannot apply to the key spec (the default
+# key policy grants kms:* on asymmetric keys too), but such a grant does nothing: KMS refuses
+# GenerateDataKey or Encrypt on a SIGN_VERIFY key (InvalidKeyUsageException), so the verifying
+# statement names only the signing key's own operations.
 RECORD_VERIFY_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Verify"]
 
 

@@ -92,6 +92,10 @@ def write(session: boto3.Session, *, bucket: str, key: str, audit_key: str, docu
     """Put the record under a COMPLIANCE lock and read the lock back; returns the s3:// URI."""
     s3 = _s3(session, bucket)
     until = (now or datetime.now(timezone.utc)) + timedelta(days=retention_days)
+    # S3 refuses a PutObject with Object Lock parameters that carries neither Content-MD5 nor
+    # x-amz-sdk-checksum-algorithm (Amazon S3 API reference, PutObject, "Content-MD5"). botocore
+    # 1.36+ adds a CRC32 checksum by default (request_checksum_calculation "when_supported"), but a
+    # profile or AWS_REQUEST_CHECKSUM_CALCULATION=when_required turns that off: name one explicitly.
     _call(s3, "put_object", "s3:PutObject, s3:PutObjectRetention, kms:GenerateDataKey on the audit key",
           Bucket=bucket, Key=key, Body=json.dumps(document, indent=1, sort_keys=True).encode(),
           ContentType="application/json", ServerSideEncryption="aws:kms", SSEKMSKeyId=audit_key,
