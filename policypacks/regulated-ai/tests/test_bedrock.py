@@ -156,3 +156,10 @@ def test_models_in_the_zone_regions_pass(gate, type_token, props):
 def test_models_and_profiles_outside_residency_fire(gate, type_token, props, expected):
     found = violations(gate, "bedrock-model-in-residency", zoned(type_token, props, name="m"))
     assert len(found) == 1 and expected in found[0].message and "RAZ-AI-007" in found[0].message
+
+
+def test_a_stack_without_agents_or_flows_is_not_judged_for_guardrails(gate):
+    """Placement of other resources (here a zone tag unknown at preview) is not this policy's concern."""
+    bucket = resource(BUCKET, {"bucket": "b", "tags": {"zone": UNKNOWN}}, name="b",
+                      provider_props={"region": "eu-west-1"})
+    assert stack_violations(gate, "bedrock-guardrail-redaction", [bucket]) == []

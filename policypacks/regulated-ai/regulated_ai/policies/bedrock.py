@@ -193,7 +193,9 @@ def _attachments(resource: ResourceView) -> list[tuple[str, object]]:
                 "information filter masks or blocks personal data.",
     controls=["RAZ-AI-006"], types=(AGENT, FLOW, GUARDRAIL))
 def bedrock_guardrail_redaction(stack: StackView) -> Iterator[tuple[str, str]]:
-    users = [r for r in stack.of_type(AGENT, FLOW)]
+    users = list(stack.of_type(AGENT, FLOW))
+    if not users:
+        return  # nothing calls a model: the zones' placements (unknown tags included) are not this policy's
     placed = [p for p in (place(r) for r in stack.resources if r.type.startswith("aws:")) if p is not None]
     zones = _zones_requiring_guardrails(stack, placed)
     for resource in users:
