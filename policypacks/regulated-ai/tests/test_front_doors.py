@@ -195,3 +195,13 @@ def test_edge_front_doors(gate, type_token, public, private):
     assert stack_violations(gate, EDGE_POLICY, [door(type_token, public, "open-ai")]) == []
     if private is not None:
         assert stack_violations(gate, EDGE_POLICY, [door(type_token, private)]) == []
+
+
+def test_unreadable_placement_elsewhere_blocks_rather_than_passes(gate):
+    """A resource whose data class is unknown at preview may put a private-ingress class in the zone."""
+    unknown_class = resource("aws:s3/bucket:Bucket", {"bucket": "b"}, name="b", provider_props={
+        "region": "eu-west-1", "defaultTags": json.dumps({"tags": {"zone": "open-ai"}})})
+    unknown_class.properties.update({"tags": {"data-class": "04da6b54-80e4-46f7-96ec-b56ff0331ba9"}})
+    found = stack_violations(gate, EDGE_POLICY, [unknown_class,
+                                                 door("aws:cloudfront/distribution:Distribution", {}, "open-ai")])
+    assert len(found) == 1 and "cannot be verified at preview" in found[0].message

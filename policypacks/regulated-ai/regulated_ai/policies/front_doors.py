@@ -40,10 +40,13 @@ def _zone(resource: ResourceView) -> str | None:
 
 def _in_private_zones(stack: StackView, types: Iterable[str]) -> Iterator[tuple[ResourceView, str]]:
     """(front door, its zone) for every front door of `types` that may open a private-ingress zone."""
-    private = zones_requiring(stack, PRIVATE_INGRESS)
+    private, unreadable = zones_requiring(stack, PRIVATE_INGRESS)
+    doors = list(stack.of_type(*types))
+    if unreadable and doors:   # a zone or class that cannot be read may require private ingress
+        raise Unverifiable(f"tags of {len(unreadable)} resource(s), e.g. {unreadable[0][1]}")
     if not private:
         return
-    for door in stack.of_type(*types):
+    for door in doors:
         zone = _zone(door)
         if zone is None:
             yield door, ""

@@ -317,13 +317,14 @@ def zone_memberships(stack: StackView) -> tuple[dict[str, set[str]], dict[str, l
     return classes, members, problems
 
 
-def zones_requiring(stack: StackView, requirement: str) -> set[str]:
-    """The zones whose data classes carry `requirement` (a DataClassRule flag such as require_private_ingress);
-    a class data_class_policy does not define counts as requiring it (fail closed; placement reports it)."""
-    classes, _, _ = zone_memberships(stack)
+def zones_requiring(stack: StackView, requirement: str) -> tuple[set[str], list[Finding]]:
+    """The zones whose data classes carry `requirement` (a DataClassRule flag such as require_private_ingress;
+    a class data_class_policy does not define counts as requiring it: fail closed, placement reports it), and
+    the resources whose zone or classes cannot be read, which may add a zone or a class to that set."""
+    classes, _, problems = zone_memberships(stack)
     policy = stack.settings.data_class_policy
     return {zone for zone, held in classes.items()
-            if any(c not in policy or getattr(policy[c], requirement) for c in held)}
+            if any(c not in policy or getattr(policy[c], requirement) for c in held)}, problems
 
 
 @stack_policy(
