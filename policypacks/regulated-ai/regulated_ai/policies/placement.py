@@ -89,7 +89,7 @@ def _unverifiable(resource: ResourceView, path: str) -> str:
             "and zone requirements cannot be verified at preview. Give it a literal value.")
 
 
-def _placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
+def placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
     for resource in stack.resources:
         try:
             yield place(resource), None
@@ -105,7 +105,7 @@ def _placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, st
     controls=["RAZ-DCP-001"])
 def data_class_placement(stack: StackView) -> Iterator[tuple[str, str]]:
     policy, registry = stack.settings.data_class_policy, stack.settings.zones
-    for placed, problem in _placements(stack):
+    for placed, problem in placements(stack):
         if problem is not None:
             yield problem
             continue
@@ -342,7 +342,7 @@ def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
     members: dict[str, list[ResourceView]] = defaultdict(list)
     for name, entry in settings.zones.items():
         classes[name].update(entry.data_classes)
-    for placed, problem in _placements(stack):
+    for placed, problem in placements(stack):
         if problem is not None:
             yield problem
         elif placed is not None and placed.zone:
