@@ -1,23 +1,27 @@
 """`regzone matrix`: one row per catalog control with its frameworks, implementations and test coverage.
 
-`docs/compliance-matrix.md` and `docs/controls.md` are generated from it and committed; `check()`
+`docs/compliance-matrix.md`, `docs/controls.md` and `docs/assurance-levels.md` are generated from it and committed; `check()`
 reports the controls with unjustified gaps and the committed documents that are out of date.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from regzone.assurance_levels import assurance_levels
 from regzone.catalog import Catalog
+from regzone.levels.render import levels_doc
 from regzone.matrix.model import Row
 from regzone.matrix.render import controls_doc, markdown
 from regzone.paths import REPO_ROOT
 
 MATRIX_DOC = Path("docs/compliance-matrix.md")
+LEVELS_DOC = Path("docs/assurance-levels.md")
 
 
 def generated_docs(catalog: Catalog, rows: list[Row]) -> dict[Path, str]:
     """The matrix, and the control reference at the catalog's `docs_url` (where policies link)."""
-    return {MATRIX_DOC: markdown(catalog, rows), Path(catalog.docs_url): controls_doc(catalog, rows)}
+    return {MATRIX_DOC: markdown(catalog, rows), Path(catalog.docs_url): controls_doc(catalog, rows),
+            LEVELS_DOC: levels_doc(assurance_levels(), catalog)}
 
 
 def write_docs(catalog: Catalog, rows: list[Row], root: Path = REPO_ROOT) -> list[Path]:
