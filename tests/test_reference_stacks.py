@@ -158,7 +158,7 @@ def test_pci_level_4_zone_opened_to_the_internet_is_blocked_by_its_level(tmp_pat
         "default": "deny", "air_gapped": False, "allowed_destinations": ["feeds.example.com"]}
     result = run_preview("pci", stacks_dir=broken_program(tmp_path, "pci", config))
     blocked = mandatory(result, "assurance-level-no-internet-egress")
-    assert blocked and all(v.controls == ["RAZ-LVL-004"] for v in blocked)
+    assert blocked and all(v.controls == ["RAZ-LVL-003"] for v in blocked)
     assert all("level 4 (High-assurance environments)" in v.message for v in blocked)
     assert any("allow-list names feeds.example.com" in v.message for v in blocked)
     assert {v.type for v in blocked} >= {"aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway"}

@@ -79,14 +79,19 @@ def _signature_verification(ctx: _Context) -> tuple[bool, str]:
                    "signer_public_key (Kyverno must run in the cluster)")
 
 
+def _names_change(stack: StackConfig) -> bool:
+    """The same placeholder `required-tags` blocks (RAZ-CHG-001)."""
+    return stack.change_ref.strip().lower() != CHANGE_REF_UNSET
+
+
 # Need -> (does the zone meet it, why), from the stack config.
 JUDGES: dict[Need, Callable[[_Context], tuple[bool, str]]] = {
     "registry": lambda c: (c.zone.registry is not None, "the zone's restricted registry" if c.zone.registry
                            else "the zone has no registry: add `registry` to the zone"),
     "cluster": lambda c: (c.zone.cluster is not None, "the zone's private cluster" if c.zone.cluster
                           else "the zone has no cluster: add `cluster` to the zone"),
-    "change_ref": lambda c: (c.stack.change_ref != CHANGE_REF_UNSET,
-                             f"deployments name change {c.stack.change_ref}" if c.stack.change_ref != CHANGE_REF_UNSET
+    "change_ref": lambda c: (_names_change(c.stack),
+                             f"deployments name change {c.stack.change_ref}" if _names_change(c.stack)
                              else "regzone:change_ref is unset: set it to the approved change"),
     "no_internet_egress": lambda c: (c.zone.regulated_ai_zone.egress.is_air_gapped,
                                      "the zone is air-gapped" if c.zone.regulated_ai_zone.egress.is_air_gapped

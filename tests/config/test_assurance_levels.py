@@ -90,8 +90,8 @@ def test_each_level_includes_the_levels_below():
     levels = assurance_levels()
     required = [{entry.control for _, entry in levels.required(n)} for n in (1, 2, 3, 4)]
     assert required[0] < required[1] < required[2] < required[3]
-    assert {"RAZ-LVL-002", "RAZ-AUD-001", "RAZ-LVL-003"} <= required[2] - required[1]
-    assert "RAZ-LVL-004" in required[3] - required[2]
+    assert {"RAZ-CHG-001", "RAZ-AUD-001", "RAZ-LVL-002"} <= required[2] - required[1]
+    assert "RAZ-LVL-003" in required[3] - required[2]
     # Data classes that need approval gates and immutable audit sit at the level that requires them.
     assert {c: levels.data_class_minimums[c].level for c in ("ephi", "cardholder_data", "personal_data")} == \
         {"ephi": 3, "cardholder_data": 3, "personal_data": 2}

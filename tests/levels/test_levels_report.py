@@ -27,9 +27,9 @@ def test_dev_zone_meets_level_2_and_its_upgrade_path_names_signature_verificatio
     assert zone.missing == [] and {c.level for c in zone.controls} == {1, 2}
     assert (zone.next_level, zone.next_title) == (3, "Governance by default")
     adds = by_id(zone.next_adds)
-    assert [c.id for c in zone.next_adds if not c.met] == ["RAZ-LVL-003"]
-    assert "incluster/Pulumi.dev.yaml does not verify image signatures" in adds["RAZ-LVL-003"].reason
-    assert adds["RAZ-LVL-002"].met and "CHG-0001" in adds["RAZ-LVL-002"].reason
+    assert [c.id for c in zone.next_adds if not c.met] == ["RAZ-LVL-002"]
+    assert "incluster/Pulumi.dev.yaml does not verify image signatures" in adds["RAZ-LVL-002"].reason
+    assert adds["RAZ-CHG-001"].met and "CHG-0001" in adds["RAZ-CHG-001"].reason
 
 
 def test_missing_needs_are_reported_not_met(dev_config, tmp_path):
@@ -39,9 +39,9 @@ def test_missing_needs_are_reported_not_met(dev_config, tmp_path):
     dev_config.pop("regzone:autoscaling_service_linked_role")
     zone = levels_of(dev_config, incluster_dir=tmp_path)
     adds = by_id(zone.next_adds)
-    assert not adds["RAZ-LVL-002"].met and "regzone:change_ref is unset" in adds["RAZ-LVL-002"].reason
+    assert not adds["RAZ-CHG-001"].met and "regzone:change_ref is unset" in adds["RAZ-CHG-001"].reason
     assert not adds["RAZ-K8S-002"].met and "the zone has no cluster" in adds["RAZ-K8S-002"].reason
-    assert "no in-cluster stack of the zone verifies" in adds["RAZ-LVL-003"].reason
+    assert "no in-cluster stack of the zone verifies" in adds["RAZ-LVL-002"].reason
     assert {c.id for c in zone.missing} >= {"RAZ-EKS-001", "RAZ-K8S-006"}  # level 2 needs the private cluster
 
 
@@ -53,20 +53,20 @@ def test_an_in_cluster_stack_that_verifies_meets_signature_verification(dev_conf
     dev_config["regzone:zones"][0]["assurance_level"] = 3
     zone = levels_of(dev_config, incluster_dir=tmp_path)
     assert zone.missing == []
-    assert by_id(zone.controls)["RAZ-LVL-003"].reason.startswith("admission verifies signatures")
+    assert by_id(zone.controls)["RAZ-LVL-002"].reason.startswith("admission verifies signatures")
     # ... but not for another stack's zone of the same name.
     other = levels_of(dev_config, incluster_dir=tmp_path, name="staging")
-    assert [c.id for c in other.missing] == ["RAZ-LVL-003"]
+    assert [c.id for c in other.missing] == ["RAZ-LVL-002"]
 
 
 def test_level_4_has_no_next_level_and_lists_what_no_control_implements(dev_config):
     dev_config["regzone:zones"][0]["assurance_level"] = 4
     zone = levels_of(dev_config)
     assert zone.next_level is None and zone.next_adds == []
-    assert {c.id for c in zone.missing} == {"RAZ-LVL-003", "RAZ-LVL-004"}
+    assert {c.id for c in zone.missing} == {"RAZ-LVL-002", "RAZ-LVL-003"}
     assert any("rollback" in p for p in zone.not_yet_controlled)
     report = text("dev", [zone])
-    assert "level 4 requires 64 controls: 62 met, 2 missing" in report
+    assert "level 4 requires 63 controls: 61 met, 2 missing" in report
     assert "next level: none, level 4 is the highest" in report
 
 
@@ -75,12 +75,12 @@ def test_cli_text_and_json(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "zone clinical-ai: level 3 (Governance by default); data classes ephi, internal (minimum 3, set by ephi)" in out
     assert "upgrade path to level 4 (High-assurance environments): 4 more controls, 3 met already, 1 to do" in out
-    assert "MISSING RAZ-LVL-004 Zones at level 4 have no internet egress: the zone allows egress to " \
+    assert "MISSING RAZ-LVL-003 Zones at level 4 have no internet egress: the zone allows egress to " \
            "fhir.ehr-vendor.example.com" in out
     report = tmp_path / "levels.json"
     assert main(["levels", "--stack", "pci", "--format", "json", "--output", str(report)]) == 0
     (zone,) = json.loads(report.read_text())["zones"]
-    assert (zone["zone"], zone["level"], zone["next_level"], zone["missing"]) == ("cde-fraud", 4, None, ["RAZ-LVL-003"])
+    assert (zone["zone"], zone["level"], zone["next_level"], zone["missing"]) == ("cde-fraud", 4, None, ["RAZ-LVL-002"])
     assert {"id", "title", "level", "rationale", "met", "reason"} == set(zone["controls"][0])
 
 

@@ -65,27 +65,6 @@ def test_minimum_honours_the_configured_raise():
     assert len(found) == 1 and "needs level 4 (High-assurance environments)" in found[0]
 
 
-# ---- assurance-level-change-approval -----------------------------------------------------------
-
-@pytest.mark.parametrize("change_ref", ["unset", ""])
-def test_change_approval_fires_at_level_3_without_a_change(change_ref):
-    with configured_pack(**settings(3)) as pack:
-        found = messages(pack, "assurance-level-change-approval",
-                         [tagged("aws:s3/bucket:Bucket", name="data", change_ref=change_ref),
-                          tagged("aws:kms/key:Key", name="key")])
-    assert len(found) == 1
-    assert "zone 'zone-a' is at level 3 (Governance by default)" in found[0] and "1 resource(s)" in found[0]
-    assert "'data'" in found[0] and "'key'" not in found[0]
-
-
-def test_change_approval_quiet_with_a_change_or_below_level_3():
-    with configured_pack(**settings(3)) as pack:
-        assert messages(pack, "assurance-level-change-approval", [tagged("aws:s3/bucket:Bucket")]) == []
-    with configured_pack(**settings(2)) as pack:
-        assert messages(pack, "assurance-level-change-approval",
-                        [tagged("aws:s3/bucket:Bucket", change_ref="unset")]) == []
-
-
 # ---- assurance-level-signed-admission ----------------------------------------------------------
 
 NAMESPACE = resource("kubernetes:core/v1:Namespace", {"metadata": {"name": "zone-a-inference",
@@ -145,7 +124,7 @@ def test_no_internet_egress_fires_at_level_4_for_an_allow_list():
     with configured_pack(**settings(4, allowed=["feeds.example.com"])) as pack:
         found = messages(pack, "assurance-level-no-internet-egress", [VPC])
     assert len(found) == 1 and found[0].endswith(
-        "[RAZ-LVL-004] zone 'zone-a' is at level 4 (High-assurance environments), which allows no internet egress, "
+        "[RAZ-LVL-003] zone 'zone-a' is at level 4 (High-assurance environments), which allows no internet egress, "
         "but its egress allow-list names feeds.example.com: set regulated_ai_zone.egress.air_gapped: true.")
 
 

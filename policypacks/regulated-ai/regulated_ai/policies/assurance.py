@@ -4,9 +4,10 @@ beyond what every zone gets.
 A zone's level comes from the zone registry of the pack config (`zones.<zone>.assurance_level`,
 derived from the zone config); its members are the resources placed in it by their `zone` tag or
 label (placement.py). Most controls of a level are enforced for every zone by their own policies;
-these judge the ones the level adds: the class minimum (RAZ-LVL-001), approval gates (RAZ-LVL-002,
-level 3), signature verification at admission (RAZ-LVL-003, level 3) and no internet egress
-(RAZ-LVL-004, level 4). Every message names the zone's level.
+these judge the ones a level adds that not every zone gets: the class minimum (RAZ-LVL-001),
+signature verification at admission (RAZ-LVL-002, level 3) and no internet egress (RAZ-LVL-003,
+level 4). Approval gates (level 3) are RAZ-CHG-001, which `required-tags` enforces for every zone.
+Every message names the zone's level.
 """
 from __future__ import annotations
 
@@ -18,19 +19,17 @@ from collections.abc import Iterator
 from components.k8s.labels import ZONE_LABEL
 from regulated_ai.framework import ResourceView, StackView, stack_policy
 from regulated_ai.policies.placement import placements
-from regulated_ai.policies.tagging import effective_tags, is_aws_resource
 from regulated_ai.types import (EGRESS_ONLY_INTERNET_GATEWAY, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT,
                                 K8S_NAMESPACE, NAT_GATEWAY, SUBNETS, VPC)
 from regulated_ai.values import Unverifiable, is_unknown
 from regzone.assurance_levels import assurance_levels
-from regzone.tags import CHANGE_REF_UNSET, TAG_CHANGE_REF
 
 Finding = tuple[str, str]
-APPROVAL_LEVEL, SIGNATURE_LEVEL, AIR_GAP_LEVEL = 3, 3, 4
+SIGNATURE_LEVEL, AIR_GAP_LEVEL = 3, 4
 # Kyverno ClusterPolicy as a Pulumi CustomResource (components/k8s/signing.py).
 KYVERNO_CLUSTER_POLICIES = ("kubernetes:kyverno.io/v1:ClusterPolicy", "kubernetes:kyverno.io/v2beta1:ClusterPolicy")
 _ECR_HOST = re.compile(r"^(\d{12}|\*)\.dkr\.ecr\.(?P<region>[a-z0-9-]+|\*)\.amazonaws\.com(\.cn)?$")
-_SHOWN = 3
+_SHOWN = 3  # allow-list entries named in a message
 
 
 def _level_title(level: int) -> str:
@@ -90,39 +89,7 @@ def assurance_level_minimum(stack: StackView) -> Iterator[Finding]:
                            f"which needs {_level_title(needed)} or higher.")
 
 
-def _shown(resources: list[ResourceView]) -> str:
-    names = ", ".join(f"'{r.name}'" for r in resources[:_SHOWN])
-    return names + (f" and {len(resources) - _SHOWN} more" if len(resources) > _SHOWN else "")
-
-
-@stack_policy(
-    "assurance-level-change-approval",
-    description="Resources of zones at assurance level 3 or 4 name the approved change they deploy under "
-                "(a change-ref tag other than the placeholder 'unset').",
-    controls=["RAZ-LVL-002"])
-def assurance_level_change_approval(stack: StackView) -> Iterator[Finding]:
-    members = _members(stack)[0]  # unreadable placements: assurance-level-minimum reports them
-    for zone, level in _zones_at(stack, APPROVAL_LEVEL):
-        unapproved, unknown = [], []
-        for resource in members[zone]:
-            if not is_aws_resource(resource.type):
-                continue
-            value = effective_tags(resource).get(TAG_CHANGE_REF)
-            if is_unknown(value):
-                unknown.append(resource)
-            elif not isinstance(value, str) or value.strip() in ("", CHANGE_REF_UNSET):
-                unapproved.append(resource)
-        if unapproved:
-            yield "", (f"zone '{zone}' is at {_level_title(level)}, whose approval gates need every deployment to "
-                       f"name its approved change, but {len(unapproved)} resource(s) carry no change reference "
-                       f"(tag {TAG_CHANGE_REF} missing or '{CHANGE_REF_UNSET}'): {_shown(unapproved)}. Set "
-                       "regzone:change_ref to the approved change.")
-        if unknown:
-            yield "", (f"zone '{zone}' is at {_level_title(level)}: the {TAG_CHANGE_REF} tag of {_shown(unknown)} is "
-                       "unknown until deployment, so the approval gate cannot be verified; give it a literal value.")
-
-
-# ---- signature verification at admission (RAZ-LVL-003) ----------------------------------------
+# ---- signature verification at admission (RAZ-LVL-002) ----------------------------------------
 
 def _kubernetes_zones(stack: StackView, members: dict[str, list[ResourceView]]) -> set[str]:
     """Zones whose Kubernetes objects this stack holds: the in-cluster program of the zone."""
@@ -196,7 +163,7 @@ def _verification_gaps(policy: ResourceView, zone: str, regions: list[str]) -> l
     "assurance-level-signed-admission",
     description="The in-cluster program of a zone at assurance level 3 or 4 verifies image signatures at admission: "
                 "a Kyverno verifyImages policy that enforces, fails closed and covers the zone registry.",
-    controls=["RAZ-LVL-003"])
+    controls=["RAZ-LVL-002"])
 def assurance_level_signed_admission(stack: StackView) -> Iterator[Finding]:
     members = _members(stack)[0]  # unreadable placements: assurance-level-minimum reports them
     in_cluster = _kubernetes_zones(stack, members)
@@ -221,7 +188,7 @@ def assurance_level_signed_admission(stack: StackView) -> Iterator[Finding]:
                        "verify_image_signatures: true and signer_public_key.")
 
 
-# ---- no internet egress (RAZ-LVL-004) ----------------------------------------------------------
+# ---- no internet egress (RAZ-LVL-003) ----------------------------------------------------------
 
 _GATEWAYS = {INTERNET_GATEWAY: "internet gateway", EGRESS_ONLY_INTERNET_GATEWAY: "egress-only internet gateway",
              INTERNET_GATEWAY_ATTACHMENT: "internet gateway attachment", NAT_GATEWAY: "NAT gateway"}
@@ -247,7 +214,7 @@ def _linked_zone_networks(stack: StackView, members: dict[str, list[ResourceView
     "assurance-level-no-internet-egress",
     description="Zones at assurance level 4 have no internet egress: no allow-listed destination, and no internet, "
                 "egress-only internet or NAT gateway in or attached to the zone's network.",
-    controls=["RAZ-LVL-004"])
+    controls=["RAZ-LVL-003"])
 def assurance_level_no_internet_egress(stack: StackView) -> Iterator[Finding]:
     members = _members(stack)[0]  # unreadable placements: assurance-level-minimum reports them
     networks = _linked_zone_networks(stack, members)
