@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 from components.k8s.labels import ZONE_LABEL
 from regulated_ai.framework import ResourceView, StackView, stack_policy
-from regulated_ai.policies.placement import placements
-from regulated_ai.types import (EGRESS_ONLY_INTERNET_GATEWAY, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT,
+from regulated_ai.policies.placement import places, placements
+from regulated_ai.types import (CARRIER_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT,
                                 K8S_NAMESPACE, NAT_GATEWAY, SUBNETS, VPC)
 from regulated_ai.values import Unverifiable, is_unknown
 from regzone.assurance_levels import assurance_levels
@@ -61,7 +61,7 @@ def _zones_at(stack: StackView, level: int) -> Iterator[tuple[str, int]]:
     "assurance-level-minimum",
     description="Every zone declares an assurance level, at least the minimum of the data classes it holds "
                 "(catalog/assurance_levels.yaml; data_class_policy.<class>.min_assurance_level raises it).",
-    controls=["RAZ-LVL-001"])
+    controls=["RAZ-LVL-001"], types=places)
 def assurance_level_minimum(stack: StackView) -> Iterator[Finding]:
     settings, levels = stack.settings, assurance_levels()
     members, classes, problems = _members(stack)
@@ -163,7 +163,7 @@ def _verification_gaps(policy: ResourceView, zone: str, regions: list[str]) -> l
     "assurance-level-signed-admission",
     description="The in-cluster program of a zone at assurance level 3 or 4 verifies image signatures at admission: "
                 "a Kyverno verifyImages policy that enforces, fails closed and covers the zone registry.",
-    controls=["RAZ-LVL-002"])
+    controls=["RAZ-LVL-002"], types=KYVERNO_CLUSTER_POLICIES)
 def assurance_level_signed_admission(stack: StackView) -> Iterator[Finding]:
     members = _members(stack)[0]  # unreadable placements: assurance-level-minimum reports them
     in_cluster = _kubernetes_zones(stack, members)
@@ -191,7 +191,8 @@ def assurance_level_signed_admission(stack: StackView) -> Iterator[Finding]:
 # ---- no internet egress (RAZ-LVL-003) ----------------------------------------------------------
 
 _GATEWAYS = {INTERNET_GATEWAY: "internet gateway", EGRESS_ONLY_INTERNET_GATEWAY: "egress-only internet gateway",
-             INTERNET_GATEWAY_ATTACHMENT: "internet gateway attachment", NAT_GATEWAY: "NAT gateway"}
+             INTERNET_GATEWAY_ATTACHMENT: "internet gateway attachment", NAT_GATEWAY: "NAT gateway",
+             CARRIER_GATEWAY: "carrier gateway"}
 
 
 def _egress_path(resource: ResourceView) -> str | None:
@@ -214,7 +215,7 @@ def _linked_zone_networks(stack: StackView, members: dict[str, list[ResourceView
     "assurance-level-no-internet-egress",
     description="Zones at assurance level 4 have no internet egress: no allow-listed destination, and no internet, "
                 "egress-only internet or NAT gateway in or attached to the zone's network.",
-    controls=["RAZ-LVL-003"])
+    controls=["RAZ-LVL-003"], types=tuple(_GATEWAYS))
 def assurance_level_no_internet_egress(stack: StackView) -> Iterator[Finding]:
     members = _members(stack)[0]  # unreadable placements: assurance-level-minimum reports them
     networks = _linked_zone_networks(stack, members)
