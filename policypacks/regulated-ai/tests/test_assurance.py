@@ -132,10 +132,11 @@ def test_no_internet_egress_fires_at_level_4_for_an_allow_list():
     tagged("aws:ec2/internetGateway:InternetGateway", name="igw"),
     tagged("aws:ec2/natGateway:NatGateway", {"connectivityType": "public"}, name="nat"),
     tagged("aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway", name="eigw"),
+    tagged("aws:ec2/carrierGateway:CarrierGateway", name="cagw"),
     # Tagged for another zone, but attached to this zone's VPC.
     resource("aws:ec2/internetGateway:InternetGateway", {"vpcId": "vpc-1", "tags": {"zone": "zone-b"}},
              name="igw", property_dependencies={"vpcId": [VPC.urn]}),
-], ids=["igw", "nat", "eigw", "igw-other-zone-tag"])
+], ids=["igw", "nat", "eigw", "carrier", "igw-other-zone-tag"])
 def test_no_internet_egress_fires_at_level_4_for_a_gateway(gateway):
     with configured_pack(**settings(4)) as pack:
         found = stack_violations(pack, "assurance-level-no-internet-egress", [VPC, gateway])
