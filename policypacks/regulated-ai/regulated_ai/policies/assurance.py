@@ -201,6 +201,11 @@ _GATEWAYS = {INTERNET_GATEWAY: "internet gateway", EGRESS_ONLY_INTERNET_GATEWAY:
              CARRIER_GATEWAY: "carrier gateway"}
 
 
+def opens_internet_path(type_token: str) -> bool:
+    """The gateway types that can give a VPC a path to the internet."""
+    return type_token in _GATEWAYS
+
+
 def _egress_path(resource: ResourceView) -> str | None:
     """What internet path a resource opens, or None. A private NAT gateway reaches no internet
     (EC2 NatGateway `connectivityType: private`; the default is public)."""
@@ -221,7 +226,7 @@ def _linked_zone_networks(stack: StackView, members: dict[str, list[ResourceView
     "assurance-level-no-internet-egress",
     description="Zones at assurance level 4 have no internet egress: no allow-listed destination, and no internet, "
                 "egress-only internet or NAT gateway in or attached to the zone's network.",
-    controls=["RAZ-LVL-003"], types=tuple(_GATEWAYS))
+    controls=["RAZ-LVL-003"], types=opens_internet_path)
 def assurance_level_no_internet_egress(stack: StackView) -> Iterator[Finding]:
     members = _members(stack)[0]  # unreadable placements: assurance-level-minimum reports them
     networks = _linked_zone_networks(stack, members)
