@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections import defaultdict
 from collections.abc import Iterator
 
 from components.k8s.labels import ZONE_LABEL
 from regulated_ai.framework import ResourceView, StackView, stack_policy
-from regulated_ai.policies.placement import places, placements
+from regulated_ai.policies.placement import places, zone_memberships
 from regulated_ai.types import (CARRIER_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT,
                                 K8S_NAMESPACE, NAT_GATEWAY, SUBNETS, VPC)
 from regulated_ai.values import Unverifiable, is_unknown
@@ -36,20 +35,6 @@ def _level_title(level: int) -> str:
     return f"level {level} ({assurance_levels().level(level).title})"
 
 
-def _members(stack: StackView) -> tuple[dict[str, list[ResourceView]], dict[str, set[str]], list[Finding]]:
-    """Resources and data classes per zone, and the resources whose placement cannot be read."""
-    members: dict[str, list[ResourceView]] = defaultdict(list)
-    classes: dict[str, set[str]] = defaultdict(set)
-    problems = []
-    for placed, problem in placements(stack):
-        if problem is not None:
-            problems.append(problem)
-        elif placed is not None and placed.zone:
-            members[placed.zone].append(placed.resource)
-            classes[placed.zone].update(placed.classes)
-    return members, classes, problems
-
-
 def _zones_at(stack: StackView, level: int) -> Iterator[tuple[str, int]]:
     """(zone, its level) for each zone of the registry at `level` or above."""
     for name, entry in sorted(stack.settings.zones.items()):
@@ -64,13 +49,13 @@ def _zones_at(stack: StackView, level: int) -> Iterator[tuple[str, int]]:
     controls=["RAZ-LVL-001"], types=places)
 def assurance_level_minimum(stack: StackView) -> Iterator[Finding]:
     settings, levels = stack.settings, assurance_levels()
-    members, classes, problems = _members(stack)
+    classes, members, problems = zone_memberships(stack)
     yield from problems
     for zone in sorted(set(members) | set(settings.zones)):
         entry = settings.zones.get(zone)
         if entry is None:
             continue  # not in the zone registry: data-class-placement blocks its resources
-        held = sorted(classes[zone] | set(entry.data_classes))
+        held = sorted(classes[zone])
         if entry.assurance_level is None:
             if held or members[zone]:
                 yield "", (f"zone '{zone}' declares no assurance level (zones.{zone}.assurance_level of the pack "
@@ -171,7 +156,7 @@ def _verification_gaps(policy: ResourceView, zone: str, regions: list[str]) -> l
                 "a Kyverno verifyImages policy that enforces, fails closed and covers the zone registry.",
     controls=["RAZ-LVL-002"], types=is_kyverno_cluster_policy)
 def assurance_level_signed_admission(stack: StackView) -> Iterator[Finding]:
-    members = _members(stack)[0]  # unreadable placements: assurance-level-minimum reports them
+    members = zone_memberships(stack)[1]  # unreadable placements: assurance-level-minimum reports them
     in_cluster = _kubernetes_zones(stack, members)
     policies = list(stack.of_type(*KYVERNO_CLUSTER_POLICIES))
     for zone, level in _zones_at(stack, SIGNATURE_LEVEL):
@@ -228,7 +213,7 @@ def _linked_zone_networks(stack: StackView, members: dict[str, list[ResourceView
                 "egress-only internet or NAT gateway in or attached to the zone's network.",
     controls=["RAZ-LVL-003"], types=opens_internet_path)
 def assurance_level_no_internet_egress(stack: StackView) -> Iterator[Finding]:
-    members = _members(stack)[0]  # unreadable placements: assurance-level-minimum reports them
+    members = zone_memberships(stack)[1]  # unreadable placements: assurance-level-minimum reports them
     networks = _linked_zone_networks(stack, members)
     gateways = [r for t in _GATEWAYS for r in stack.of_type(t)]
     for zone, level in _zones_at(stack, AIR_GAP_LEVEL):
