@@ -121,7 +121,7 @@ def test_every_listed_service_is_judged_or_gives_its_gap(index, policy_types):
 
 def test_a_service_without_controls_or_gap_a_stale_gap_and_an_empty_glob_are_reported(index, policy_types):
     from regzone.coverage.services import Service, Services, service_coverage, service_problems
-    listed = Services(cross_cutting=["RAZ-DCP-001", "RAZ-RES-001", "RAZ-CHG-001", "RAZ-DEP-002", "RAZ-DEP-003", "RAZ-NOPE-001"], services={
+    listed = Services(cross_cutting=["RAZ-DCP-001", "RAZ-LVL-001", "RAZ-RES-001", "RAZ-CHG-001", "RAZ-DEP-002", "RAZ-DEP-003", "RAZ-NOPE-001"], services={
         "datasync": Service(title="DataSync", types=["aws:datasync/*"]),
         "sqs": Service(title="SQS", types=["aws:sqs/*"], gap="not judged"),
         "nothing": Service(title="Nothing", types=["aws:nosuch/*"], gap="x")})
