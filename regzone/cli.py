@@ -77,6 +77,8 @@ def _matrix(args: argparse.Namespace) -> int:
     from regzone import matrix
     from regzone.catalog import load_catalog
     from regzone.coverage import catalog_coverage, coverage_problems
+    from regzone.coverage.sdk import sdk_index
+    from regzone.coverage.services import service_coverage, service_problems
     from regzone.matrix.model import build_matrix, pack_policy_names
     from regzone.matrix.render import FORMATS
     from regzone.preview.analyzer import PackError
@@ -95,8 +97,10 @@ def _matrix(args: argparse.Namespace) -> int:
             _write(FORMATS[args.format](catalog, rows), args.output)
         return EXIT_OK
     failures = [f"{control}: {gap}" for control, gaps in matrix.gaps(rows).items() for gap in gaps]
-    failures += [f"{control}: {problem}" for control, problems in
-                 coverage_problems(catalog_coverage(catalog)).items() for problem in problems]
+    coverage = catalog_coverage(catalog)
+    failures += [f"{control}: {problem}" for control, problems in coverage_problems(coverage).items()
+                 for problem in problems]
+    failures += service_problems(service_coverage(coverage, sdk_index()), {c.id for c in catalog.controls})
     failures += [f"{path} is out of date: run `regzone matrix --write-docs` (make docs)"
                  for path in matrix.stale_docs(catalog, rows)]
     for failure in failures:

@@ -110,6 +110,9 @@ class DataClassRule(_Strict):
     require_network_segmentation: bool = False
     prohibit_external_llm_calls: bool = False
     require_confidential_compute: bool = False
+    # Prompts and completions of the class pass a Bedrock guardrail that masks or blocks personal data
+    # (RAZ-AI-006, policy bedrock-guardrail-redaction).
+    require_model_guardrails: bool = False
     retention_days: int | None = Field(default=None, ge=1)
     # The lowest assurance level a zone holding the class may declare: required for a class the
     # catalog does not know, may raise (never lower) the catalog's minimum (catalog/assurance_levels.yaml).

@@ -54,6 +54,8 @@ SUBJECT_READS = {
                          "route53profiles:ListProfileAssociations"),
     "VPC DNS query logging": ("route53resolver:ListResolverQueryLogConfigAssociations",
                               "route53resolver:ListResolverQueryLogConfigs"),
+    "notebook instance network and root access": ("sagemaker:DescribeNotebookInstance",),
+    "model invocation logging": ("bedrock:GetModelInvocationLoggingConfiguration",),
     "egress firewall policy": ("network-firewall:DescribeFirewall", "network-firewall:DescribeFirewallPolicy",
                                "network-firewall:DescribeRuleGroup"),
     "deployment record integrity": ("s3:GetObject", "s3:GetObjectRetention", "kms:Verify"),
@@ -117,6 +119,8 @@ CONTROL_SUBJECTS = {
     "RAZ-CMP-004": {"instance enclave options, AMD SEV-SNP CPU option and boot mode"},
     "RAZ-CMP-007": {"instance enclave options, AMD SEV-SNP CPU option and boot mode"},
     "RAZ-CMP-008": {"enclave key policy attestation conditions and measurements"},
+    "RAZ-AI-001": {"notebook instance network and root access"},
+    "RAZ-AI-005": {"model invocation logging"},
 }
 
 

@@ -159,6 +159,12 @@ BREAKS = {
                                           "user/good-auditor", "active access key"),
     "ec2_instance_confidential_compute": (lambda s, ids: launch(s, "good", "nitro_enclaves", on=False),
                                           "instance/", "nitro_enclaves node group without nitro_enclaves"),
+    "sagemaker_notebook_instance_private": (lambda s, ids: s.client("sagemaker").create_notebook_instance(
+        NotebookInstanceName="good-open", InstanceType="ml.t3.medium", RoleArn="arn:aws:iam::123456789012:role/nb",
+        Tags=[{"Key": "zone", "Value": "good"}]), "good-open", "DirectInternetAccess Enabled"),
+    "bedrock_model_invocation_logging_enabled": (lambda s, ids: s.client("bedrock").put_model_invocation_logging_configuration(
+        loggingConfig={"s3Config": {"bucketName": ids["audit_bucket"]}, "textDataDeliveryEnabled": False}),
+        "model-invocation-logging", "does not deliver text data"),
     "kms_enclave_key_attestation": (lambda s, ids: s.client("kms").put_key_policy(
         KeyId=ids["enclave_key"], PolicyName="default", Policy=enclave_policy(attestation={
             "kms:RecipientAttestation:ImageSha384": ["ab" * 48]})), ":key/",
@@ -236,6 +242,10 @@ ERRORS = {
     "iam_user_no_long_term_credentials": ("iam.ListAccessKeys", "not_implemented", "iam:ListAccessKeys"),
     "ec2_instance_confidential_compute": ("ec2.DescribeInstances", "access_denied", "ec2:DescribeInstances"),
     "kms_enclave_key_attestation": ("kms.ListAliases", "server_500", "kms:ListAliases"),
+    "sagemaker_notebook_instance_private": ("sagemaker.DescribeNotebookInstance", "access_denied",
+                                            "sagemaker:DescribeNotebookInstance"),
+    "bedrock_model_invocation_logging_enabled": ("bedrock.GetModelInvocationLoggingConfiguration", "throttled",
+                                                 "bedrock:GetModelInvocationLoggingConfiguration"),
 }
 
 

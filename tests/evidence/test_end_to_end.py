@@ -50,6 +50,9 @@ def _break_zone(session, ids) -> None:
     session.client("cloudtrail").stop_logging(Name=ids["trail"])
     session.client("logs").delete_retention_policy(logGroupName=ids["log_group"])
     session.client("iam").create_access_key(UserName=ids["user"])
+    session.client("sagemaker").create_notebook_instance(
+        NotebookInstanceName="bad-open", InstanceType="ml.t3.medium", RoleArn="arn:aws:iam::123456789012:role/nb",
+        Tags=[{"Key": "zone", "Value": "bad"}])
     session.client("iam").update_assume_role_policy(RoleName=ids["role"], PolicyDocument=json.dumps({
         "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
                                                 "Action": "sts:AssumeRole"}]}))
@@ -65,6 +68,7 @@ EXPECTED_DEFECTS = {
     ("ec2_launch_template_imdsv2_required", "launch-template/"), ("cloudtrail_logging_on", "trail/bad-trail"),
     ("logs_log_group_retention", "log-group:/bad/audit"),
     ("iam_user_no_long_term_credentials", "user/bad-auditor"), ("iam_role_trust_named_principals", "role/bad-flow-logs"),
+    ("sagemaker_notebook_instance_private", "bad-open"),
 }
 
 
@@ -96,7 +100,7 @@ def test_evidence_against_moto_server_finds_every_defect_and_fails_nothing_compl
                             aws_secret_access_key="testing")
     clients = {name: session.client(name, endpoint_url=endpoint)
                for name in ("s3", "s3control", "kms", "ecr", "ec2", "eks", "cloudtrail", "logs", "iam",
-                            "route53resolver", "network-firewall")}
+                            "route53resolver", "network-firewall", "sagemaker", "bedrock")}
     clients["s3control"].meta.events.register_first("before-send.s3-control", strip_account_host_prefix)
     session.client = lambda name, **_: clients[name]
     seed_zone(session, "good", "10.50.0.0/16")

@@ -133,7 +133,7 @@ _PARTS = {"s3": {"s3"}, "s3_account": {"s3"}, "kms": set(), "ecr": {"ecr"}, "vpc
           "eks": {"vpc", "s3", "eks"}, "launch_templates": {"launch_templates"},
           "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}, "iam": {"iam"}, "iam_credentials": {"iam"},
           "dns": {"vpc", "s3", "dns"}, "network_firewall": {"vpc", "s3", "network_firewall"},
-          "instances": {"instances"}}
+          "instances": {"instances"}, "sagemaker": {"vpc", "s3", "sagemaker"}, "bedrock": {"s3", "bedrock"}}
 # Instances only on request: moto does not report their confidential options, which `launch` makes an
 # in-process hook stand in for; a moto server (the end-to-end test) would report none.
 ALL = frozenset(_PARTS) - {"instances"}
@@ -206,6 +206,15 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
     if "instances" in parts:
         ids["enclave_instance"] = launch(session, zone, "nitro_enclaves")
         ids["sev_snp_instance"] = launch(session, zone, "sev_snp")
+    if "sagemaker" in parts:
+        ids["notebook"] = f"{zone}-notebook"
+        session.client("sagemaker").create_notebook_instance(
+            NotebookInstanceName=ids["notebook"], InstanceType="ml.t3.medium", RoleArn=f"arn:aws:iam::123456789012:role/{zone}-nb",
+            SubnetId=ids["subnet"], SecurityGroupIds=[ids["default_sg"]], KmsKeyId=key_arn,
+            DirectInternetAccess="Disabled", RootAccess="Disabled", Tags=tags(zone))
+    if "bedrock" in parts:
+        session.client("bedrock").put_model_invocation_logging_configuration(loggingConfig={
+            "s3Config": {"bucketName": ids["audit_bucket"], "keyPrefix": "bedrock/"}, "textDataDeliveryEnabled": True})
     if "logs" in parts:
         ids["log_group"] = f"/{zone}/audit"
         session.client("logs").create_log_group(logGroupName=ids["log_group"], kmsKeyId=key_arn, tags={TAG_ZONE: zone})
