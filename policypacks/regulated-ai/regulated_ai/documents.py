@@ -29,9 +29,10 @@ def zone_account(settings: Settings) -> str | None:
 
 
 def region_of(resource: ResourceView) -> str | None:
-    """The resource's region: its own `region` input (pulumi-aws 7), else its provider's, when known."""
+    """The resource's region: its own `region` input (pulumi-aws 7), else its provider's, when known
+    (None otherwise: callers that depend on it report it)."""
     for region in (resource.get("region"), resource.provider_props.get("region")):
-        if isinstance(region, str) and region and not is_unknown(region):
+        if not is_unknown(region) and isinstance(region, str) and region:
             return region
     return None
 

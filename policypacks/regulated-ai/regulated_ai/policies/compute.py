@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, resource_policy, stack_policy
+from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, unverifiable, resource_policy, stack_policy
 from regulated_ai.types import (EBS_SNAPSHOTS, EBS_VOLUME, EC2_INSTANCE, EKS_NODE_GROUP, IMAGEBUILDER_INFRASTRUCTURE,
                                 INSTANCE_METADATA_DEFAULTS, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE, SPOT_FLEET_REQUEST,
                                 SPOT_INSTANCE_REQUEST)
@@ -83,7 +83,7 @@ def _volume_problem(volume: dict, where: str, what: str, key_field: str | None =
 
 def _known_value(value, path: str):
     if is_unknown(value):
-        raise Unverifiable(path)
+        raise unverifiable(value, path)
     return value
 
 
@@ -185,7 +185,7 @@ def _known_entry(group: ResourceView, prop: str, key: str):
     """`group.<prop>[key]`; an unknown value is reported, never read as absent or false."""
     value = (group.known(prop, None) or {}).get(key)
     if is_unknown(value):
-        raise Unverifiable(f"{prop}.{key}")
+        raise unverifiable(value, f"{prop}.{key}")
     return value
 
 

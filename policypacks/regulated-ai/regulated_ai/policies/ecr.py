@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
-from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, resource_policy
+from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, unverifiable, resource_policy
 from regulated_ai.types import (ECR_PUBLIC_REPOSITORY_POLICY, ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY,
                                 ECR_REGISTRY_SCANNING_CONFIGURATION, ECR_REPLICATION_CONFIGURATION, ECR_REPOSITORY,
                                 ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
@@ -106,7 +106,7 @@ def ecr_repository_kms_encryption(repo: ResourceView) -> Iterator[str]:
             continue
         key = configuration.get("kmsKey")
         if is_unknown(key):
-            raise Unverifiable("encryptionConfigurations.kmsKey")
+            raise unverifiable(key, "encryptionConfigurations.kmsKey")
         if not key or _AWS_MANAGED_KEY.search(str(key)):
             yield (f"{_kind(repo)} '{repo.name}' uses the AWS-managed ECR key; "
                    "set kmsKey to the zone artifacts key.")

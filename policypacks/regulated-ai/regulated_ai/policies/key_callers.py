@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 
 from regulated_ai.documents import PolicyProblem, parsed_policy, partition_of, region_of, zone_account
-from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, stack_policy
+from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, unverifiable, stack_policy
 from regulated_ai.policies.key_lockout import key_arn
 from regulated_ai.policies.tagging import is_aws_resource
 from regulated_ai.types import KMS_ALIAS, KMS_KEY_POLICY, KMS_KEYS
@@ -83,7 +83,7 @@ def _keys_of(resource: ResourceView, row: CallerPermission, stack: StackView) ->
         return found
     for value in _values(resource.props, row.key_property.split(".")):
         if is_unknown(value):
-            raise Unverifiable(row.key_property.replace("[]", ""))
+            raise unverifiable(value, row.key_property.replace("[]", ""))
         if not isinstance(value, str) or not value or _AWS_MANAGED.search(value):
             continue
         found += _named_key(value, stack)
@@ -95,6 +95,10 @@ def _key_inputs(value, path: str) -> Iterator[tuple[str, object]]:
     name = path.rsplit(".", 1)[-1]
     if _KMS_KEY_INPUT.search(name) or name in _ANY_KEY_INPUT:
         yield path, value
+    elif is_unknown(value):
+        # Not a key input: found by name, an unknown input under another name names no key this
+        # policy could see (the key inputs themselves, unknown, are judged above).
+        return
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _key_inputs(item, f"{path}.{key}")
@@ -118,7 +122,7 @@ def _keys_named_anywhere(resource: ResourceView, stack: StackView) -> list[tuple
         for path, named in inputs:
             if is_unknown(named):
                 if _KMS_KEY_INPUT.search(path.rsplit(".", 1)[-1]):
-                    raise Unverifiable(path)
+                    raise unverifiable(named, path)
                 continue
             kms_input = path.rsplit(".", 1)[-1] not in _ANY_KEY_INPUT
             if isinstance(named, str) and named and not _AWS_MANAGED.search(named) \

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
+from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, unverifiable, stack_policy
 from regulated_ai.policies.s3 import bucket_of, compliance_lock_problem, configured_buckets
 from regulated_ai.types import (CARRIER_GATEWAY, DEFAULT_ROUTE_TABLE, ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY,
                                 EKS_ADDON, EKS_CLUSTER, EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION, FLOW_LOG,
@@ -42,7 +42,7 @@ def _internet_target(route: dict, route_view: ResourceView, prop_prefix: str) ->
     """What internet-bound target a route (or inline route) uses, if any."""
     for key, label in _INTERNET_TARGETS.items():
         value = route.get(key)
-        if value is None or value == "":
+        if value is None or (not is_unknown(value) and value == ""):
             continue
         if key != "gatewayId":
             return label
@@ -92,7 +92,7 @@ def _routes(stack: StackView) -> Iterator[tuple[ResourceView, dict, ResourceView
     for table in stack.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE):
         routes = table.get("routes") or []
         if is_unknown(routes):
-            raise Unverifiable(f"{table.name}.routes")
+            raise unverifiable(routes, f"{table.name}.routes")
         for route in routes:
             if isinstance(route, dict):
                 yield table, route, table, "routes"
@@ -195,7 +195,7 @@ def network_firewall_customer_key(stack: StackView) -> Iterator[tuple[str, str]]
             block = block if isinstance(block, dict) else {}
             kind = block.get("type")
             if is_unknown(kind):
-                raise Unverifiable(f"{resource.name}.{path}.type")
+                raise unverifiable(kind, f"{resource.name}.{path}.type")
             if kind != "CUSTOMER_KMS":
                 shown = "an AWS owned key" if kind in (None, "AWS_OWNED_KMS_KEY") else repr(kind)
                 yield resource.urn, (f"'{resource.name}' is encrypted with {shown}: set {path} to type "
@@ -205,7 +205,7 @@ def network_firewall_customer_key(stack: StackView) -> Iterator[tuple[str, str]]
             # A key this stack creates has no ARN until it exists: the dependency shows what it is.
             if is_unknown(key) and not _refs(resource, _FIREWALL_ENCRYPTION[resource.type], KMS_KEY):
                 raise Unverifiable(f"{resource.name}.{path}.keyId")
-            if not key and not is_unknown(key):
+            if not is_unknown(key) and not key:
                 yield resource.urn, f"'{resource.name}' sets CUSTOMER_KMS without a keyId: name the zone's audit key."
 
 

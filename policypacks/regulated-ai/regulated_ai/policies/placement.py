@@ -21,7 +21,7 @@ from regulated_ai.policies.tagging import effective_tags, is_aws_resource
 from regulated_ai.settings import Settings
 from regulated_ai.types import (CLOUDTRAIL_TRAIL, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, LOG_GROUP,
                                 VPC)
-from regulated_ai.values import InvalidValue, Unverifiable, is_unknown
+from regulated_ai.values import InvalidValue, Unverifiable, is_unknown, unverifiable
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
 
 # Pod-bearing Kubernetes kinds (and their patches) and where their labels live: the object's and its
@@ -69,7 +69,7 @@ def place(resource: ResourceView) -> Placed | None:
     zone, classes = tags.get(TAG_ZONE), tags.get(TAG_DATA_CLASS)
     for key, value in ((TAG_ZONE, zone), (TAG_DATA_CLASS, classes)):
         if is_unknown(value):
-            raise Unverifiable(f"tags.{key}")
+            raise unverifiable(value, f"tags.{key}")
         if value is not None and not isinstance(value, str):
             raise ValueError(f"the {key} tag is not a string: {value!r:.60}")
     parsed = parse_data_class_tag(classes.replace(separator, "+")) if classes else []
@@ -140,7 +140,7 @@ def _known_strings(resource: ResourceView, path: str) -> list:
         return []
     for i, value in enumerate(values):
         if is_unknown(value):
-            raise Unverifiable(f"{path}.{i}")
+            raise unverifiable(value, f"{path}.{i}")
     return values
 
 
@@ -257,7 +257,7 @@ def _protected_log_groups(stack: StackView) -> tuple[bool, set[str], set[str]]:
         if not _deidentifies(p.get("policyDocument")):
             continue
         name = p.get("logGroupName")
-        if isinstance(name, str) and not is_unknown(name):
+        if not is_unknown(name) and isinstance(name, str):
             names.add(name)
         urns.update(dep.urn for dep in p.property_dependencies.get("logGroupName", []))
     return account_wide, names, urns
@@ -271,7 +271,7 @@ def _judge_redacted_logs(zone: str, members: list[ResourceView], stack: StackVie
         try:
             tier = effective_tags(r).get("log-tier")
             if is_unknown(tier):
-                raise Unverifiable("tags.log-tier")
+                raise unverifiable(tier, "tags.log-tier")
         except Unverifiable as missing:
             yield r.urn, _unverifiable(r, missing.path)
             continue

@@ -46,7 +46,7 @@ def bucket_of(resource: ResourceView, stack: StackView, prop: str = "bucket") ->
         if dependency.type in S3_BUCKETS:
             return dependency
     name = resource.get(prop)
-    if isinstance(name, str) and not is_unknown(name):
+    if not is_unknown(name) and isinstance(name, str):
         for bucket in stack.of_type(*S3_BUCKETS):
             if bucket.get("bucket") == name:
                 return bucket

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from regulated_ai.framework import ResourceView, resource_policy
-from regulated_ai.values import Unverifiable, is_unknown
+from regulated_ai.values import Unverifiable, is_unknown, unverifiable
 from regzone.tags import TAG_CHANGE_REF
 
 # The config model's default change_ref: a placeholder, not a change ticket.
@@ -42,7 +42,7 @@ def _tag_map(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if is_unknown(value):
-        raise Unverifiable(where)
+        raise unverifiable(value, where)
     if not isinstance(value, dict):
         raise ValueError(f"`{where}` is not a map of tags: {value!r:.80}")
     return value
@@ -52,7 +52,7 @@ def default_tags(resource: ResourceView) -> dict[str, Any]:
     """The provider's `defaultTags.tags` (a JSON string on the wire, an object from some engines)."""
     raw = resource.provider_props.get("defaultTags")
     if is_unknown(raw):
-        raise Unverifiable("provider.defaultTags")
+        raise unverifiable(raw, "provider.defaultTags")
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
