@@ -24,7 +24,7 @@ from pulumi_policy import (EnforcementLevel, Policy, PolicyComplianceFramework, 
 
 from regulated_ai.settings import DEFAULTS, SETTINGS_SCHEMA, Settings, SettingsError, settings_from_config
 from regulated_ai.values import (UNKNOWN, InvalidValue, Unverifiable, as_bool, as_number, is_unknown, lookup, plain,
-                                 reference, unknown_path, unverifiable)
+                                 reference, reference_at, unknown_path, unverifiable)
 from regzone.catalog import Control, load_catalog
 
 _REGISTRY: list[Policy] = []
@@ -161,7 +161,7 @@ class ResourceView:
     def reference(self, path: str, default: Any = None) -> Any:
         """The value at `path` for a read the control does not depend on (a name in a message, a
         reference resolved through a dependency when unknown): unknowns are the inert UNKNOWN."""
-        return reference(lookup(self.props, path, default, quiet=True))
+        return reference_at(self.props, path, default)
 
     def flag(self, path: str, default: bool | None = None) -> bool | None:
         """The boolean at `path` as the provider reads it ("true", "1", 1 ...; values.as_bool), or

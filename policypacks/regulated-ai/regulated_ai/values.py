@@ -125,6 +125,11 @@ def reference(value: Any) -> Any:
     return value
 
 
+def reference_at(data: Any, path: str, default: Any = None) -> Any:
+    """`reference()` of the value at `path` of `data`, read as a reference (see `lookup(quiet=True)`)."""
+    return reference(lookup(data, path, default, quiet=True))
+
+
 def _target(value: Any) -> Any:
     if isinstance(value, (dict, list)):
         return value

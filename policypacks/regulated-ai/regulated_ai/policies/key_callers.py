@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 
 from regulated_ai.documents import PolicyProblem, parsed_policy, partition_of, region_of, zone_account
-from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, unverifiable, stack_policy
+from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, reference, stack_policy, unverifiable
 from regulated_ai.policies.key_lockout import key_arn
 from regulated_ai.policies.tagging import is_aws_resource
 from regulated_ai.types import KMS_ALIAS, KMS_KEY_POLICY, KMS_KEYS
@@ -95,10 +95,6 @@ def _key_inputs(value, path: str) -> Iterator[tuple[str, object]]:
     name = path.rsplit(".", 1)[-1]
     if _KMS_KEY_INPUT.search(name) or name in _ANY_KEY_INPUT:
         yield path, value
-    elif is_unknown(value):
-        # Not a key input: found by name, an unknown input under another name names no key this
-        # policy could see (the key inputs themselves, unknown, are judged above).
-        return
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _key_inputs(item, f"{path}.{key}")
@@ -111,8 +107,10 @@ def _keys_named_anywhere(resource: ResourceView, stack: StackView) -> list[tuple
     """The keys any key input of the resource names (of the stack, or None: outside it); AWS managed ones
     are AWS's. An unknown KMS key input without a key of the stack behind it cannot be judged."""
     found: list[tuple[ResourceView | None, str]] = []
-    for top, value in resource.props.items():
-        inputs = list(_key_inputs(value, top))
+    # Key inputs are found by name, scanning every input as a reference; each one found is read as
+    # the control depends on it.
+    for top, value in reference(resource.props).items():
+        inputs = [(path, resource.get(path)) for path, _ in _key_inputs(value, top)]
         if not inputs:
             continue
         keys = _stack_keys(resource, top)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.types import (SECRETSMANAGER_SECRET, SSM_PARAMETER, TLS_LOCALLY_SIGNED_CERT, TLS_PRIVATE_KEY,
                                 TLS_SELF_SIGNED_CERT)
-from regulated_ai.values import is_unknown, reference, values_at
+from regulated_ai.values import is_unknown, reference, reference_at, values_at
 
 MIN_RSA_BITS = 3072
 ALLOWED_ECDSA_CURVES = ("P384", "P521")
@@ -107,7 +107,7 @@ def secret_zone_key(secret: ResourceView) -> Iterator[str]:
     # Each replica is encrypted in its region with its own kmsKeyId, aws/secretsmanager unless set.
     for where, replica in values_at(secret.props, "replicas"):
         for index, entry in enumerate(replica if isinstance(replica, list) else [replica]):
-            key = reference(entry.get("kmsKeyId") if isinstance(entry, dict) else entry)
+            key = reference_at(entry, "kmsKeyId") if isinstance(entry, dict) else reference(entry)
             if _aws_managed(key, "secretsmanager"):
                 region = reference(entry.get("region")) if isinstance(entry, dict) else "?"
                 yield (f"secret '{secret.name}' replica {index} ({region}) uses the AWS-managed key: set its kmsKeyId "

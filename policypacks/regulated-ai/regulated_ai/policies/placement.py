@@ -77,8 +77,8 @@ def place(resource: ResourceView) -> Placed | None:
 
 
 def _unverifiable(resource: ResourceView, path: str) -> str:
-    return (f"'{resource.name}' ({resource.type}): `{path}` is unknown until deployment, so placement "
-            "and zone requirements cannot be verified at preview. Give it a literal value.")
+    return (f"'{resource.name}' ({resource.type}): placement and zone requirements cannot be verified at "
+            f"preview: `{path}` is unknown until deployment. Give it a literal value.")
 
 
 def _placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:

@@ -8,7 +8,8 @@ engine hands the pack the provider's inputs, where `defaultTags` is a JSON strin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,10 @@ def default_tags(resource: ResourceView) -> dict[str, Any]:
     return _tag_map(raw.get("tags"), "provider.defaultTags.tags")
 
 
-def effective_tags(resource: ResourceView) -> dict[str, Any]:
+def effective_tags(resource: ResourceView) -> Mapping[str, Any]:
     """Tags the resource will carry once deployed: provider default tags overlaid by its own."""
-    return {**default_tags(resource), **_tag_map(resource.get("tags"), "tags")}
+    # Layered, not copied: each tag read is a read of the map that holds it (tests/test_unknowns.py).
+    return ChainMap(_tag_map(resource.get("tags"), "tags"), default_tags(resource))
 
 
 @resource_policy(
