@@ -391,5 +391,5 @@ def policy_controls() -> dict[str, list[str]]:
     return dict(_POLICY_CONTROLS)
 
 
-__all__ = ["UNKNOWN", "InvalidValue", "ResourceView", "StackView", "Unverifiable", "as_bool", "as_number",
+__all__ = ["UNKNOWN", "InvalidValue", "ResourceView", "StackView", "Unverifiable", "as_bool", "as_number", "reference_at",
            "is_unknown", "reference", "unknown_path", "unverifiable", "policy_controls", "registered_policies", "resource_policy", "stack_policy"]

@@ -307,13 +307,35 @@ def _check(pack: PolicyPackClient, program: str, stack: str) -> list[str]:
         failures += [f"{policy}: {urn} `{_dotted(path)}` unknown passed silently" for policy in sorted(policies)
                      if not _reported(found, policy, urn, path, stack_level=False)]
     stack_wanted = {k: v & stack_names for k, v in wanted.items() if v & stack_names}
-    for batch in _batches(stack_wanted):
-        changed = {urn: _mutated(by_urn[urn], path) for urn, path in batch}
-        found = pack.analyze_stack([changed.get(r.urn, r) for r in fix.resources])
+    # First one mutation per resource in each call: policies that report per resource answer them
+    # all at once. What a call did not show is sent again in calls whose readers are disjoint.
+    missing: dict[tuple[str, Path], set[str]] = {}
+    for batch in _one_per_resource(stack_wanted):
+        found = _analyze_mutated(pack, fix, by_urn, batch)
+        for key in batch:
+            unreported = {p for p in stack_wanted[key] if not _reported(found, p, key[0], key[1], stack_level=True)}
+            if unreported:
+                missing[key] = unreported
+    for batch in _batches({key: stack_wanted[key] for key in missing}):
+        found = _analyze_mutated(pack, fix, by_urn, batch)
         failures += [f"{policy}: {urn} `{_dotted(path)}` unknown passed silently" for urn, path in batch
-                     for policy in sorted(stack_wanted[(urn, path)])
+                     for policy in sorted(missing[(urn, path)])
                      if not _reported(found, policy, urn, path, stack_level=True)]
     return sorted(failures)
+
+
+def _analyze_mutated(pack: PolicyPackClient, fix: Fixture, by_urn: dict[str, AnalyzerResource],
+                     batch: list[tuple[str, Path]]):
+    changed = {urn: _mutated(by_urn[urn], path) for urn, path in batch}
+    return pack.analyze_stack([changed.get(r.urn, r) for r in fix.resources])
+
+
+def _one_per_resource(wanted: dict[tuple[str, Path], set[str]]) -> list[list[tuple[str, Path]]]:
+    by_urn: dict[str, list[tuple[str, Path]]] = defaultdict(list)
+    for key in sorted(wanted, key=lambda k: (k[0], _dotted(k[1]))):
+        by_urn[key[0]].append(key)
+    rounds = max((len(keys) for keys in by_urn.values()), default=0)
+    return [[keys[i] for keys in by_urn.values() if i < len(keys)] for i in range(rounds)]
 
 
 def test_every_policy_reads_something_of_the_reference_stacks():

@@ -217,9 +217,10 @@ def key_caller_permissions(stack: StackView) -> Iterator[tuple[str, str]]:
         for resource in stack.of_type(resource_type):
             try:
                 yield from _judge(resource, rows, stack, deployer, account)
-            except Unverifiable as missing:
-                yield resource.urn, (f"'{resource.name}': whether its key allows what AWS performs with it cannot "
-                                     f"be verified at preview: `{missing.path}` is unknown until deployment.")
+            except Unverifiable as missing:  # reported where it sits (the key's policy, say)
+                yield missing.urn or resource.urn, (
+                    f"'{resource.name}': whether its key allows what AWS performs with it cannot be verified at "
+                    f"preview: `{missing.path}` is unknown until deployment.")
             except PolicyProblem as problem:
                 yield resource.urn, f"{problem}."
 
@@ -260,7 +261,7 @@ def _unrecorded_uses(stack: StackView) -> Iterator[tuple[str, str]]:
         try:
             keys = _keys_named_anywhere(resource, stack)
         except Unverifiable as missing:
-            yield resource.urn, (f"'{resource.name}': which key it uses cannot be verified at preview: "
+            yield missing.urn or resource.urn, (f"'{resource.name}': which key it uses cannot be verified at preview: "
                                  f"`{missing.path}` is unknown until deployment.")
             continue
         for _, named in keys:
