@@ -238,6 +238,14 @@ def _unverifiable_in(err: BaseException | None) -> Unverifiable | None:
     return None
 
 
+class _AdvisoryUnknown(UnknownValueError):
+    """The SDK's own preview-unknown note (an advisory diagnostic), with the pack's message."""
+
+    def __init__(self, message: str) -> None:  # noqa: D107 - the SDK reads `.message`
+        Exception.__init__(self, message)
+        self.message = message
+
+
 def _report_failure(err: Exception, prefix: str, report_violation: ReportViolation, advisory_unknowns: str,
                     stack_urn: str | None) -> None:
     """Fail closed: an unknown the control depends on is a violation naming its path (mandatory
@@ -249,7 +257,7 @@ def _report_failure(err: Exception, prefix: str, report_violation: ReportViolati
         urn = None if stack_urn is None else (missing.urn or None)
         if advisory_unknowns:
             where = f" ({missing.urn})" if urn else ""
-            raise UnknownValueError(f"{message}{where} Advisory for this control: {advisory_unknowns}") from None
+            raise _AdvisoryUnknown(f"{message}{where} Advisory for this control: {advisory_unknowns}") from None
         report_violation(message, urn)
     elif isinstance(err, InvalidValue):
         report_violation(prefix + _invalid_value_message(err), None)
