@@ -31,7 +31,8 @@ def zone_account(settings: Settings) -> str | None:
 def region_of(resource: ResourceView) -> str | None:
     """The resource's region: its own `region` input (pulumi-aws 7), else its provider's, when known
     (None when neither sets one); an unknown one raises Unverifiable."""
-    for region in (resource.get("region"), resource.provider_props.get("region")):
+    for props in (resource.props, resource.provider_props):  # the provider's only when the resource sets none
+        region = props.get("region")
         if is_unknown(region):
             raise unverifiable(region)
         if isinstance(region, str) and region:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import ChainMap, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from regulated_ai import exposure
 from regulated_ai.framework import ResourceView, StackView, stack_policy
@@ -48,14 +49,16 @@ class Placed:
     classes: list[str]
 
 
-def _labels(resource: ResourceView) -> dict:
-    labels: dict = {}
+def _labels(resource: ResourceView) -> Mapping[str, Any]:
+    """The workload's labels, later paths first (a pod template's over the object's): layered, so
+    that each label read is a read of the map holding it."""
+    layers = []
     for path in WORKLOAD_LABELS[resource.type]:
         found = resource.known(path, None)
         if found is not None and not isinstance(found, dict):
             raise ValueError(f"`{path}` is not a map of labels")
-        labels.update(found or {})
-    return labels
+        layers.append(found or {})
+    return ChainMap(*reversed(layers))
 
 
 def place(resource: ResourceView) -> Placed | None:
