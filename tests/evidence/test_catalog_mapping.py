@@ -26,6 +26,7 @@ SUBJECT_READS = {
     "instance enclave options, AMD SEV-SNP CPU option and boot mode": ("ec2:DescribeInstances",),
     "key policy duty separation": ("kms:GetKeyPolicy",),
     "key policy principals": ("kms:GetKeyPolicy",),
+    "key grant principals": ("kms:ListGrants",),
     "key rotation": ("kms:GetKeyRotationStatus",),
     "launch template instance metadata options": ("ec2:DescribeLaunchTemplateVersions",),
     "launch template public IP": ("ec2:DescribeLaunchTemplateVersions",),
@@ -55,13 +56,21 @@ SUBJECT_READS = {
                               "route53resolver:ListResolverQueryLogConfigs"),
     "egress firewall policy": ("network-firewall:DescribeFirewall", "network-firewall:DescribeFirewallPolicy",
                                "network-firewall:DescribeRuleGroup"),
+    "deployment record integrity": ("s3:GetObject", "s3:GetObjectRetention", "kms:Verify"),
+    "deployment drift": ("s3:GetBucketTagging", "kms:ListResourceTags", "ec2:DescribeVpcs", "kms:GetKeyPolicy"),
 }
 
 # control -> the subjects whose evidence proves it (read from each control's title and description).
 CONTROL_SUBJECTS = {
     "RAZ-KMS-001": {"key rotation"},
+    # the record verifies (signed by the zone's record key, locked); the account matches it
+    "RAZ-CHG-002": {"deployment record integrity"},
+    "RAZ-CHG-003": {"deployment record integrity"},
+    "RAZ-CHG-004": {"deployment drift"},
     # administrators manage, users use; and no `*` principal without conditions
     "RAZ-KMS-003": {"key policy duty separation", "key policy principals"},
+    # grants to principals of other accounts
+    "RAZ-EGR-003": {"key grant principals"},
     "RAZ-IAM-001": {"identity policy action scope"},
     "RAZ-IAM-002": {"identity policy PassRole resources"},
     "RAZ-IAM-003": {"IAM user credentials"},
