@@ -12,7 +12,7 @@ from pathlib import Path
 
 from regzone.evidence.command import register as register_evidence
 from regzone.record.command import register as register_record
-from regzone.paths import STACKS_DIR
+from regzone.paths import INCLUSTER_DIR, STACKS_DIR
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 
@@ -106,6 +106,22 @@ def _matrix(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if failures else EXIT_OK
 
 
+def _levels(args: argparse.Namespace) -> int:
+    from regzone.config.errors import ConfigError
+    from regzone.config.loader import load_stack_file
+    from regzone.levels import render
+    from regzone.levels.zone_status import zone_levels
+
+    try:
+        stack = load_stack_file(args.program / f"Pulumi.{args.stack}.yaml")
+        zones = zone_levels(args.stack, stack, args.incluster)
+    except ConfigError as err:
+        print(f"regzone levels: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    _write((render.json_text if args.format == "json" else render.text)(args.stack, zones), args.output)
+    return EXIT_OK
+
+
 def _pack_config(args: argparse.Namespace) -> int:
     import json
 
@@ -155,6 +171,18 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--write-docs", action="store_true",
                         help="regenerate docs/compliance-matrix.md and docs/controls.md")
     matrix.set_defaults(handler=_matrix)
+    levels = commands.add_parser(
+        "levels", help="per zone: its assurance level, which of the level's controls it meets, and what the next "
+                       "level would add")
+    levels.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
+    levels.add_argument("--program", type=Path, default=STACKS_DIR,
+                        help="directory holding Pulumi.<stack>.yaml (default: stacks/)")
+    levels.add_argument("--incluster", type=Path, default=INCLUSTER_DIR,
+                        help="directory of the in-cluster stack files, read for signature verification "
+                             "(default: incluster/)")
+    levels.add_argument("--format", choices=["text", "json"], default="text")
+    levels.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
+    levels.set_defaults(handler=_levels)
     register_evidence(commands)
     register_record(commands)
     return parser

@@ -50,6 +50,7 @@ def derive_settings(stack: StackConfig) -> dict[str, Any]:
             "frameworks": stack.zone_frameworks(zone),
             "audit_retention_days": stack.zone_retention_days(zone),
             "egress_allowed_destinations": list(zone.regulated_ai_zone.egress.allowed_destinations),
+            "assurance_level": zone.assurance_level,
         } for zone in stack.zones},
         "data_class_policy": {name: rule.model_dump(exclude_defaults=True)
                               for name, rule in sorted(stack.data_class_policy.items())},

@@ -130,6 +130,40 @@ def test_hipaa_broken_variants_are_config_errors(tmp_path, capsys, break_it, key
     assert key in err and problem in err
 
 
+@pytest.mark.parametrize(("stack", "level"), [("gdpr-eu", 3), ("hipaa", 3), ("pci", 4)])
+def test_reference_stacks_declare_a_level_their_classes_allow(stack, level):
+    parsed = load_stack_file(STACKS_DIR / f"Pulumi.{stack}.yaml")
+    (zone,) = parsed.zones
+    assert zone.assurance_level == level >= parsed.zone_minimum_level(zone)[0]
+
+
+def test_pci_below_the_cardholder_minimum_is_a_config_error(tmp_path, capsys):
+    config = stack_config("pci")
+    config["regzone:zones"][0]["assurance_level"] = 2
+    write_stack(tmp_path, "pci", config)
+    (tmp_path / "__main__.py").write_text("raise SystemExit('must not run')\n")
+    assert main(["preview", "--stack", "pci", "--program", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "regzone:zones[0].assurance_level = 2: zone cde-fraud is at level 2, but it holds data class " \
+           "cardholder_data, which needs level 3 (Governance by default) or higher" in err
+    assert "valid: 3, 4" in err
+
+
+@pytest.mark.slow
+def test_pci_level_4_zone_opened_to_the_internet_is_blocked_by_its_level(tmp_path):
+    """An allow-list entry that is no LLM API passes the class rules, but level 4 allows no internet egress:
+    the allow-list and the internet path the zone network builds for it are blocked, naming the level."""
+    config = stack_config("pci")
+    config["regzone:zones"][0]["regulated_ai_zone"]["egress"] = {
+        "default": "deny", "air_gapped": False, "allowed_destinations": ["feeds.example.com"]}
+    result = run_preview("pci", stacks_dir=broken_program(tmp_path, "pci", config))
+    blocked = mandatory(result, "assurance-level-no-internet-egress")
+    assert blocked and all(v.controls == ["RAZ-LVL-003"] for v in blocked)
+    assert all("level 4 (High-assurance environments)" in v.message for v in blocked)
+    assert any("allow-list names feeds.example.com" in v.message for v in blocked)
+    assert {v.type for v in blocked} >= {"aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway"}
+
+
 @pytest.mark.slow
 def test_hipaa_stack_dropping_confidential_compute_is_blocked_by_the_gate(tmp_path, previews):
     """Dropping the ePHI requirement from the stack file lets an ordinary CPU node group through

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from components.subnet_plan import SubnetPlanError, plan_subnets
+from regzone.assurance_levels import LEVELS, AssuranceLevel, assurance_levels
 from regzone.attestation import CONDITION_PREFIX, IMAGE_KEY, NITRO_PCRS, measurement_problem
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
 from regzone.clock import today
@@ -23,6 +24,7 @@ from regzone.confidential_modes import gpu_parent_gaps
 from regzone.device_plugins import device_plugins, plugins_for
 from regzone.eks_versions import eks_calendar
 from regzone.instance_types import Confidential, NodeKind, enclave_allocation_problem, instance_type_problem
+from regzone.tags import CHANGE_REF_UNSET
 
 _DNS_LABEL = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
 _HOSTNAME = r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -109,6 +111,9 @@ class DataClassRule(_Strict):
     prohibit_external_llm_calls: bool = False
     require_confidential_compute: bool = False
     retention_days: int | None = Field(default=None, ge=1)
+    # The lowest assurance level a zone holding the class may declare: required for a class the
+    # catalog does not know, may raise (never lower) the catalog's minimum (catalog/assurance_levels.yaml).
+    min_assurance_level: AssuranceLevel | None = None
 
 
 class Workload(_Strict):
@@ -423,8 +428,15 @@ class EnclaveAttestation(_Strict):
         return found
 
 
+def _levels_listed() -> str:
+    return ", ".join(f"{n} ({assurance_levels().level(n).title})" for n in LEVELS)
+
+
 class Zone(_Strict):
     name: Name
+    # The zone's level on the maturity path (catalog/assurance_levels.yaml): which controls it must
+    # meet. Required: a zone without one is refused, never read as level 1.
+    assurance_level: AssuranceLevel
     region: Region | None = None
     az_count: int = Field(default=2, ge=2, le=6)
     vpc_cidr: ipaddress.IPv4Network = Field(default=ipaddress.IPv4Network("10.40.0.0/16"))
@@ -446,6 +458,15 @@ class Zone(_Strict):
     # The zone's enclave key (purpose `enclave`) releases data keys only to enclaves with these
     # measurements. Required when the zone holds a class that requires confidential compute.
     enclave_attestation: EnclaveAttestation | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _level_declared(cls, data):
+        if isinstance(data, dict) and "assurance_level" not in data:
+            raise KeyedError(("assurance_level",), "is required: every zone declares its assurance level "
+                             f"(catalog/assurance_levels.yaml, docs/assurance-levels.md); valid: {_levels_listed()}, "
+                             "at least the minimum of the zone's data classes")
+        return data
 
     def named_principals(self) -> list[tuple[tuple[Any, ...], str]]:
         """Every IAM principal the zone config names, with its key path relative to the zone. Policies
@@ -571,7 +592,7 @@ class StackConfig(_Strict):
     # `existing`. Required exactly when a zone has node groups.
     autoscaling_service_linked_role: Literal["create", "existing"] | None = None
     environment: Literal["dev", "test", "staging", "prod"] = "dev"
-    change_ref: str = Field(default="unset", min_length=1)
+    change_ref: str = Field(default=CHANGE_REF_UNSET, min_length=1)
     # ECR registry scanning and replication are account+region singletons: `stack` creates them
     # (one per region, every zone's rules merged); `external` when another stack or an account
     # baseline owns them (this stack creates none and checks the live scanning at deploy time).
@@ -621,6 +642,8 @@ class StackConfig(_Strict):
         self._check_zones_unique_and_disjoint()
         self._check_az_counts()
         self._check_workload_placement()
+        self._check_class_minimums()
+        self._check_assurance_levels()
         self._check_retention()
         self._check_registry()
         self._check_node_groups()
@@ -804,6 +827,42 @@ class StackConfig(_Strict):
                         raise KeyedError(where, f"data class is not allowed in zone {zone.name!r}; valid zones "
                                          f"(data_class_policy.{data_class}.allowed_zones): "
                                          f"{', '.join(rule.allowed_zones)}")
+
+    def class_minimum_level(self, data_class: str) -> int | None:
+        """The lowest assurance level a zone holding `data_class` may declare (None: nobody says)."""
+        rule = self.data_class_policy.get(data_class)
+        return assurance_levels().class_minimum(data_class, rule.min_assurance_level if rule else None)
+
+    def zone_minimum_level(self, zone: Zone) -> tuple[int, str | None]:
+        """(the lowest level the zone may declare, the data class that sets it; None: no class does)."""
+        minimums = [(self.class_minimum_level(c) or 1, c) for c in self.zone_data_classes(zone)]
+        level, data_class = max(minimums, key=lambda m: m[0], default=(1, None))
+        return level, data_class if level > 1 else None
+
+    def _check_class_minimums(self) -> None:
+        levels = assurance_levels()
+        for name, rule in sorted(self.data_class_policy.items()):
+            catalog = levels.data_class_minimums.get(name)
+            where = ("data_class_policy", name, "min_assurance_level")
+            if catalog is None and rule.min_assurance_level is None:
+                raise KeyedError(where, f"is required: {name} is not a data class of the catalog "
+                                 "(catalog/controls.yaml data_class_frameworks), so no minimum assurance level is "
+                                 f"known for it; valid: {_levels_listed()}")
+            if catalog is not None and rule.min_assurance_level is not None and rule.min_assurance_level < catalog.level:
+                raise KeyedError(where, f"is below the catalog's minimum for {name}, level {catalog.level} "
+                                 f"({catalog.rationale}); valid: {catalog.level}..{LEVELS[-1]}, or remove the key")
+
+    def _check_assurance_levels(self) -> None:
+        """A zone sits at or above the minimum level of every data class it holds."""
+        for i, zone in enumerate(self.zones):
+            needed, data_class = self.zone_minimum_level(zone)
+            if zone.assurance_level < needed:
+                title = assurance_levels().level(needed).title
+                raise KeyedError(("zones", i, "assurance_level"), f"zone {zone.name} is at level "
+                                 f"{zone.assurance_level}, but it holds data class {data_class}, which needs level "
+                                 f"{needed} ({title}) or higher (catalog/assurance_levels.yaml); valid: "
+                                 f"{', '.join(str(n) for n in LEVELS if n >= needed)}, or move {data_class} to a "
+                                 "zone at that level")
 
     def _check_retention(self) -> None:
         catalog = load_catalog()

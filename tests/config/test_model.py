@@ -105,6 +105,7 @@ def test_retention_shorter_than_framework(dev_config):
 def test_data_class_brings_framework_retention(dev_config):
     dev_config["regzone:data_class_policy"]["ephi"] = {"allowed_zones": ["dev-ai"]}
     zone(dev_config)["workloads"][0]["data_classes"] = ["ephi"]
+    zone(dev_config)["assurance_level"] = 3  # ephi's minimum
     zone(dev_config)["audit_retention_days"] = 365
     assert "HIPAA" in error_of(dev_config)
 

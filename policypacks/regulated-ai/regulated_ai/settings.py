@@ -56,6 +56,9 @@ class ZoneEntry(_Strict):
     frameworks: list[FrameworkName] = Field(default=[], description="frameworks in scope for the zone")
     audit_retention_days: int | None = Field(default=None, ge=1, description="audit retention of the zone")
     egress_allowed_destinations: list[str] = Field(default=[], description="the zone's egress allow-list")
+    assurance_level: int | None = Field(default=None, ge=1, le=4, description=(
+        "the zone's assurance level (catalog/assurance_levels.yaml); a zone without one has its level's "
+        "controls reported as not evaluable"))
 
     @field_validator("regions")
     @classmethod

@@ -83,7 +83,7 @@ def _unverifiable(resource: ResourceView, path: str) -> str:
             f"preview: `{path}` is unknown until deployment. Give it a literal value.")
 
 
-def _placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
+def placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
     for resource in stack.resources:
         try:
             for item in objects(resource):  # a Kubernetes List is its items
@@ -105,7 +105,7 @@ def places(type_token: str) -> bool:
     controls=["RAZ-DCP-001"], types=places)
 def data_class_placement(stack: StackView) -> Iterator[tuple[str, str]]:
     policy, registry = stack.settings.data_class_policy, stack.settings.zones
-    for placed, problem in _placements(stack):
+    for placed, problem in placements(stack):
         if problem is not None:
             yield problem
             continue
@@ -311,7 +311,7 @@ def zone_memberships(stack: StackView) -> tuple[dict[str, set[str]], dict[str, l
     problems: list[Finding] = []
     for name, entry in stack.settings.zones.items():
         classes[name].update(entry.data_classes)
-    for placed, problem in _placements(stack):
+    for placed, problem in placements(stack):
         if problem is not None:
             problems.append(problem)
         elif placed is not None and placed.zone:

@@ -16,10 +16,10 @@ from typing import Any
 
 from regulated_ai.framework import ResourceView, resource_policy
 from regulated_ai.values import Unverifiable, is_unknown, unverifiable
-from regzone.tags import TAG_CHANGE_REF
+from regzone.tags import CHANGE_REF_UNSET, TAG_CHANGE_REF
 
 # The config model's default change_ref: a placeholder, not a change ticket.
-_PLACEHOLDER_CHANGE_REFS = frozenset({"unset"})
+_PLACEHOLDER_CHANGE_REFS = frozenset({CHANGE_REF_UNSET})
 TAGGABLE_TYPES_FILE = Path(__file__).with_name("aws_taggable_types.txt")
 
 
