@@ -18,7 +18,7 @@ from regulated_ai.documents import region_of, zone_account
 from regulated_ai.framework import ResourceView
 from regulated_ai.policies.placement import place
 from regulated_ai.settings import Settings
-from regulated_ai.values import Unverifiable, is_unknown
+from regulated_ai.values import Unverifiable, is_unknown, unverifiable
 
 _ARN = re.compile(r"^arn:(aws[a-z-]*):([^:]*):([^:]*):([^:]*):(.+)$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -35,14 +35,14 @@ def provider_account(resource: ResourceView) -> str | None:
     last in the chain, or `assumeRole.roleArn`); None when it assumes none (the deployer's own)."""
     chain = resource.provider_props.get("assumeRoles")
     if is_unknown(chain):
-        raise Unverifiable("provider.assumeRoles")
+        raise unverifiable(chain, "provider.assumeRoles")
     single = resource.provider_props.get("assumeRole")
     roles = [r for r in (chain if isinstance(chain, list) else []) + [single] if isinstance(r, dict)]
     if not roles:
         return None
     arn = roles[-1].get("roleArn")
     if is_unknown(arn):
-        raise Unverifiable("provider.assumeRoles.roleArn")
+        raise unverifiable(arn, "provider.assumeRoles.roleArn")
     parts = arn_parts(arn) if isinstance(arn, str) else None
     return parts[1] if parts else None
 
@@ -80,13 +80,14 @@ def destination_problems(source: ResourceView, path: str, value: object, origins
     message ("replicates objects to"); `settings` are the policy's (a stack policy's, not the resource's).
     An unknown with no origin raises Unverifiable."""
     settings = settings or source.settings
-    parts = arn_parts(value) if isinstance(value, str) else None
+    # Unknown, the value is the output of a resource the stack creates: its origins say where.
+    parts = arn_parts(value) if not is_unknown(value) and isinstance(value, str) else None
     if parts is not None and parts[1] and (parts[0] or not origins):   # the ARN says where
         yield from _outside(source, f"{phrase} {value}", *parts, settings)
         return
     if not origins:
         if is_unknown(value):
-            raise Unverifiable(path)
+            raise unverifiable(value, path)
         yield (f"'{source.name}' ({source.type}) {phrase} {value!r:.80} (`{path}`), which this stack does not "
                "create, so its region and account cannot be verified; create the destination in the zone's stack "
                "or name it by an ARN that carries its region and account")
@@ -105,7 +106,7 @@ def account_problems(source: ResourceView, path: str, value: object, phrase: str
                      settings: Settings | None = None) -> Iterator[str]:
     """Why an account id or principal ARN at `path` is not of the zone's account (`phrase`: "grants the key to")."""
     if is_unknown(value):
-        raise Unverifiable(path)
+        raise unverifiable(value, path)
     if not isinstance(value, str) or not value:
         return
     account = value if _ACCOUNT.match(value) else (arn_parts(value) or ("", ""))[1]

@@ -20,7 +20,7 @@ from regulated_ai.framework import ResourceView, StackView, stack_policy
 from regulated_ai.policies.placement import places, zone_memberships
 from regulated_ai.types import (CARRIER_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT,
                                 K8S_NAMESPACE, NAT_GATEWAY, SUBNETS, VPC)
-from regulated_ai.values import Unverifiable, is_unknown
+from regulated_ai.values import Unverifiable, is_unknown, unverifiable
 from regzone.assurance_levels import assurance_levels
 
 Finding = tuple[str, str]
@@ -89,7 +89,9 @@ def _kubernetes_zones(stack: StackView, members: dict[str, list[ResourceView]]) 
     for namespace in stack.of_type(K8S_NAMESPACE):
         labels = namespace.get("metadata.labels") or {}
         zone = labels.get(ZONE_LABEL) if isinstance(labels, dict) else None
-        if isinstance(zone, str) and not is_unknown(zone):
+        if is_unknown(zone):  # it may name a zone whose in-cluster requirements apply
+            raise unverifiable(zone)
+        if isinstance(zone, str):
             zones.add(zone)
     return zones
 
@@ -156,10 +158,14 @@ def _verification_gaps(policy: ResourceView, zone: str, regions: list[str]) -> l
                 "a Kyverno verifyImages policy that enforces, fails closed and covers the zone registry.",
     controls=["RAZ-LVL-002"], types=is_kyverno_cluster_policy)
 def assurance_level_signed_admission(stack: StackView) -> Iterator[Finding]:
-    members = zone_memberships(stack)[1]  # unreadable placements: assurance-level-minimum reports them
+    signed = list(_zones_at(stack, SIGNATURE_LEVEL))
+    if not signed:  # placements matter only to a zone that requires signatures: without one, nothing is read
+        return
+    _, members, unreadable = zone_memberships(stack)
+    yield from unreadable  # a resource whose zone cannot be read may put Kubernetes objects in such a zone
     in_cluster = _kubernetes_zones(stack, members)
     policies = list(stack.of_type(*KYVERNO_CLUSTER_POLICIES))
-    for zone, level in _zones_at(stack, SIGNATURE_LEVEL):
+    for zone, level in signed:
         if zone not in in_cluster:
             continue  # the zone's Kubernetes objects are not in this stack (the zone program)
         regions = stack.settings.zone_regions(zone) or ["*"]
@@ -213,10 +219,14 @@ def _linked_zone_networks(stack: StackView, members: dict[str, list[ResourceView
                 "egress-only internet or NAT gateway in or attached to the zone's network.",
     controls=["RAZ-LVL-003"], types=opens_internet_path)
 def assurance_level_no_internet_egress(stack: StackView) -> Iterator[Finding]:
-    members = zone_memberships(stack)[1]  # unreadable placements: assurance-level-minimum reports them
+    air_gapped = list(_zones_at(stack, AIR_GAP_LEVEL))
+    if not air_gapped:  # placements matter only to an air-gapped zone: without one, nothing is read
+        return
+    _, members, unreadable = zone_memberships(stack)
+    yield from unreadable  # a resource whose zone cannot be read may put a gateway in an air-gapped zone
     networks = _linked_zone_networks(stack, members)
     gateways = [r for t in _GATEWAYS for r in stack.of_type(t)]
-    for zone, level in _zones_at(stack, AIR_GAP_LEVEL):
+    for zone, level in air_gapped:
         allowed = stack.settings.zones[zone].egress_allowed_destinations
         if allowed:
             yield "", (f"zone '{zone}' is at {_level_title(level)}, which allows no internet egress, but its egress "

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from regulated_ai.boundary import account_problems
 from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
-from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, resource_policy
+from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, unverifiable, resource_policy
 from regulated_ai.types import (ECR_PUBLIC_REPOSITORY_POLICY, ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY,
                                 ECR_REGISTRY_SCANNING_CONFIGURATION, ECR_REPLICATION_CONFIGURATION, ECR_REPOSITORY,
                                 ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
@@ -107,7 +107,7 @@ def ecr_repository_kms_encryption(repo: ResourceView) -> Iterator[str]:
             continue
         key = configuration.get("kmsKey")
         if is_unknown(key):
-            raise Unverifiable("encryptionConfigurations.kmsKey")
+            raise unverifiable(key, "encryptionConfigurations.kmsKey")
         if not key or _AWS_MANAGED_KEY.search(str(key)):
             yield (f"{_kind(repo)} '{repo.name}' uses the AWS-managed ECR key; "
                    "set kmsKey to the zone artifacts key.")
@@ -174,7 +174,7 @@ def ecr_replication_allowed_regions(config: ResourceView) -> Iterator[str]:
         for destination in (rule.get("destinations") or []) if isinstance(rule, dict) else []:
             region = destination.get("region") if isinstance(destination, dict) else None
             if is_unknown(region):
-                raise Unverifiable("replicationConfiguration.rules.destinations.region")
+                raise unverifiable(region, "replicationConfiguration.rules.destinations.region")
             if region not in allowed:
                 where = ", ".join(allowed) if allowed else "none (allowed_regions is not configured)"
                 yield (f"'{config.name}' replicates images to {region}, outside the allowed regions ({where}).")

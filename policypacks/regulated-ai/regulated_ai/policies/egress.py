@@ -16,7 +16,7 @@ from regulated_ai.types import (AMI_LAUNCH_PERMISSION, EBS_SNAPSHOT_BLOCK_PUBLIC
                                 LOG_DESTINATION, LOG_SUBSCRIPTION_FILTER, RDS_SNAPSHOT_COPIES, RDS_SNAPSHOTS,
                                 S3_ANALYTICS_CONFIGURATION, S3_BUCKET, S3_BUCKET_REPLICATION, S3_BUCKET_V2,
                                 S3_BUCKETS, S3_INVENTORY, S3_TABLE_REPLICATIONS, SNAPSHOT_CREATE_VOLUME_PERMISSION)
-from regulated_ai.values import Unverifiable, is_unknown, values_at
+from regulated_ai.values import Unverifiable, is_unknown, unverifiable, values_at
 
 # type -> (path of the destination bucket or table bucket ARN, path of the destination account, top-level input)
 REPLICA_DESTINATIONS: dict[str, tuple[tuple[str, str | None, str], ...]] = {
@@ -165,7 +165,7 @@ def snapshot_image_not_shared(resource: ResourceView) -> Iterator[str]:
     label = f"'{resource.name}' ({resource.type})"
     for path, value in _shared_with(resource):
         if is_unknown(value):
-            raise Unverifiable(path)
+            raise unverifiable(value, path)
         if value == "all":   # ModifyImageAttribute group "all", ModifyDBSnapshotAttribute value "all": public
             yield f"{label} makes the image or snapshot public (`{path}` = all)."
         elif path in ("organizationArn", "organizationalUnitArn"):

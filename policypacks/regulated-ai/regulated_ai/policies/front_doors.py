@@ -40,9 +40,11 @@ def _zone(resource: ResourceView) -> str | None:
 
 def _in_private_zones(stack: StackView, types: Iterable[str]) -> Iterator[tuple[ResourceView, str]]:
     """(front door, its zone) for every front door of `types` that may open a private-ingress zone."""
-    private, unreadable = zones_requiring(stack, PRIVATE_INGRESS)
     doors = list(stack.of_type(*types))
-    if unreadable and doors:   # a zone or class that cannot be read may require private ingress
+    if not doors:  # the zones' tags matter only to a front door: without one, nothing is read
+        return
+    private, unreadable = zones_requiring(stack, PRIVATE_INGRESS)
+    if unreadable:   # a zone or class that cannot be read may require private ingress
         raise Unverifiable(f"tags of {len(unreadable)} resource(s), e.g. {unreadable[0][1]}")
     if not private:
         return

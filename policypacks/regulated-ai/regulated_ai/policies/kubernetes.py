@@ -22,7 +22,7 @@ from regulated_ai.kubernetes_objects import objects
 from regulated_ai.registry import foreign_image
 from regulated_ai.types import (K8S_BINDINGS, K8S_DAEMON_SETS, K8S_LISTS, K8S_NAMESPACES, K8S_NETWORK_POLICIES,
                                 K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
-from regulated_ai.values import Unverifiable, as_bool, is_unknown
+from regulated_ai.values import Unverifiable, as_bool, is_unknown, unverifiable
 
 POD_KINDS = [*K8S_POD_TEMPLATE_PATHS, *K8S_POD_LISTS]
 NAMESPACE_TYPES = [*K8S_NAMESPACES, *(t for t, item in K8S_LISTS.items() if item in K8S_NAMESPACES)]
@@ -36,7 +36,7 @@ CLUSTER_ADMIN = "cluster-admin"
 
 def _known(value: Any, path: str) -> Any:
     if is_unknown(value):
-        raise Unverifiable(path)
+        raise unverifiable(value, path)
     return value
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import ChainMap, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from regulated_ai import exposure
 from regulated_ai.framework import ResourceView, StackView, stack_policy
@@ -21,7 +22,7 @@ from regulated_ai.policies.tagging import effective_tags, is_aws_resource
 from regulated_ai.settings import Settings
 from regulated_ai.types import (CLOUDTRAIL_TRAIL, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, LOG_ACCOUNT_POLICY,
                                 LOG_GROUP, VPC)
-from regulated_ai.values import InvalidValue, Unverifiable, is_unknown
+from regulated_ai.values import InvalidValue, Unverifiable, is_unknown, unverifiable
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
 
 # Pod-bearing Kubernetes kinds (and their patches) and where their labels live: the object's and its
@@ -47,14 +48,16 @@ class Placed:
     classes: list[str]
 
 
-def _labels(resource: ResourceView) -> dict:
-    labels: dict = {}
+def _labels(resource: ResourceView) -> Mapping[str, Any]:
+    """The workload's labels, later paths first (a pod template's over the object's): layered, so
+    that each label read is a read of the map holding it."""
+    layers = []
     for path in WORKLOAD_LABELS[resource.type]:
         found = resource.known(path, None)
         if found is not None and not isinstance(found, dict):
             raise ValueError(f"`{path}` is not a map of labels")
-        labels.update(found or {})
-    return labels
+        layers.append(found or {})
+    return ChainMap(*reversed(layers))
 
 
 def place(resource: ResourceView) -> Placed | None:
@@ -68,7 +71,7 @@ def place(resource: ResourceView) -> Placed | None:
     zone, classes = tags.get(TAG_ZONE), tags.get(TAG_DATA_CLASS)
     for key, value in ((TAG_ZONE, zone), (TAG_DATA_CLASS, classes)):
         if is_unknown(value):
-            raise Unverifiable(f"tags.{key}")
+            raise unverifiable(value, f"tags.{key}")
         if value is not None and not isinstance(value, str):
             raise ValueError(f"the {key} tag is not a string: {value!r:.60}")
     parsed = parse_data_class_tag(classes.replace(separator, "+")) if classes else []
@@ -76,8 +79,8 @@ def place(resource: ResourceView) -> Placed | None:
 
 
 def _unverifiable(resource: ResourceView, path: str) -> str:
-    return (f"'{resource.name}' ({resource.type}): `{path}` is unknown until deployment, so placement "
-            "and zone requirements cannot be verified at preview. Give it a literal value.")
+    return (f"'{resource.name}' ({resource.type}): placement and zone requirements cannot be verified at "
+            f"preview: `{path}` is unknown until deployment. Give it a literal value.")
 
 
 def placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
@@ -139,7 +142,7 @@ def _known_strings(resource: ResourceView, path: str) -> list:
         return []
     for i, value in enumerate(values):
         if is_unknown(value):
-            raise Unverifiable(f"{path}.{i}")
+            raise unverifiable(value, f"{path}.{i}")
     return values
 
 
@@ -256,7 +259,7 @@ def _protected_log_groups(stack: StackView) -> tuple[bool, set[str], set[str]]:
         if not _deidentifies(p.get("policyDocument")):
             continue
         name = p.get("logGroupName")
-        if isinstance(name, str) and not is_unknown(name):
+        if not is_unknown(name) and isinstance(name, str):
             names.add(name)
         urns.update(dep.urn for dep in p.property_dependencies.get("logGroupName", []))
     return account_wide, names, urns
@@ -270,7 +273,7 @@ def _judge_redacted_logs(zone: str, members: list[ResourceView], stack: StackVie
         try:
             tier = effective_tags(r).get("log-tier")
             if is_unknown(tier):
-                raise Unverifiable("tags.log-tier")
+                raise unverifiable(tier, "tags.log-tier")
         except Unverifiable as missing:
             yield r.urn, _unverifiable(r, missing.path)
             continue

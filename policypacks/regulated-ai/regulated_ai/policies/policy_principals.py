@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from regulated_ai.framework import StackView, is_unknown, stack_policy
+from regulated_ai.framework import StackView, is_unknown, reference, stack_policy
 from regulated_ai.types import IAM_SERVICE_LINKED_ROLE
 from regzone_core.policy import Policy, PolicyError, parse_policy
 from regzone_core.policy.principals import service_linked_role, service_principal_problem
@@ -38,7 +38,7 @@ def _documents(value: Any, path: str = "") -> Iterator[tuple[str, Policy]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _documents(item, f"{path}[{index}]")
-    elif isinstance(value, str) and not is_unknown(value) and value.lstrip().startswith("{") and '"Statement"' in value:
+    elif not is_unknown(value) and isinstance(value, str) and value.lstrip().startswith("{") and '"Statement"' in value:
         try:
             yield from _documents(json.loads(value), path)
         except ValueError:
@@ -59,7 +59,9 @@ def policy_principals_exist(stack: StackView) -> Iterator[tuple[str, str]]:
     created = {r.get("awsServiceName") for r in stack.of_type(IAM_SERVICE_LINKED_ROLE)}
     existing = set(stack.settings.existing_service_linked_roles)
     for resource in stack.resources:
-        for path, policy in _documents(resource.props):
+        # Scans every input for documents by their shape: an unknown input is not known to be one
+        # (documents at the inputs that hold them are judged, unknowns reported, by the IAM policies).
+        for path, policy in _documents(reference(resource.props)):
             for statement in policy.statements:
                 for principal in statement.principals or ():
                     where = f"'{resource.name}' {path} ({statement.label})"

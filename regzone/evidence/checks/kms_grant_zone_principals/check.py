@@ -2,10 +2,16 @@
 import re
 
 from regzone.evidence.checks import failed, not_judged, passed, per_resource
+from regzone.evidence.model import absent_means
 
 _ACCOUNT = re.compile(r"^(\d{12})$|^arn:[^:]+:(?:iam|sts)::(\d{12}):")
 # Grants AWS services create for the zone's own resources (GrantIsForAWSResource) name the service.
 _SERVICE = re.compile(r"^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$")
+
+
+# ListGrants returns RetiringPrincipal only for grants created with one (AWS KMS API Reference,
+# GrantListEntry); GrantId and GranteePrincipal are in every entry.
+_NO_RETIREE = "created without a retiring principal"
 
 
 def _account(principal: str) -> str | None:
@@ -17,9 +23,10 @@ def judge(key, ctx):
     if key.get("metadata").get("KeyManager") != "CUSTOMER":
         return None
     grants = key.get("grants")
-    outside = [f"grant {grant.get('GrantId', '?')} {role} {grant[role]}" for grant in grants
-               for role in ("GranteePrincipal", "RetiringPrincipal")
-               if grant.get(role) and not _SERVICE.match(grant[role]) and _account(grant[role]) != ctx.account]
+    outside = [f"grant {grant['GrantId']} {role} {principal}" for grant in grants
+               for role, principal in (("GranteePrincipal", grant["GranteePrincipal"]),
+                                       ("RetiringPrincipal", absent_means(grant, "RetiringPrincipal", None, _NO_RETIREE)))
+               if principal and not _SERVICE.match(principal) and _account(principal) != ctx.account]
     if outside:
         return failed(f"grants name principals outside account {ctx.account}: {'; '.join(outside)}")
     return passed(f"{len(grants)} grant(s), each to this account's principals or an AWS service acting for its "
