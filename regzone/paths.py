@@ -5,3 +5,4 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 CATALOG_DIR = REPO_ROOT / "catalog"
 STACKS_DIR = REPO_ROOT / "stacks"
 POLICY_PACK_DIR = REPO_ROOT / "policypacks" / "regulated-ai"
+BASELINE_DIR = REPO_ROOT / "baseline"

@@ -126,26 +126,26 @@ def region_deny_gaps(documents: Iterable[Any], allowed_regions: Sequence[str],
     return gaps
 
 
-def guardrail_gaps(documents: Iterable[Any], *, partition: str, break_glass_role: str | None) -> list[str]:
-    """Protected actions some principal other than the break-glass role may call, and unconditional
+def guardrail_gaps(documents: Iterable[Any], *, partition: str, break_glass_roles: Sequence[str] = ()) -> list[str]:
+    """Protected actions some principal other than the break-glass roles may call, and unconditional
     denies some request escapes."""
     policy, g = _union(documents), load_guardrails()
-    names = _names(partition, break_glass_role)
-    exempt = Outside((break_glass_arn(partition, break_glass_role),) if break_glass_role else ())
-    who = f"for every principal but {break_glass_arn(partition, break_glass_role)}" if break_glass_role else \
-        "for every principal (no break-glass role is configured)"
+    exempt_arns = tuple(break_glass_arn(partition, role) for role in break_glass_roles)
+    who = (f"for every principal but {', '.join(exempt_arns)}" if exempt_arns
+           else "for every principal (no break-glass role is configured)")
     gaps = []
     for statement in g.protected:
-        if statement.needs and not names.get(statement.needs):
-            continue
-        for action, resource in uncovered(policy, RequestSet(statement.actions, statement.resolved(names),
-                                                             {PRINCIPAL_ARN: exempt})):
-            gaps.append(_gap(statement.controls, action, resource, who))
+        for role in (break_glass_roles if statement.needs == "break_glass_role" else (None,)):
+            resources = statement.resolved(_names(partition, role))
+            for action, resource in uncovered(policy, RequestSet(statement.actions, resources,
+                                                                 {PRINCIPAL_ARN: Outside(exempt_arns)})):
+                gaps.append(_gap(statement.controls, action, resource, who))
     for statement in g.unconditional:
+        resources = statement.resolved(_names(partition, None))
         for request in statement.requests:
             context = {PRINCIPAL_ARN: FREE, **{k: ABSENT if v is None else v for k, v in request.items()}}
             shown = ", ".join(f"{k}={'(absent)' if v is None else v}" for k, v in request.items())
-            for action, resource in uncovered(policy, RequestSet(statement.actions, statement.resolved(names), context)):
+            for action, resource in uncovered(policy, RequestSet(statement.actions, resources, context)):
                 gaps.append(_gap(statement.controls, action, resource,
                                  f"for every principal{f' when {shown}' if shown else ''}"))
     return gaps

@@ -89,10 +89,19 @@ class Settings(_Strict):
                     "organization trail, or the stack's own); only when it is named may a trail record "
                     "data events alone, in one region")
 
+    organizational_units: dict[str, list[str]] = Field(
+        default={}, description="organizational unit id -> the Regions its accounts' zone stacks allow: what the "
+                                "region-deny SCP attached to the unit must keep to (the account baseline's units)")
+
     @field_validator("allowed_regions")
     @classmethod
     def _regions_known(cls, value: list[str]) -> list[str]:
         return [_check_region(r) for r in value]
+
+    @field_validator("organizational_units")
+    @classmethod
+    def _unit_regions_known(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {unit: [_check_region(r) for r in regions] for unit, regions in value.items()}
 
     @field_validator("min_retention_days")
     @classmethod
