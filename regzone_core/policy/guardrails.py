@@ -126,21 +126,23 @@ def region_deny_gaps(documents: Iterable[Any], allowed_regions: Sequence[str],
     return gaps
 
 
-def guardrail_gaps(documents: Iterable[Any], *, partition: str, break_glass_roles: Sequence[str] = ()) -> list[str]:
-    """Protected actions some principal other than the break-glass roles may call, and unconditional
-    denies some request escapes."""
+def guardrail_gaps(documents: Iterable[Any], *, partition: str, break_glass: Sequence[str] = (),
+                   control: str | None = None) -> list[str]:
+    """Protected actions some principal other than the `break_glass` principals (ARN patterns, as
+    `aws:PrincipalArn` is matched) may call, and unconditional denies some request escapes; only
+    the statements citing `control` when given."""
     policy, g = _union(documents), load_guardrails()
-    exempt_arns = tuple(break_glass_arn(partition, role) for role in break_glass_roles)
-    who = (f"for every principal but {', '.join(exempt_arns)}" if exempt_arns
+    who = (f"for every principal but {', '.join(break_glass)}" if break_glass
            else "for every principal (no break-glass role is configured)")
     gaps = []
-    for statement in g.protected:
-        for role in (break_glass_roles if statement.needs == "break_glass_role" else (None,)):
+    for statement in (s for s in g.protected if control is None or control in s.controls):
+        roles = [arn.rsplit("/", 1)[-1] for arn in break_glass] if statement.needs == "break_glass_role" else [None]
+        for role in roles:
             resources = statement.resolved(_names(partition, role))
             for action, resource in uncovered(policy, RequestSet(statement.actions, resources,
-                                                                 {PRINCIPAL_ARN: Outside(exempt_arns)})):
+                                                                 {PRINCIPAL_ARN: Outside(tuple(break_glass))})):
                 gaps.append(_gap(statement.controls, action, resource, who))
-    for statement in g.unconditional:
+    for statement in (s for s in g.unconditional if control is None or control in s.controls):
         resources = statement.resolved(_names(partition, None))
         for request in statement.requests:
             context = {PRINCIPAL_ARN: FREE, **{k: ABSENT if v is None else v for k, v in request.items()}}

@@ -39,7 +39,10 @@ _ACCOUNT = re.compile(r"^arn:[^:]+:(?:iam|sts)::(\d{12}):")
 def parse_scp(document: Any) -> Policy:
     """An SCP as a policy; PolicyError if it names a principal or exceeds the SCP size limit."""
     text = document if isinstance(document, str) else None
-    raw = json.loads(document) if isinstance(document, (str, bytes)) else document
+    try:
+        raw = json.loads(document) if isinstance(document, (str, bytes)) else document
+    except ValueError as error:
+        raise PolicyError(f"the policy is not valid JSON: {error}") from None
     if isinstance(raw, Mapping):
         statements = raw.get("Statement")
         for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):

@@ -19,6 +19,7 @@ from regzone_core.policy.scp import FULL_AWS_ACCESS, MAX_SCP_CHARACTERS, decide,
 ACCOUNT = "111122223333"
 ALLOWED = ["eu-west-1", "eu-central-1"]
 BREAK_GLASS = "regzone-break-glass"
+BREAK_GLASS_ARN = f"arn:aws:iam::*:role/{BREAK_GLASS}"
 REGION_DENY = region_deny_document(ALLOWED)
 GUARDRAILS = guardrails_document(partition="aws", break_glass_role=BREAK_GLASS)
 # Root: FullAWSAccess; the unit: FullAWSAccess and the two regzone SCPs.
@@ -103,7 +104,7 @@ def test_the_written_scps_fit_the_limit_and_cite_controls():
 
 def _judged(*documents, allowed=ALLOWED, break_glass=BREAK_GLASS):
     return (region_deny_gaps(documents, allowed, region_az_counts()) +
-            guardrail_gaps(documents, partition="aws", break_glass_roles=[break_glass] if break_glass else []) +
+            guardrail_gaps(documents, partition="aws", break_glass=[f"arn:aws:iam::*:role/{break_glass}"] if break_glass else []) +
             [p for d in documents for p in exemption_problems(d)])
 
 
@@ -163,22 +164,22 @@ def test_exempting_a_whole_regional_service_is_a_gap_and_a_problem():
 def test_a_protection_exempting_more_than_the_break_glass_role_is_a_gap(exempt):
     wider = _edit(GUARDRAILS, "RAZORG002Protect", lambda s: s["Condition"]["ArnNotLike"].update(
         {"aws:PrincipalArn": exempt}))
-    gaps = guardrail_gaps([REGION_DENY, wider], partition="aws", break_glass_roles=[BREAK_GLASS])
+    gaps = guardrail_gaps([REGION_DENY, wider], partition="aws", break_glass=[BREAK_GLASS_ARN])
     assert any("cloudtrail:StopLogging" in g for g in gaps) and any("kms:PutKeyPolicy" in g for g in gaps)
 
 
 def test_a_protection_exempting_by_tag_is_a_gap():
     tagged = _edit(GUARDRAILS, "RAZORG002ProtectKeys", lambda s: s["Condition"].update(
         {"StringNotEquals": {"aws:PrincipalTag/team": "platform"}}))
-    gaps = guardrail_gaps([REGION_DENY, tagged], partition="aws", break_glass_roles=[BREAK_GLASS])
+    gaps = guardrail_gaps([REGION_DENY, tagged], partition="aws", break_glass=[BREAK_GLASS_ARN])
     assert gaps and all("kms:" in g for g in gaps)
 
 
 def test_without_a_break_glass_role_the_protections_exempt_nobody():
     strict = guardrails_document(partition="aws", break_glass_role=None)
-    assert guardrail_gaps([strict], partition="aws", break_glass_roles=[]) == []
+    assert guardrail_gaps([strict], partition="aws", break_glass=[]) == []
     # The break-glass exemption is a gap when the settings name no break-glass role.
-    assert guardrail_gaps([GUARDRAILS], partition="aws", break_glass_roles=[])
+    assert guardrail_gaps([GUARDRAILS], partition="aws", break_glass=[])
 
 
 def test_imdsv2_and_the_organization_deny_have_no_exemption():
@@ -186,14 +187,14 @@ def test_imdsv2_and_the_organization_deny_have_no_exemption():
                         ("RAZORG004StayInOrganization", "organizations:LeaveOrganization")):
         exempting = _edit(GUARDRAILS, sid, lambda s: s.setdefault("Condition", {}).update(
             {"ArnNotLike": {"aws:PrincipalArn": f"arn:aws:iam::*:role/{BREAK_GLASS}"}}))
-        gaps = guardrail_gaps([REGION_DENY, exempting], partition="aws", break_glass_roles=[BREAK_GLASS])
+        gaps = guardrail_gaps([REGION_DENY, exempting], partition="aws", break_glass=[BREAK_GLASS_ARN])
         assert any(needle in g for g in gaps), sid
 
 
 def test_an_imds_deny_that_misses_requests_without_metadata_options_is_a_gap():
     present_only = _edit(GUARDRAILS, "RAZORG003RequireImdsv2", lambda s: s.update(
         {"Condition": {"StringEquals": {"ec2:MetadataHttpTokens": "optional"}}}))
-    gaps = guardrail_gaps([REGION_DENY, present_only], partition="aws", break_glass_roles=[BREAK_GLASS])
+    gaps = guardrail_gaps([REGION_DENY, present_only], partition="aws", break_glass=[BREAK_GLASS_ARN])
     assert any("ec2:MetadataHttpTokens=(absent)" in g for g in gaps)
 
 
@@ -201,3 +202,15 @@ def test_the_documented_global_list_is_a_superset_of_what_the_baseline_exempts()
     g = load_guardrails()
     assert set(g.exempted_global) <= set(g.documented_global)
     assert not {"kms:*", "acm:*"} & set(g.exempted_global)
+
+
+def test_a_break_glass_role_named_in_one_account_only_is_narrower_than_the_scp_exemption():
+    """The SCP exempts the role in every member account; settings that name it in one account only
+    make the exemption of the others a gap."""
+    one_account = [f"arn:aws:iam::{ACCOUNT}:role/{BREAK_GLASS}"]
+    assert guardrail_gaps([REGION_DENY, GUARDRAILS], partition="aws", break_glass=one_account)
+
+
+def test_gaps_of_one_control():
+    none = guardrail_gaps([REGION_DENY], partition="aws", break_glass=[BREAK_GLASS_ARN], control="RAZ-ORG-004")
+    assert none and all(g.startswith("[RAZ-ORG-004]") for g in none)

@@ -86,3 +86,11 @@ EKS_CLUSTER = "aws:eks/cluster:Cluster"
 EKS_NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 # pulumi-aws 7 has no deprecated aliases for these (checked against the SDK's alias lists).
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+# Account and organization baseline (regulated_ai/policies/organizations.py, account.py).
+ORGANIZATIONS_POLICY = "aws:organizations/policy:Policy"
+ORGANIZATIONS_POLICY_ATTACHMENT = "aws:organizations/policyAttachment:PolicyAttachment"
+S3_ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+EBS_DEFAULT_KMS_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+ACCESS_ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
