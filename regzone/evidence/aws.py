@@ -30,7 +30,7 @@ _PERMISSIONS = {
     "s3:GetBucketPolicy": "s3:GetBucketPolicy",
     "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
 }
-_IAM_PREFIX = {"s3control": "s3"}
+_IAM_PREFIX = {"s3control": "s3", "accessanalyzer": "access-analyzer"}
 _ACCOUNT_HOST_PREFIX = re.compile(r"^\d{12}\.")
 _MAX_REASON = 300
 # The first call only asks who we are: an endpoint that does not answer it within seconds will not

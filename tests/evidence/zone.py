@@ -5,7 +5,10 @@ import json
 
 import boto3
 
+from components.organization_guardrails import guardrails_document, region_deny_document
+from regzone.config.baseline import BASELINE_LABEL
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_DATA_CLASS, TAG_RETENTION_DAYS, TAG_TIER, TAG_ZONE, TIER_WORKLOAD
+from regzone_core.policy.guardrails import load_guardrails
 
 REGION = "us-east-1"
 RETENTION_DAYS = 365
@@ -13,6 +16,25 @@ LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 PAB = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 DATA_RETENTION_DAYS = 730
 ADMIN_ROLE, USER_ROLE = "arn:aws:iam::123456789012:role/key-admin", "arn:aws:iam::123456789012:role/workload"
+ACCOUNT_TRAIL = load_guardrails().account_trail
+BREAK_GLASS = "regzone-break-glass"
+
+
+def seed_guardrails(session: boto3.Session, *, guardrails: str | None = None) -> dict[str, str]:
+    """An organization whose root carries the baseline's SCPs for the scanned Region (moto's account
+    is the management account; the checks read the policies above it all the same)."""
+    organizations = session.client("organizations", region_name="us-east-1")
+    organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    ids = {"root": root}
+    for name, content in (("regzone-region-deny", region_deny_document([REGION])),
+                          ("regzone-guardrails", guardrails or guardrails_document(partition="aws",
+                                                                                   break_glass_role=BREAK_GLASS))):
+        policy = organizations.create_policy(Name=name, Description=name, Type="SERVICE_CONTROL_POLICY",
+                                             Content=content)["Policy"]["PolicySummary"]["Id"]
+        organizations.attach_policy(PolicyId=policy, TargetId=root)
+        ids[name] = policy
+    return ids
 
 
 def key_policy(admins: str = ADMIN_ROLE, users: str = USER_ROLE) -> str:
@@ -83,7 +105,8 @@ def trail(session, name: str, zone: str, bucket_name: str, key_arn: str | None) 
 # What each collector needs seeded (the flow log and the trail deliver to the audit bucket).
 _PARTS = {"s3": {"s3"}, "s3_account": {"s3"}, "kms": set(), "ecr": {"ecr"}, "vpc": {"vpc", "s3"},
           "eks": {"vpc", "s3", "eks"}, "launch_templates": {"launch_templates"},
-          "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}}
+          "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}, "ebs": {"ebs"}, "accessanalyzer": set(),
+          "organizations": {"organizations"}}
 ALL = frozenset(_PARTS)
 
 
@@ -128,6 +151,12 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
             TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags(zone)}])["LaunchTemplate"]["LaunchTemplateId"]
     if "cloudtrail" in parts:
         ids["trail"] = trail(session, f"{zone}-trail", zone, ids["audit_bucket"], key_arn)
+        # The account baseline's management trail (components/account_baseline.py).
+        ids["account_trail"] = trail(session, ACCOUNT_TRAIL, BASELINE_LABEL, ids["audit_bucket"], key_arn)
+    if "ebs" in parts:
+        session.client("ec2").enable_ebs_encryption_by_default()
+    if "organizations" in parts:
+        ids.update(seed_guardrails(session))
     if "logs" in parts:
         ids["log_group"] = f"/{zone}/audit"
         session.client("logs").create_log_group(logGroupName=ids["log_group"], kmsKeyId=key_arn, tags={TAG_ZONE: zone})

@@ -1,0 +1,97 @@
+"""The account-setting checks whose APIs moto does not implement (ec2 GetEbsDefaultKmsKeyId, IAM
+Access Analyzer; shared/reference/moto.md): PASS and FAIL on answers stubbed with botocore's
+Stubber (validated against the service models), ERROR against moto itself, never PASS."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from botocore.stub import Stubber
+
+from regzone.evidence.aws import Aws
+from regzone.evidence.checks import ScanContext, load_checks
+from regzone.evidence.collectors import GLOBAL_SERVICES, CollectContext, collectors
+from regzone.evidence.model import Status
+from tests.evidence.conftest import fresh_session, run
+from tests.evidence.test_checks import STUBBED
+from tests.evidence.zone import REGION
+
+ACCOUNT = "123456789012"
+CUSTOMER_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+AWS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321"
+
+
+def stubbed(check_name: str, answers: dict[tuple[str, str], list[tuple[str, dict]]]):
+    """The check's results when each (service, region) client answers `answers` in order."""
+    aws = Aws(fresh_session(), max_attempts=1)
+    stubbers = []
+    for (service, region), calls in answers.items():
+        stubber = Stubber(aws.client(service, region))
+        for operation, response in calls:
+            stubber.add_response(operation, response)
+        stubber.activate()
+        stubbers.append(stubber)
+    check = next(c for c in load_checks() if c.name == check_name)
+    with ThreadPoolExecutor(2) as pool:
+        cctx = CollectContext(aws, ACCOUNT, "aws", (REGION,), False, pool)
+        collected = {(s, "global" if s in GLOBAL_SERVICES else REGION):
+                     collectors()[s](cctx, "global" if s in GLOBAL_SERVICES else REGION) for s in check.services}
+    for stubber in stubbers:
+        stubber.assert_no_pending_responses()
+    return list(check.execute(ScanContext(ACCOUNT, "aws", (REGION,), None, 0, collected)))
+
+
+def ebs(enabled: bool, key: str | None = None, manager: str | None = None):
+    answers = {("ec2", REGION): [("get_ebs_encryption_by_default", {"EbsEncryptionByDefault": enabled}),
+                                 ("get_ebs_default_kms_key_id", {"KmsKeyId": key or CUSTOMER_KEY})]}
+    if manager:
+        answers[("kms", REGION)] = [("describe_key", {"KeyMetadata": {"KeyId": key, "Arn": key,
+                                                                       "KeyManager": manager}})]
+    return answers
+
+
+def analyzers(*entries):
+    return {("accessanalyzer", REGION): [("list_analyzers", {"analyzers": [
+        {"arn": f"arn:aws:access-analyzer:{REGION}:{ACCOUNT}:analyzer/{name}", "name": name, "type": kind,
+         "createdAt": "2026-01-01T00:00:00Z", "status": status} for name, kind, status in entries]})]}
+
+
+def test_every_stubbed_check_is_tested_here():
+    assert set(STUBBED) == {"ec2_ebs_default_encryption", "accessanalyzer_enabled"}
+
+
+@pytest.mark.parametrize("answers, status, message", [
+    (ebs(True, CUSTOMER_KEY, "CUSTOMER"), Status.PASS, "customer-managed key"),
+    (ebs(True, AWS_KEY, "AWS"), Status.FAIL, "an AWS-managed key"),
+])
+def test_ebs_default_encryption_stubbed(answers, status, message):
+    (result,) = stubbed("ec2_ebs_default_encryption", answers)
+    assert result.status is status and message in result.message
+
+
+def test_ebs_default_encryption_off_fails_against_moto(session):
+    (finding,) = run(session, "ec2_ebs_default_encryption", zone=None)
+    assert finding.status is Status.FAIL and "off" in finding.message
+
+
+def test_ebs_default_key_unreadable_is_error_against_moto(session):
+    session.client("ec2").enable_ebs_encryption_by_default()
+    (finding,) = run(session, "ec2_ebs_default_encryption", zone=None)
+    assert finding.status is Status.ERROR and "ec2:GetEbsDefaultKmsKeyId" in finding.message
+
+
+@pytest.mark.parametrize("entries, status, message", [
+    ([("regzone-account", "ACCOUNT", "ACTIVE")], Status.PASS, "regzone-account (ACCOUNT) is active"),
+    ([("org", "ORGANIZATION", "ACTIVE")], Status.PASS, "org (ORGANIZATION) is active"),
+    ([("unused", "ACCOUNT_UNUSED_ACCESS", "ACTIVE")], Status.FAIL, "unused (ACCOUNT_UNUSED_ACCESS, ACTIVE)"),
+    ([("regzone-account", "ACCOUNT", "FAILED")], Status.FAIL, "no active"),
+    ([], Status.FAIL, "no active"),
+])
+def test_access_analyzer_stubbed(entries, status, message):
+    (result,) = stubbed("accessanalyzer_enabled", analyzers(*entries))
+    assert result.status is status and message in result.message
+
+
+def test_access_analyzer_is_error_against_moto(session):
+    (finding,) = run(session, "accessanalyzer_enabled", zone=None)
+    assert finding.status is Status.ERROR and "access-analyzer:ListAnalyzers" in finding.message
