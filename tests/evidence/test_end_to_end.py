@@ -14,6 +14,8 @@ from moto.server import ThreadedMotoServer
 
 from regzone.evidence.aws import strip_account_host_prefix
 from regzone.paths import REPO_ROOT
+from regzone.evidence.checks import load_checks
+from tests.evidence.test_checks import STUBBED
 from tests.evidence.zone import REGION, RETENTION_DAYS, seed_zone
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105 - moto dummies
@@ -64,8 +66,11 @@ def _evidence(endpoint: str, zone: str, tmp_path):
     out = tmp_path / f"{zone}.json"
     env = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
     env.pop("AWS_PROFILE", None)
+    # Every check moto can answer (the others are tested with stubbed answers: test_account_checks.py).
+    checks = [arg for c in load_checks() if c.name not in STUBBED for arg in ("--check", c.name)]
     done = subprocess.run([sys.executable, "-m", "regzone.cli", "evidence", "--format", "json", "--zone", zone,
-                           "--min-retention-days", str(RETENTION_DAYS), "--max-attempts", "2", "--output", str(out)],
+                           "--min-retention-days", str(RETENTION_DAYS), "--max-attempts", "2", "--output", str(out),
+                           *checks],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180)  # nosec B603
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(out.read_text())
@@ -76,7 +81,7 @@ def test_evidence_against_moto_server_finds_every_defect_and_fails_nothing_compl
     session = boto3.Session(region_name=REGION, aws_access_key_id="testing",  # nosec B106 - moto dummies
                             aws_secret_access_key="testing")
     clients = {name: session.client(name, endpoint_url=endpoint)
-               for name in ("s3", "s3control", "kms", "ecr", "ec2", "eks", "cloudtrail", "logs")}
+               for name in ("s3", "s3control", "kms", "ecr", "ec2", "eks", "cloudtrail", "logs", "organizations")}
     clients["s3control"].meta.events.register_first("before-send.s3-control", strip_account_host_prefix)
     session.client = lambda name, **_: clients[name]
     seed_zone(session, "good", "10.50.0.0/16")

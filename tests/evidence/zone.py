@@ -24,8 +24,15 @@ def seed_guardrails(session: boto3.Session, *, guardrails: str | None = None) ->
     """An organization whose root carries the baseline's SCPs for the scanned Region (moto's account
     is the management account; the checks read the policies above it all the same)."""
     organizations = session.client("organizations", region_name="us-east-1")
-    organizations.create_organization(FeatureSet="ALL")
+    try:
+        organizations.describe_organization()
+    except organizations.exceptions.AWSOrganizationsNotInUseException:
+        organizations.create_organization(FeatureSet="ALL")
     root = organizations.list_roots()["Roots"][0]["Id"]
+    attached = {p["Name"]: p["Id"] for p in organizations.list_policies_for_target(
+        TargetId=root, Filter="SERVICE_CONTROL_POLICY")["Policies"]}
+    if "regzone-guardrails" in attached:   # a second zone of the same account
+        return {"root": root, **attached}
     ids = {"root": root}
     for name, content in (("regzone-region-deny", region_deny_document([REGION])),
                           ("regzone-guardrails", guardrails or guardrails_document(partition="aws",
@@ -151,8 +158,11 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
             TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags(zone)}])["LaunchTemplate"]["LaunchTemplateId"]
     if "cloudtrail" in parts:
         ids["trail"] = trail(session, f"{zone}-trail", zone, ids["audit_bucket"], key_arn)
-        # The account baseline's management trail (components/account_baseline.py).
-        ids["account_trail"] = trail(session, ACCOUNT_TRAIL, BASELINE_LABEL, ids["audit_bucket"], key_arn)
+        # The account baseline's management trail (components/account_baseline.py), once per account.
+        cloudtrail = session.client("cloudtrail")
+        existing = {t["Name"]: t["TrailARN"] for t in cloudtrail.describe_trails()["trailList"]}
+        ids["account_trail"] = existing.get(ACCOUNT_TRAIL) or trail(
+            session, ACCOUNT_TRAIL, BASELINE_LABEL, ids["audit_bucket"], key_arn)
     if "ebs" in parts:
         session.client("ec2").enable_ebs_encryption_by_default()
     if "organizations" in parts:
