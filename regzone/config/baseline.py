@@ -203,8 +203,9 @@ def _check_account(settings: BaselineSettings, region: str, stacks: dict[str, St
 
 
 def parse_baseline_config(config: dict[str, Any], name: str, source: str, *,
-                          stacks_dir: Path = STACKS_DIR) -> Baseline:
-    """Validate `regzone-baseline:*` keys and load the zone stacks they name."""
+                          stacks_dir: Path | None = None) -> Baseline:
+    """Validate `regzone-baseline:*` keys and load the zone stacks they name (from stacks/)."""
+    stacks_dir = stacks_dir or STACKS_DIR
     prefix = f"{NAMESPACE}:"
     raw = {key[len(prefix):]: decode_config_value(value) for key, value in config.items() if key.startswith(prefix)}
     try:
@@ -233,7 +234,7 @@ def baseline_file(name: str, baseline_dir: Path = BASELINE_DIR) -> Path:
     return baseline_dir / f"Pulumi.{name}.yaml"
 
 
-def load_baseline(name: str, baseline_dir: Path = BASELINE_DIR, stacks_dir: Path = STACKS_DIR) -> Baseline:
+def load_baseline(name: str, baseline_dir: Path = BASELINE_DIR, stacks_dir: Path | None = None) -> Baseline:
     """The baseline stack `name` (baseline/Pulumi.<name>.yaml), with a message that says what to write
     and run first when it does not exist."""
     path = baseline_file(name, baseline_dir)
