@@ -35,8 +35,9 @@ def test_derived_settings_follow_the_stack(dev_config):
     assert settings["data_class_policy"]["personal_data"]["allowed_zones"] == \
         dev_config["regzone:data_class_policy"]["personal_data"]["allowed_zones"]
     assert parse_settings(settings).zone_regions(dev_config["regzone:zones"][0]["name"]) == regions
-    # Data-event-only zone trails pass only because the stack names its management trail.
-    assert settings["management_trail_arn"] == "arn:aws:cloudtrail:eu-west-1:111122223333:trail/dev-ai-audit"
+    # Data-event-only zone trails pass only because the account baseline's management trail is named.
+    assert settings["management_trail_arn"] == \
+        "arn:aws:cloudtrail:eu-west-1:111122223333:trail/regzone-account-audit"
     # kms-key-policy-separation accepts this role's caller use of the keys (catalog/key_caller_permissions.yaml).
     assert parse_settings(settings).deployer_role_arn == dev_config["regzone:deployer_role_arn"]
 
@@ -155,3 +156,31 @@ def test_deployer_setting_must_be_a_role_arn(value):
     with pytest.raises(SettingsError) as raised:
         parse_settings({"deployer_role_arn": value})
     assert str(raised.value).startswith("deployer_role_arn:")
+
+
+def test_derived_baseline_settings_are_the_union_of_its_zone_stacks():
+    from regzone.config.baseline import load_baseline
+    from regzone.pack_config import derive_baseline_settings
+    account = derive_baseline_settings(load_baseline("pci"))
+    assert account["allowed_regions"] == ["us-east-2", "us-west-2"] and account["frameworks"] == ["PCI-DSS"]
+    assert account["management_trail_arn"].endswith(":111122223333:trail/regzone-account-audit")
+    assert account["break_glass_subjects"] == ["arn:aws:iam::*:role/regzone-break-glass"]
+    organization = derive_baseline_settings(load_baseline("organization"))
+    assert organization["organizational_units"] == {"ou-ab12-eu000001": ["eu-central-1", "eu-west-1"],
+                                                    "ou-ab12-us000001": ["us-east-2", "us-west-2"]}
+    assert "management_trail_arn" not in organization
+    assert parse_settings(organization).organizational_units["ou-ab12-us000001"] == ["us-east-2", "us-west-2"]
+
+
+def test_pack_config_command_for_the_organization_baseline(tmp_path):
+    out = tmp_path / "organization.json"
+    done = regzone("pack-config", "--program", "baseline", "--stack", "organization", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    config = json.loads(out.read_text())
+    assert config["scp-region-deny"]["organizational_units"]["ou-ab12-eu000001"] == ["eu-central-1", "eu-west-1"]
+    validate_pack_config(config, str(out), [p.name for p in all_policies()])
+
+
+def test_unit_regions_are_checked():
+    with pytest.raises(SettingsError, match="organizational_units"):
+        parse_settings({"organizational_units": {"ou-ab12-eu000001": ["mars-1"]}})
