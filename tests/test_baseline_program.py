@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from components.account_baseline import audit_bucket_names
+from components.account_settings import ANALYZER_NAME
 from regzone.config.baseline import load_baseline
 from regzone.config.loader import read_stack_file
 from regzone.paths import BASELINE_DIR, REPO_ROOT, STACKS_DIR
@@ -90,6 +91,11 @@ def test_account_settings_in_every_allowed_region(dev):
             assert resource.protect and resource.retain_on_delete
     analyzers = of_type(dev, "aws:accessanalyzer/analyzer:Analyzer")
     assert len(analyzers) == len(regions) and all(a.inputs["type"] == "ACCOUNT" for a in analyzers)
+    assert all(a.inputs["analyzerName"] == ANALYZER_NAME for a in analyzers)
+    # One AccountSettings component holds every account-wide setting.
+    assert {r.parent for r in (*analyzers, block)} == {
+        "urn:pulumi:dev::regzone-baseline::regzone:account:AccountBaseline$regzone:account:AccountSettings"
+        "::regzone-account-settings"}
 
 
 def test_the_baseline_creates_the_autoscaling_role_the_keys_name(dev):
