@@ -1,7 +1,8 @@
-"""AWS Organizations: the service control policies above the scanned account, level by level from
-the root down to the account (ListParents, ListPoliciesForTarget, DescribePolicy). Only the
-management account or a delegated administrator may call these; anywhere else each call is
-AccessDenied, which the check reports as ERROR: the SCPs exist but the caller cannot show them."""
+"""AWS Organizations: the organization's management account, and the service control policies above
+the scanned account, level by level from the root down to the account (DescribeOrganization,
+ListParents, ListPoliciesForTarget, DescribePolicy). Only the management account or a delegated
+administrator may list policies; anywhere else each call is AccessDenied, which the check reports as
+ERROR: the SCPs exist but the caller cannot show them."""
 from __future__ import annotations
 
 from regzone.evidence.collectors import GLOBAL, CollectContext
@@ -37,9 +38,10 @@ def collect(c: CollectContext, region: str = GLOBAL) -> Inventory:
     inventory = Inventory("organizations", GLOBAL)
     home = _HOME.get(c.partition, "us-east-1")
     try:
+        management = c.aws.call("organizations", home, "describe_organization")["Organization"]["MasterAccountId"]
         levels = [{"target": target, "policies": _scps(c, home, target)} for target in reversed(_levels(c, home))]
     except ApiError as error:
         inventory.resources["account"] = error
         return inventory
-    inventory.resources["account"] = [Resource(c.account, GLOBAL, {"levels": levels})]
+    inventory.resources["account"] = [Resource(c.account, GLOBAL, {"levels": levels, "management_account": management})]
     return inventory

@@ -4,6 +4,7 @@ protected actions to all but the one principal the protections exempt, instances
 and leaving the organization."""
 from regzone.catalog import region_az_counts
 from regzone.evidence.checks import failed, passed, per_resource
+from regzone.evidence.model import Status
 from regzone_core.policy.guardrails import exemption_problems, guardrail_gaps, region_deny_gaps
 from regzone_core.policy.scp import parse_scp
 
@@ -22,6 +23,10 @@ def exempted_principals(documents: list[str]) -> set[str]:
 
 
 def judge(account, ctx):
+    if account.get("management_account") == ctx.account:
+        # AWS Organizations User Guide, "Service control policies": SCPs never restrict the management account.
+        return (Status.ERROR, "this is the organization's management account, which no SCP restricts: scan a "
+                "regulated member account, with credentials of a delegated administrator for AWS Organizations")
     documents = [p["Content"] for level in account.get("levels") for p in level["policies"]]
     exempt = sorted(exempted_principals(documents))
     problems = [p for d in documents for p in exemption_problems(d)]
