@@ -214,3 +214,29 @@ def test_a_break_glass_role_named_in_one_account_only_is_narrower_than_the_scp_e
 def test_gaps_of_one_control():
     none = guardrail_gaps([REGION_DENY], partition="aws", break_glass=[BREAK_GLASS_ARN], control="RAZ-ORG-004")
     assert none and all(g.startswith("[RAZ-ORG-004]") for g in none)
+
+
+# ---- value sets: every caller but the exempted ones -------------------------------------------------
+
+def _condition(operator, values, key="aws:PrincipalArn"):
+    return parse_scp({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+                                                             "Condition": {operator: {key: values}}}]}
+                     ).statements[0].conditions[0]
+
+
+@pytest.mark.parametrize("operator, values, must, can", [
+    ("ArnNotLike", [BREAK_GLASS_ARN], True, True),                       # exempts exactly the break-glass role
+    ("ArnNotEquals", [BREAK_GLASS_ARN], True, True),
+    ("StringNotEquals", [BREAK_GLASS_ARN], True, True),
+    ("ArnNotLike", ["arn:aws:iam::*:role/*"], False, True),              # exempts every role
+    ("ArnNotLike", [BREAK_GLASS_ARN, "arn:aws:iam::*:role/admin"], False, True),
+    ("StringNotLike", ["arn:aws:iam::*:role/regzone-*"], False, True),
+    ("ArnLike", ["arn:aws:iam::*:role/admin"], False, True),             # applies to one role only
+    ("ArnLike", ["*"], True, True),
+    ("StringNotEqualsIgnoreCase", [BREAK_GLASS_ARN], False, True),     # not judged: never credited
+])
+def test_conditions_over_every_caller_but_the_break_glass_role(operator, values, must, can):
+    from regzone_core.policy.symbolic import Outside, can_hold, must_hold
+    outside = Outside((BREAK_GLASS_ARN,))
+    condition = _condition(operator, values)
+    assert must_hold(condition, outside) is must and can_hold(condition, outside) is can
