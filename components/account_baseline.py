@@ -95,7 +95,7 @@ class AccountBaseline(pulumi.ComponentResource):
         self.settings = AccountSettings(f"{name}-settings", AccountSettingsArgs(
             volumes_key_arns={region: keys.key_arns["volumes"] for region, keys in self.keys.items()},
             providers={region: args.providers[region] for region in baseline.allowed_regions},
-            account_id=identity.account_id), opts=pulumi.ResourceOptions(parent=self))
+            account_id=identity.account_id), opts=on[home])   # the account-wide block: through the home provider
 
         self.registry_settings = None
         if baseline.registries:
