@@ -18,8 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.principal_checks import existing_principal
-
-SERVICE = "autoscaling.amazonaws.com"
+from regzone.config.model import AUTOSCALING_SERVICE as SERVICE
 ROLE_NAME = "AWSServiceRoleForAutoScaling"
 ROLE_PATH = f"/aws-service-role/{SERVICE}/"
 CONFIG_KEY = "regzone-baseline:autoscaling_service_linked_role"

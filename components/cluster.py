@@ -50,6 +50,7 @@ class PrivateClusterArgs:
     log_retention_days: int
     admin_role_arns: Sequence[str]
     addons: AddonVersions
+    account_id: pulumi.Input[str]
     partition: pulumi.Input[str] = "aws"
     # False for air-gapped zones: nodes then reach AWS only through VPC endpoints in the VPC CIDR.
     # True lets HTTPS leave the VPC, where the zone's egress firewall allow-list decides.
@@ -80,8 +81,15 @@ class PrivateCluster(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self._name, self._args = name, args
 
-        cluster_role = aws.iam.Role(f"{name}-cluster-role", assume_role_policy=service_trust_policy(
-            "eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")), opts=child)
+        # EKS accepts aws:SourceArn/aws:SourceAccount in the cluster role's trust policy against the
+        # confused deputy (EKS user guide, "Cross-service confused deputy prevention in Amazon EKS").
+        cluster_arn = pulumi.Output.all(args.partition, args.account_id).apply(
+            lambda v: f"arn:{v[0]}:eks:{args.region}:{v[1]}:cluster/{name}")
+        cluster_role = aws.iam.Role(
+            f"{name}-cluster-role", opts=child,
+            assume_role_policy=pulumi.Output.all(cluster_arn, args.account_id).apply(lambda v: service_trust_policy(
+                "eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession"),
+                condition={"StringEquals": {"aws:SourceAccount": v[1]}, "ArnEquals": {"aws:SourceArn": v[0]}})))
         aws.iam.RolePolicyAttachment(f"{name}-cluster-policy", role=cluster_role.name, opts=child,
                                      policy_arn=pulumi.Output.concat(
                                          "arn:", args.partition, ":iam::aws:policy/AmazonEKSClusterPolicy"))

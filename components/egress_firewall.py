@@ -5,6 +5,12 @@ Replies come back through the same firewall endpoint (egress route table: worklo
 The stateful engine runs in STRICT_ORDER with a default drop: only TLS SNI / HTTP Host names on the
 zone's `egress.allowed_destinations` pass; every other protocol is dropped. Alert and flow logs go
 to KMS-encrypted, retained log groups.
+
+The rule group, the firewall policy and the firewall are encrypted with the zone's audit key rather
+than an AWS owned key (Network Firewall developer guide, "Encryption at rest with AWS Key Management
+Service"): the allow-list is the zone's network evidence, so whoever may read or change it is
+decided by the same key policy as its logs. Network Firewall uses the key through grants it creates
+as the caller (catalog/key_caller_permissions.yaml, components/kms_policy.py).
 """
 from __future__ import annotations
 
@@ -35,7 +41,8 @@ class EgressFirewallArgs:
     workload_route_table_ids: list[pulumi.Input[str]]
     firewall_route_table_ids: list[pulumi.Input[str]]
     egress_route_table_ids: list[pulumi.Input[str]]
-    log_kms_key_arn: pulumi.Input[str]
+    # The zone's audit key: encrypts the rule group, policy and firewall, and the firewall's logs.
+    kms_key_arn: pulumi.Input[str]
     log_retention_days: int
 
 
@@ -65,6 +72,7 @@ class EgressFirewall(pulumi.ComponentResource):
                              f"exceed the rule group capacity of {RULE_GROUP_CAPACITY // len(TARGET_TYPES)}")
         super().__init__("regzone:network:EgressFirewall", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        encryption = {"type": "CUSTOMER_KMS", "key_id": args.kms_key_arn}
 
         rule_group = aws.networkfirewall.RuleGroup(
             f"{name}-allowlist", name=f"{args.zone_name}-egress-allowlist", type="STATEFUL",
@@ -75,7 +83,7 @@ class EgressFirewall(pulumi.ComponentResource):
                     "generated_rules_type": "ALLOWLIST", "target_types": list(TARGET_TYPES),
                     "targets": sorted(args.allowed_destinations)}},
                 "stateful_rule_options": {"rule_order": "STRICT_ORDER"},
-            }, opts=child)
+            }, encryption_configuration=encryption, opts=child)
         policy = aws.networkfirewall.FirewallPolicy(
             f"{name}-policy", name=f"{args.zone_name}-egress",
             firewall_policy={
@@ -85,17 +93,17 @@ class EgressFirewall(pulumi.ComponentResource):
                 # Established flows that no allow rule matched are dropped and alerted on.
                 "stateful_default_actions": ["aws:drop_established", "aws:alert_established"],
                 "stateful_rule_group_references": [{"resource_arn": rule_group.arn, "priority": 1}],
-            }, opts=child)
+            }, encryption_configuration=encryption, opts=child)
         self.firewall = aws.networkfirewall.Firewall(
             f"{name}-firewall", name=f"{args.zone_name}-egress", vpc_id=args.vpc_id,
             firewall_policy_arn=policy.arn,
             subnet_mappings=[{"subnet_id": s} for s in args.firewall_subnet_ids],
             delete_protection=True, subnet_change_protection=True, firewall_policy_change_protection=True,
-            opts=child)
+            encryption_configuration=encryption, opts=child)
 
         log_groups = {log_type: zone_log_group(
             f"{name}-{log_type.lower()}-logs", log_group_name=f"/regzone/{args.zone_name}/network-firewall/{log_type.lower()}",
-            kms_key_arn=args.log_kms_key_arn, retention_days=args.log_retention_days, tier="audit", parent=self)
+            kms_key_arn=args.kms_key_arn, retention_days=args.log_retention_days, tier="audit", parent=self)
             for log_type in ("ALERT", "FLOW")}
         aws.networkfirewall.LoggingConfiguration(
             f"{name}-logging", firewall_arn=self.firewall.arn,

@@ -1,5 +1,12 @@
-"""VPC flow logs (control RAZ-NET-006): ALL traffic, accepted and rejected, to a KMS-encrypted,
-retained, protected CloudWatch log group. They are the record that the network controls worked."""
+"""VPC flow logs (control RAZ-NET-006): ALL traffic, accepted and rejected, twice.
+
+- To the zone's WORM audit bucket (S3 Object Lock, COMPLIANCE mode), so that the network record is
+  kept write-once for the audit retention like the trail. Delivery to S3 runs as the log delivery
+  service (delivery.logs.amazonaws.com), which the audit bucket's policy and the audit key's policy
+  admit for this account only; the bucket's default encryption (SSE-KMS, audit key) applies, and
+  files land under AWSLogs/<account>/vpcflowlogs/ (VPC user guide, "Flow logs for Amazon S3").
+- To a KMS-encrypted, retained, protected CloudWatch log group, for queries and alerting.
+They are the record that the network controls worked."""
 from __future__ import annotations
 
 import json
@@ -22,6 +29,9 @@ class FlowLogsArgs:
     vpc_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     retention_days: int
+    # The zone's WORM audit bucket and its policy (the delivery service is admitted there).
+    archive_bucket_arn: pulumi.Input[str]
+    archive_bucket_policy: pulumi.Resource
 
 
 def delivery_trust_policy(account_id: str) -> str:
@@ -39,7 +49,7 @@ def delivery_policy(log_group_arn: str) -> str:
 
 
 class FlowLogs(pulumi.ComponentResource):
-    """The flow-log group, the delivery role and the VPC flow log."""
+    """The flow-log group, its delivery role and flow log, and the flow log to the WORM audit bucket."""
 
     log_group: aws.cloudwatch.LogGroup
 
@@ -58,4 +68,8 @@ class FlowLogs(pulumi.ComponentResource):
                         log_destination_type="cloud-watch-logs", log_destination=self.log_group.arn,
                         iam_role_arn=role.arn, max_aggregation_interval=AGGREGATION_SECONDS,
                         tags={"Name": f"{args.zone_name}-vpc-flow-logs"}, opts=child)
+        aws.ec2.FlowLog(f"{name}-vpc-archive", vpc_id=args.vpc_id, traffic_type="ALL", log_destination_type="s3",
+                        log_destination=args.archive_bucket_arn, max_aggregation_interval=AGGREGATION_SECONDS,
+                        tags={"Name": f"{args.zone_name}-vpc-flow-logs-archive"},
+                        opts=pulumi.ResourceOptions(parent=self, depends_on=[args.archive_bucket_policy]))
         self.register_outputs({"log_group_arn": self.log_group.arn})

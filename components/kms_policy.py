@@ -15,9 +15,10 @@ condition on a key the request lacks is false, so such a statement never applies
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from components.iam_documents import workload_role_path
+from regzone.attestation import CONDITION_PREFIX, IMAGE_KEY, is_attestation_key
 from regzone.key_caller_permissions import caller_permissions
 
 # No "kms:Create*": it would include kms:CreateGrant, with which an administrator could grant itself use.
@@ -43,12 +44,29 @@ WORKLOAD_DATA_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
 # AWS KMS developer guide, "Services that support the kms:ViaService condition key").
 VIA_SERVICES: dict[str, list[str]] = {
     "data": ["s3"],
-    "audit": ["s3", "logs"],
+    # network-firewall: the egress firewall's rule group, policy and firewall (components/egress_firewall.py).
+    "audit": ["s3", "logs", "network-firewall"],
     "artifacts": ["ecr", "s3"],
     "secrets": ["eks", "secretsmanager"],
     "volumes": ["ec2"],
 }
 PURPOSES = tuple(VIA_SERVICES)
+# The key that releases model and data keys only to attested enclaves (Nitro Enclaves): no AWS
+# service uses it, so it has no kms:ViaService path.
+ENCLAVE_PURPOSE = "enclave"
+# What an attested enclave asks for. Both accept a `Recipient` attestation document and then return
+# their plaintext encrypted to the enclave's public key (AWS KMS developer guide, "Cryptographic
+# attestation support in AWS KMS"; the condition keys apply to Decrypt, DeriveSharedSecret,
+# GenerateDataKey, GenerateDataKeyPair and GenerateRandom only).
+ENCLAVE_RELEASE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey"]
+# What could hand the key's plaintext or its use outside an enclave: denied to every request that
+# carries no Nitro Enclaves attestation document. ReEncryptFrom and CreateGrant never carry one, so
+# nobody re-encrypts under another key or grants use of this one.
+UNATTESTED_DENIED_ACTIONS = ["kms:CreateGrant", "kms:Decrypt", "kms:DeriveSharedSecret", "kms:GenerateDataKey",
+                             "kms:GenerateDataKeyPair", "kms:ReEncryptFrom"]
+# Producers (the promotion role, zone key users) encrypt a locally generated data key; they never
+# receive plaintext from KMS.
+PRODUCER_ACTIONS = ["kms:DescribeKey", "kms:Encrypt"]
 
 
 def key_policy(*, purpose: str, zone_name: str, account_id: str, region: str, partition: str,
@@ -61,20 +79,7 @@ def key_policy(*, purpose: str, zone_name: str, account_id: str, region: str, pa
     via = [f"{service}.{region}.amazonaws.com" for service in VIA_SERVICES[purpose]]
     in_account_via = {"kms:CallerAccount": account_id, "kms:ViaService": via}
     statements: list[dict] = [
-        {
-            "Sid": "KeyAdministration",
-            "Effect": "Allow",
-            "Principal": {"AWS": list(administrators)},
-            "Action": ADMIN_ACTIONS,
-            "Resource": "*",
-        },
-        {
-            "Sid": "DeployerManagesKey",
-            "Effect": "Allow",
-            "Principal": {"AWS": [deployer]},
-            "Action": DEPLOYER_ACTIONS,
-            "Resource": "*",
-        },
+        *_management_statements(administrators, deployer),
         {
             "Sid": "KeyUseThroughZoneServices",
             "Effect": "Allow",
@@ -102,6 +107,75 @@ def key_policy(*, purpose: str, zone_name: str, account_id: str, region: str, pa
         statements.append(_workload_roles_statement(zone_name, account_id, region, partition))
     if autoscaling_role_arn is not None:
         statements += _autoscaling_statements(autoscaling_role_arn)
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+def _management_statements(administrators: Sequence[str], deployer: str) -> list[dict]:
+    return [
+        {
+            "Sid": "KeyAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(administrators)},
+            "Action": ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "DeployerManagesKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": [deployer]},
+            "Action": DEPLOYER_ACTIONS,
+            "Resource": "*",
+        },
+    ]
+
+
+def enclave_key_policy(*, zone_name: str, account_id: str, partition: str, administrators: Sequence[str],
+                       deployer: str, producers: Sequence[str], attestation: Mapping[str, Sequence[str]]) -> str:
+    """The JSON key policy of a zone's enclave key (control RAZ-CMP-008): the zone's workload roles
+    decrypt and generate data keys only from inside an enclave whose signed attestation document
+    carries the configured measurements, and nothing decrypts without one.
+
+    The workload roles are created by the in-cluster program after the key, so (as for the data key)
+    the key admits the account and lets IAM decide for roles on the zone's workload path; the
+    attestation condition applies to them as a key policy condition, whatever their IAM policies say.
+    Measurements are compared with StringEqualsIgnoreCase, as the KMS developer guide's examples do."""
+    if not attestation or not all(attestation.values()):
+        raise ValueError("the enclave key needs at least one attestation measurement")
+    if not all(is_attestation_key(k) for k in attestation):
+        raise ValueError(f"attestation conditions are {CONDITION_PREFIX}* keys, not {sorted(attestation)}")
+    statements: list[dict] = [
+        *_management_statements(administrators, deployer),
+        {
+            "Sid": "ZoneWorkloadsInAttestedEnclaves",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": ENCLAVE_RELEASE_ACTIONS,
+            "Resource": "*",
+            "Condition": {
+                "StringEquals": {"kms:CallerAccount": account_id},
+                "ArnLike": {"aws:PrincipalArn":
+                            f"arn:{partition}:iam::{account_id}:role{workload_role_path(zone_name)}*"},
+                "StringEqualsIgnoreCase": {key: list(values) for key, values in sorted(attestation.items())},
+            },
+        },
+        {
+            # The attestation document carries PCR0 (ImageSha384) whenever a request has one.
+            "Sid": "NothingLeavesWithoutAttestation",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": UNATTESTED_DENIED_ACTIONS,
+            "Resource": "*",
+            "Condition": {"Null": {IMAGE_KEY: "true"}},
+        },
+    ]
+    if producers:
+        statements.append({
+            "Sid": "ProducersEncryptForEnclaves",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(producers)},
+            "Action": PRODUCER_ACTIONS,
+            "Resource": "*",
+        })
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
 
 

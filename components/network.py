@@ -1,8 +1,9 @@
 """ZoneNetwork: the zone's network assembled from its concerns (controls RAZ-NET-*).
 
-Private network and flow logs always; private endpoints always; the egress firewall (IGW, NAT,
-Network Firewall) only when the zone has an allow-list. An air-gapped zone (`air_gapped: true` or
-an empty allow-list) has no internet gateway, no NAT and no firewall: AWS only through endpoints.
+Private network and flow logs always; private endpoints always; a DNS firewall always; the egress
+firewall (IGW, NAT, Network Firewall) only when the zone has an allow-list. An air-gapped zone
+(`air_gapped: true` or an empty allow-list) has no internet gateway, no NAT and no firewall: AWS
+only through endpoints, and its DNS firewall resolves only the AWS names those endpoints serve.
 """
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.dns_firewall import DnsFirewall, DnsFirewallArgs
+from components.dns_names import allow_list_names, aws_names
 from components.egress_firewall import INTERNET_PORTS, EgressFirewall, EgressFirewallArgs
 from components.flow_logs import FlowLogs, FlowLogsArgs
 from components.private_network import PrivateNetwork, PrivateNetworkArgs
 from components.subnet_plan import plan_subnets
-from components.vpc_endpoints import VpcEndpoints, VpcEndpointsArgs
+from components.vpc_endpoints import VpcEndpoints, VpcEndpointsArgs, interface_services
 from regzone.tags import TIER_EGRESS, TIER_FIREWALL, TIER_WORKLOAD
 
 
@@ -31,9 +34,14 @@ class ZoneNetworkArgs:
     air_gapped: bool
     log_kms_key_arn: pulumi.Input[str]
     log_retention_days: int
+    # The zone's WORM audit bucket and its policy: flow logs are archived there too.
+    audit_bucket_arn: pulumi.Input[str]
+    audit_bucket_policy: pulumi.Resource
     ssm_endpoints: bool = False
     # The zone has an EKS cluster (its Pod Identity agent needs the EKS Auth endpoint).
     cluster: bool = False
+    # Its nodes install OS packages at boot (Nitro Enclaves nodes, components/enclave_user_data.py).
+    os_repositories: bool = False
 
 
 class ZoneNetwork(pulumi.ComponentResource):
@@ -45,6 +53,7 @@ class ZoneNetwork(pulumi.ComponentResource):
     workload_subnet_ids: list[pulumi.Output[str]]
     endpoints_security_group_id: pulumi.Output[str]
     egress: EgressFirewall | None
+    dns_firewall: DnsFirewall
 
     def __init__(self, name: str, args: ZoneNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("regzone:network:ZoneNetwork", name, None, opts)
@@ -68,13 +77,21 @@ class ZoneNetwork(pulumi.ComponentResource):
 
         FlowLogs(f"{name}-flow-logs", FlowLogsArgs(
             zone_name=args.zone_name, account_id=args.account_id, vpc_id=network.vpc_id,
-            kms_key_arn=args.log_kms_key_arn, retention_days=args.log_retention_days), opts=child)
+            kms_key_arn=args.log_kms_key_arn, retention_days=args.log_retention_days,
+            archive_bucket_arn=args.audit_bucket_arn, archive_bucket_policy=args.audit_bucket_policy), opts=child)
 
         endpoints = VpcEndpoints(f"{name}-endpoints", VpcEndpointsArgs(
             zone_name=args.zone_name, region=args.region, account_id=args.account_id, vpc_id=network.vpc_id,
             vpc_cidr=self.vpc_cidr, subnet_ids=network.workload_subnet_ids, route_table_ids=workload_tables,
-            ssm=args.ssm_endpoints, cluster=args.cluster), opts=child)
+            ssm=args.ssm_endpoints, cluster=args.cluster, os_repositories=args.os_repositories), opts=child)
         self.endpoints_security_group_id = endpoints.security_group_id
+
+        self.dns_firewall = DnsFirewall(f"{name}-dns", DnsFirewallArgs(
+            zone_name=args.zone_name, vpc_id=network.vpc_id,
+            aws_names=aws_names(region=args.region, vpc_cidr=self.vpc_cidr, cluster=args.cluster,
+                                interface_services=interface_services(ssm=args.ssm_endpoints, cluster=args.cluster)),
+            allowed_names=allow_list_names(args.allowed_destinations) if internet else (),
+            log_kms_key_arn=args.log_kms_key_arn, log_retention_days=args.log_retention_days), opts=child)
 
         self.egress = None
         if internet:
@@ -85,7 +102,7 @@ class ZoneNetwork(pulumi.ComponentResource):
                 workload_cidrs=[str(c) for c in plan.workload], workload_route_table_ids=workload_tables,
                 firewall_route_table_ids=[t.id for t in network.route_tables[TIER_FIREWALL]],
                 egress_route_table_ids=[t.id for t in network.route_tables[TIER_EGRESS]],
-                log_kms_key_arn=args.log_kms_key_arn, log_retention_days=args.log_retention_days), opts=child)
+                kms_key_arn=args.log_kms_key_arn, log_retention_days=args.log_retention_days), opts=child)
 
         self.register_outputs({"vpc_id": self.vpc_id, "vpc_cidr": self.vpc_cidr,
                                "workload_subnet_ids": self.workload_subnet_ids,

@@ -2,10 +2,17 @@
 
 Each group is built from its own launch template: IMDSv2 only with a hop limit of 1 (pods cannot
 reach node credentials; they use EKS Pod Identity), every EBS volume encrypted with the zone
-volumes key, no public IP, private subnets only. GPU groups run with Nitro Enclaves (the enclave
-does not see the GPU: it holds keys and attestation, not the model), the `nvidia.com/gpu` NoSchedule
-taint and the NVIDIA AMI; CPU groups run with AMD SEV-SNP (set at launch; UEFI boot, which the
-AL2023 AMIs prefer). Whether SEV-SNP works with every EKS AMI release is not verified here.
+volumes key, no public IP, private subnets only. GPU groups run the NVIDIA AMI with the
+`nvidia.com/gpu` NoSchedule taint, usually with Nitro Enclaves (the enclave cannot use the GPU: it
+unwraps keys under attestation; inference runs in the parent, see catalog/confidential_modes.yaml).
+
+Nitro Enclaves groups get user data that installs the enclave allocator and reserves the
+configured vCPUs and memory (components/enclave_user_data.py), and the label the Nitro Enclaves
+device plugin selects. AMD SEV-SNP groups need an AMI whose boot mode is `uefi` or `uefi-preferred`
+(EC2 User Guide, "AMD SEV-SNP requirements"; an AMI without a boot mode boots legacy BIOS on AMD
+types, "Boot modes"): at deploy time the component resolves the EKS AL2023 AMI the group launches
+(its public SSM parameter) and fails unless its boot mode is one of those, as it fails when the
+region does not offer SEV-SNP on a requested type.
 """
 from __future__ import annotations
 
@@ -15,12 +22,19 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from regzone.instance_types import (LABEL_CONFIDENTIAL, LABEL_DATA_CLASS_PREFIX, LABEL_ZONE, SEV_SNP_FEATURE,
-                                    TAG_CONFIDENTIAL, TAG_CONFIDENTIAL_REQUIRED, Confidential, NodeKind,
+from components.enclave_user_data import encoded, enclave_user_data
+from regzone.device_plugins import device_plugins, plugins_for
+from regzone.instance_types import (LABEL_CONFIDENTIAL, LABEL_DATA_CLASS_PREFIX, LABEL_NODE_KIND, LABEL_ZONE,
+                                    SEV_SNP_FEATURE, TAG_CONFIDENTIAL, TAG_CONFIDENTIAL_REQUIRED,
+                                    TAG_GPU_ACKNOWLEDGEMENT, Confidential, NodeKind, enclave_allocation_problem,
                                     instance_type_problem)
-from regzone.tags import TAG_DATA_CLASS, data_class_tag
+from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, data_class_tag
 
 AMI_TYPES: dict[str, str] = {"gpu": "AL2023_x86_64_NVIDIA", "cpu": "AL2023_x86_64_STANDARD"}
+# The public SSM parameter of the EKS AL2023 AMI a CPU managed node group (AL2023_x86_64_STANDARD)
+# launches by default (EKS user guide, "Retrieve recommended Amazon Linux AMI IDs").
+STANDARD_AMI_PARAMETER = "/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
+UEFI_BOOT_MODES = ("uefi", "uefi-preferred")
 GPU_TAINT = aws.eks.NodeGroupTaintArgs(key="nvidia.com/gpu", effect="NO_SCHEDULE")
 ROOT_DEVICE = "/dev/xvda"  # AL2023 EKS AMIs
 
@@ -38,19 +52,58 @@ class ConfidentialNodeGroupArgs:
     confidential: Confidential
     data_classes: Sequence[str]
     confidential_required: bool
+    # The cluster's Kubernetes version: which EKS AMI the group launches.
+    kubernetes_version: str = ""
     min_size: int = 1
     desired_size: int = 1
     max_size: int = 2
     volume_size_gib: int = 100
+    # nitro_enclaves groups: vCPUs and memory the allocator reserves for enclaves on each node.
+    enclave_cpu_count: int | None = None
+    enclave_memory_mib: int | None = None
+    # The approval of a recorded GPU processing acknowledgement (config), kept as a tag.
+    gpu_acknowledgement: str | None = None
 
 
-def _check_sev_snp_available(requested: Sequence[str], offered: Sequence[str] | None) -> str:
+def _check_sev_snp_available(requested: Sequence[str], offered: Sequence[str] | None) -> None:
     """Fails the deployment when the region does not offer SEV-SNP on a requested type."""
     missing = sorted(set(requested) - set(offered or []))
     if missing:
         raise ValueError(f"{', '.join(missing)} does not offer AMD SEV-SNP in this region "
                          "(EC2 processor-info.supported-features); choose a type or region that does")
-    return "regulated AI zone node launch template (AMD SEV-SNP available in region)"
+
+
+def _check_uefi_boot(parameter: str, image_id: str, boot_mode: str | None) -> None:
+    """Fails the deployment unless the AMI the group launches boots UEFI, which SEV-SNP requires."""
+    if boot_mode not in UEFI_BOOT_MODES:
+        shown = boot_mode or "unset (legacy BIOS on AMD types)"
+        raise ValueError(f"the EKS AMI {image_id} ({parameter}) has boot mode {shown}; AMD SEV-SNP needs uefi or "
+                         "uefi-preferred: use a release whose AMI boots UEFI, or Nitro Enclaves")
+
+
+def sev_snp_description(name: str, instance_types: Sequence[str], kubernetes_version: str,
+                        opts: pulumi.InvokeOutputOptions) -> pulumi.Output[str]:
+    """The deploy-time checks of a SEV-SNP group, as the launch template's description: it is
+    created only when the region offers SEV-SNP on every requested type and the group's EKS AMI
+    boots UEFI."""
+    offered = aws.ec2.get_instance_types_output(
+        filters=[aws.ec2.GetInstanceTypesFilterArgs(name="processor-info.supported-features", values=[SEV_SNP_FEATURE]),
+                 aws.ec2.GetInstanceTypesFilterArgs(name="instance-type", values=list(instance_types))], opts=opts)
+    parameter = STANDARD_AMI_PARAMETER.format(version=kubernetes_version)
+    image_id = aws.ssm.get_parameter_output(name=parameter, opts=opts).value
+    # Filtering by image id alone is safe (a third party cannot register an AMI with that id).
+    ami = aws.ec2.get_ami_output(filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[image_id])], opts=opts)
+
+    def checked(values: list) -> str:
+        found, image, boot_mode = values
+        try:
+            _check_sev_snp_available(instance_types, found)
+            _check_uefi_boot(parameter, image, boot_mode)
+        except ValueError as problem:
+            raise ValueError(f"ConfidentialNodeGroup {name}: {problem}") from None
+        return "regulated AI zone node launch template (AMD SEV-SNP available in region, UEFI AMI)"
+
+    return pulumi.Output.all(offered.instance_types, image_id, ami.boot_mode).apply(checked)
 
 
 class ConfidentialNodeGroup(pulumi.ComponentResource):
@@ -70,20 +123,31 @@ class ConfidentialNodeGroup(pulumi.ComponentResource):
             problems.append("its data classes require confidential compute; use nitro_enclaves or sev_snp")
         if not args.subnet_ids:
             problems.append("no private subnets given")
+        enclave = (args.enclave_cpu_count, args.enclave_memory_mib)
+        if args.confidential == "nitro_enclaves":
+            if None in enclave:
+                problems.append("Nitro Enclaves need enclave_cpu_count and enclave_memory_mib (the allocator's "
+                                "reservation)")
+            else:
+                problems += [p for t in args.instance_types
+                             if (p := enclave_allocation_problem(t, cpu_count=enclave[0], memory_mib=enclave[1]))]
+        elif enclave != (None, None):
+            problems.append(f"enclave_cpu_count and enclave_memory_mib are only for Nitro Enclaves, not {args.confidential}")
+        if args.confidential == "sev_snp" and not args.kubernetes_version:
+            problems.append("AMD SEV-SNP needs kubernetes_version to resolve the group's EKS AMI")
         if problems:
             raise ValueError(f"ConfidentialNodeGroup {name}: " + "; ".join(problems))
 
         description: pulumi.Input[str] = "regulated AI zone node launch template"
         if args.confidential == "sev_snp":
-            offered = aws.ec2.get_instance_types_output(
-                filters=[aws.ec2.GetInstanceTypesFilterArgs(name="processor-info.supported-features",
-                                                            values=[SEV_SNP_FEATURE]),
-                         aws.ec2.GetInstanceTypesFilterArgs(name="instance-type", values=list(args.instance_types))],
-                opts=pulumi.InvokeOutputOptions(parent=self))
-            description = offered.instance_types.apply(
-                lambda found: _check_sev_snp_available(args.instance_types, found))
+            description = sev_snp_description(name, args.instance_types, args.kubernetes_version,
+                                              pulumi.InvokeOutputOptions(parent=self))
+        user_data = (encoded(enclave_user_data(cpu_count=enclave[0], memory_mib=enclave[1]))
+                     if args.confidential == "nitro_enclaves" else None)
 
-        instance_tags = {TAG_DATA_CLASS: data_class_tag(list(args.data_classes)), TAG_CONFIDENTIAL: args.confidential}
+        # Instances and volumes get no provider default tags: the zone tag scopes their evidence (--zone).
+        instance_tags = {TAG_ZONE: args.zone_name, TAG_DATA_CLASS: data_class_tag(list(args.data_classes)),
+                         TAG_CONFIDENTIAL: args.confidential}
         self.launch_template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=description,
@@ -103,12 +167,18 @@ class ConfidentialNodeGroup(pulumi.ComponentResource):
             if args.confidential == "nitro_enclaves" else None,
             cpu_options=aws.ec2.LaunchTemplateCpuOptionsArgs(amd_sev_snp="enabled")
             if args.confidential == "sev_snp" else None,
+            user_data=user_data,
             tag_specifications=[aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=instance_tags)
                                 for kind in ("instance", "volume")],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        labels = {LABEL_ZONE: args.zone_name, LABEL_CONFIDENTIAL: args.confidential}
+        labels = {LABEL_ZONE: args.zone_name, LABEL_CONFIDENTIAL: args.confidential, LABEL_NODE_KIND: args.kind}
         labels.update({f"{LABEL_DATA_CLASS_PREFIX}{c}": "true" for c in args.data_classes})
+        for plugin in plugins_for(args.kind, args.confidential):
+            labels.update(device_plugins()[plugin].node_labels)
+        group_tags = {**instance_tags, TAG_CONFIDENTIAL_REQUIRED: str(args.confidential_required).lower()}
+        if args.gpu_acknowledgement is not None:
+            group_tags[TAG_GPU_ACKNOWLEDGEMENT] = args.gpu_acknowledgement
         self.node_group = aws.eks.NodeGroup(
             f"{name}-ng",
             cluster_name=args.cluster_name,
@@ -124,7 +194,7 @@ class ConfidentialNodeGroup(pulumi.ComponentResource):
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             labels=labels,
             taints=[GPU_TAINT] if args.kind == "gpu" else None,
-            tags={**instance_tags, TAG_CONFIDENTIAL_REQUIRED: str(args.confidential_required).lower()},
+            tags=group_tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.register_outputs({"launch_template_id": self.launch_template.id,

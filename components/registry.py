@@ -78,7 +78,8 @@ class RestrictedRegistryArgs:
     untagged_expiry_days: int = 14
     # Destination regions: each gets a repository creation template and a regional artifacts key.
     replication_regions: Sequence[str] = ()
-    # Key policy principals of the regional artifacts keys (as the zone keys'; empty: the account root).
+    # Key policy principals of the regional artifacts keys (as the zone keys'): required, both
+    # non-empty, when there are replication regions.
     key_administrators: Sequence[pulumi.Input[str]] = ()
     key_users: Sequence[pulumi.Input[str]] = ()
     # False when the account baseline (or another stack) owns the account's registry scanning
@@ -187,6 +188,10 @@ class RestrictedRegistry(pulumi.ComponentResource):
             raise ValueError(f"RestrictedRegistry {name}: at least one repository is required")
         if not args.pull_principal_arns:
             raise ValueError(f"RestrictedRegistry {name}: no principal may pull; give the zone's node or workload roles")
+        if args.replication_regions and not (args.key_administrators and args.key_users):
+            raise ValueError(f"RestrictedRegistry {name}: replication regions get artifacts keys, whose policies need "
+                             "key_administrators and key_users (the zone's); without them the account root would "
+                             "both administer and use the keys")
         unknown = sorted({a.repository for a in args.artifacts} - set(args.repositories))
         if unknown:
             raise ValueError(f"RestrictedRegistry {name}: artifacts name unknown repositories {unknown}; "
@@ -281,9 +286,7 @@ class RestrictedRegistry(pulumi.ComponentResource):
             *args.key_administrators, *args.key_users).apply(
             lambda v: key_policy(purpose="artifacts", zone_name=args.zone_name, account_id=v[0], region=region,
                                  partition=v[1], deployer=v[3],
-                                 administrators=list(v[4:4 + admins]) or [f"arn:{v[1]}:iam::{v[0]}:root"],
-                                 users=[*(v[4 + admins:4 + admins + users] or [f"arn:{v[1]}:iam::{v[0]}:root"]),
-                                        v[2]]))
+                                 administrators=list(v[4:4 + admins]), users=[*v[4 + admins:4 + admins + users], v[2]]))
         key = aws.kms.Key(
             f"{name}-artifacts-key", region=region,
             description=f"regulated AI zone {args.zone_name}: artifacts key for replicas in {region}",

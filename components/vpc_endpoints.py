@@ -35,15 +35,24 @@ class VpcEndpointsArgs:
     ssm: bool = False
     # The zone runs an EKS cluster: its pods get credentials through EKS Pod Identity.
     cluster: bool = False
+    # Nodes install OS packages at boot (Nitro Enclaves nodes): the S3 endpoint admits AL2023's repository.
+    os_repositories: bool = False
 
 
-def endpoint_policy(service: str, account_id: str, region: str) -> str:
+def interface_services(*, ssm: bool, cluster: bool) -> tuple[str, ...]:
+    """The interface endpoint services of a zone (its DNS firewall allows the names they serve)."""
+    return INTERFACE_SERVICES + (CLUSTER_SERVICES if cluster else ()) + (SSM_SERVICES if ssm else ())
+
+
+def endpoint_policy(service: str, account_id: str, region: str, *, os_repositories: bool = False) -> str:
     """Endpoint policy for `service`: principals of the zone's account only.
 
     S3 also limits the buckets to the zone's account (the global `aws:ResourceAccount`, which every S3
     action carries; `s3:ResourceAccount` is not defined for all of them), plus read-only ECR's layer
-    bucket (image layers live there). STS also admits AssumeRoleWithWebIdentity (IRSA, no caller credentials) into the
-    zone's own roles.
+    bucket (image layers live there) and, with `os_repositories`, the Amazon Linux 2023 package
+    repository of the region, from which enclave nodes install the Nitro Enclaves CLI at boot
+    (components/enclave_user_data.py). STS also admits AssumeRoleWithWebIdentity (IRSA, no caller
+    credentials) into the zone's own roles.
     """
     statements = [{"Sid": "ZoneAccountPrincipals", "Effect": "Allow", "Principal": "*", "Action": "*",
                    "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}}}]
@@ -55,6 +64,11 @@ def endpoint_policy(service: str, account_id: str, region: str) -> str:
              # ECR hands out presigned URLs signed by AWS's own account: no principal condition fits.
              "Resource": f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"},
         ]
+        if os_repositories:
+            # dnf on AL2023 reads https://al2023-repos-<region>-de612dc2.s3.dualstack.<region>.amazonaws.com
+            # (its mirror list; `dnf repolist -v` shows it) without credentials.
+            statements.append({"Sid": "AmazonLinux2023Packages", "Effect": "Allow", "Principal": "*",
+                               "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::al2023-repos-{region}-de612dc2/*"})
     elif service == "sts":
         statements.append({"Sid": "ZoneRolesWebIdentity", "Effect": "Allow", "Principal": "*",
                            "Action": "sts:AssumeRoleWithWebIdentity", "Resource": "*",
@@ -80,15 +94,13 @@ class VpcEndpoints(pulumi.ComponentResource):
 
         def policy(service: str) -> pulumi.Output[str]:
             return pulumi.Output.from_input(args.account_id).apply(
-                lambda account: endpoint_policy(service, account, args.region))
+                lambda account: endpoint_policy(service, account, args.region, os_repositories=args.os_repositories))
 
         self.endpoint_ids = {"s3": aws.ec2.VpcEndpoint(
             f"{name}-s3", vpc_id=args.vpc_id, service_name=f"com.amazonaws.{args.region}.s3",
             vpc_endpoint_type="Gateway", route_table_ids=args.route_table_ids, policy=policy("s3"),
             tags={"Name": f"{args.zone_name}-s3"}, opts=child).id}
-        services = (INTERFACE_SERVICES + (CLUSTER_SERVICES if args.cluster else ())
-                    + (SSM_SERVICES if args.ssm else ()))
-        for service in services:
+        for service in interface_services(ssm=args.ssm, cluster=args.cluster):
             endpoint = aws.ec2.VpcEndpoint(
                 f"{name}-{service.replace('.', '-')}", vpc_id=args.vpc_id,
                 service_name=f"com.amazonaws.{args.region}.{service}", vpc_endpoint_type="Interface",

@@ -76,7 +76,10 @@ class RegulatedAiZone(pulumi.ComponentResource):
             partition=partition.partition,
             administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))],
             users=[principals[("key_users", k)] for k in range(len(zone.key_users))],
-            autoscaling_role_arn=args.autoscaling_role_arn if has_nodes else None), opts=child)
+            autoscaling_role_arn=args.autoscaling_role_arn if has_nodes else None,
+            enclave_attestation=zone.enclave_attestation.conditions() if zone.enclave_attestation else None,
+            producers=[principals[where] for where, _ in zone.named_principals()
+                       if where[0] == "key_users" or where == ("registry", "promotion_role_arn")]), opts=child)
         self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
             zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
             key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,
@@ -104,7 +107,10 @@ class RegulatedAiZone(pulumi.ComponentResource):
             az_count=zone.az_count, allowed_destinations=egress.allowed_destinations,
             air_gapped=egress.is_air_gapped, log_kms_key_arn=self.keys.key_arns["audit"],
             log_retention_days=stack.zone_retention_days(zone), ssm_endpoints=zone.ssm_endpoints,
-            cluster=zone.cluster is not None), opts=child)
+            cluster=zone.cluster is not None, audit_bucket_arn=self.audit_bucket.bucket.arn,
+            audit_bucket_policy=self.audit_bucket.policy,
+            os_repositories=zone.cluster is not None and any(g.enclave_allocation for g in zone.cluster.node_groups)),
+            opts=child)
         self.vpc_id = self.network.vpc_id
         self.vpc_cidr = self.network.vpc_cidr
         self.workload_subnet_ids = self.network.workload_subnet_ids
@@ -127,7 +133,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
                 log_retention_days=stack.zone_retention_days(zone),
                 admin_role_arns=[principals[("cluster", "admin_role_arns", k)]
                                  for k in range(len(zone.cluster.admin_role_arns))],
-                addons=AddonVersions(**zone.cluster.addons.model_dump()), partition=partition.partition,
+                addons=AddonVersions(**zone.cluster.addons.model_dump()), account_id=identity.account_id,
+                partition=partition.partition,
                 allow_https_egress=not zone.regulated_ai_zone.egress.is_air_gapped,
                 ssm_managed=zone.ssm_endpoints), opts=child)
             for group in zone.cluster.node_groups:
@@ -139,7 +146,12 @@ class RegulatedAiZone(pulumi.ComponentResource):
                     data_classes=stack.node_group_data_classes(zone, group),
                     confidential_required=stack.node_group_requires_confidential(zone, group),
                     min_size=group.scaling.min_size, desired_size=group.scaling.desired_size,
-                    max_size=group.scaling.max_size, volume_size_gib=group.volume_size_gib), opts=child))
+                    max_size=group.scaling.max_size, volume_size_gib=group.volume_size_gib,
+                    kubernetes_version=zone.cluster.kubernetes_version,
+                    enclave_cpu_count=group.enclave_allocation.cpu_count if group.enclave_allocation else None,
+                    enclave_memory_mib=group.enclave_allocation.memory_mib if group.enclave_allocation else None,
+                    gpu_acknowledgement=(group.gpu_processing_acknowledgement.approval
+                                         if group.gpu_processing_acknowledgement else None)), opts=child))
             self.cluster.add_coredns(after=[g.node_group for g in self.node_groups])
         if zone.registry is not None:
             registry = zone.registry

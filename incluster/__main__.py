@@ -1,4 +1,5 @@
-"""The in-cluster program of a regulated AI zone: namespaces, admission, RBAC and workload identity.
+"""The in-cluster program of a regulated AI zone: namespaces, admission, RBAC, workload identity and
+the device plugins that make its GPUs and enclaves schedulable.
 
 It reads the zone stack's outputs (cluster name, ARN, endpoint, CA; data key and buckets) through a
 StackReference, and the zone's config (workloads, data classes, VPC, egress) from the zone stack's
@@ -12,11 +13,13 @@ import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
 from components.k8s.admission import SYSTEM_NAMESPACES, WorkloadAdmission, WorkloadAdmissionArgs
+from components.k8s.device_plugins import DevicePlugins, DevicePluginsArgs
 from components.k8s.incluster_config import ZoneOutputs, kubeconfig, parse_incluster_config, zone_of
 from components.k8s.namespaces import RegulatedNamespace, RegulatedNamespaceArgs
 from components.k8s.rbac import ZoneAccess, ZoneAccessArgs
 from components.k8s.signing import ImageSignatures, ImageSignaturesArgs
-from components.k8s.workload_identity import WorkloadIdentity, WorkloadIdentityArgs, workload_data_statements
+from components.k8s.workload_identity import (WorkloadIdentity, WorkloadIdentityArgs, attested_key_statements,
+                                              workload_data_statements)
 from regzone.config import ConfigError
 from regzone.config.loader import load_stack_file
 from regzone.paths import STACKS_DIR
@@ -64,6 +67,12 @@ registry = pulumi.Output.concat(identity.account_id, ".dkr.ecr.", region, ".amaz
 WorkloadAdmission(f"{zone.name}-admission", WorkloadAdmissionArgs(
     zone_name=zone.name, registry=registry,
     exempt_namespaces=[*SYSTEM_NAMESPACES, *settings.admission_exempt_namespaces]), opts=on_cluster)
+# Each plugin image as the zone config's intake record promoted it into the zone registry, by digest.
+plugins = {name: zone.device_plugin_artifact(name) for name in zone.device_plugins_needed()}
+if plugins:
+    DevicePlugins(f"{zone.name}-device-plugins", DevicePluginsArgs(zone_name=zone.name, images={
+        name: pulumi.Output.concat(registry, "/", record.repository, "@", record.checksum)
+        for name, record in plugins.items()}), opts=on_cluster)
 if settings.verify_image_signatures:
     ImageSignatures(f"{zone.name}-signatures", ImageSignaturesArgs(
         zone_name=zone.name, registry=registry, public_key_pem=settings.signer_public_key or ""), opts=on_cluster)
@@ -77,11 +86,27 @@ ZoneAccess(f"{zone.name}-access", ZoneAccessArgs(
     trainers=settings.access.trainers, inference_operators=settings.access.inference_operators,
     auditors=settings.access.auditors, depends_on=list(namespaces.values())), opts=on_both)
 
+def enclave_key_arn(o: ZoneOutputs) -> str:
+    if o.enclave_key_arn is None:
+        raise ConfigError(f"zone stack {zone_stack} exports no zones.{zone.name}.key_arns.enclave although the zone "
+                          "configures enclave_attestation; deploy the zone stack first (stacks/__main__.py exports it)")
+    return o.enclave_key_arn
+
+
+def statements_of(o: ZoneOutputs, workload) -> list[dict]:
+    """What the workload may touch: its buckets' prefix and the data key through S3, and, when it holds a
+    class requiring confidential compute, the enclave key from an attested enclave only."""
+    found = workload_data_statements(workload=workload.name, bucket_arns=o.data_bucket_arns_for(workload.data_classes),
+                                     data_key_arn=o.data_key_arn, region=region)
+    if zone.enclave_attestation is not None and stack.strict_classes(workload.data_classes):
+        found += attested_key_statements(enclave_key_arn=enclave_key_arn(o),
+                                         attestation=zone.enclave_attestation.conditions())
+    return found
+
+
 for workload in zone.workloads:
     namespace = namespaces[workload.kind]
-    statements = outputs.apply(lambda o, w=workload: workload_data_statements(
-        workload=w.name, bucket_arns=o.data_bucket_arns_for(w.data_classes), data_key_arn=o.data_key_arn,
-        region=region))
+    statements = outputs.apply(lambda o, w=workload: statements_of(o, w))
     WorkloadIdentity(f"{zone.name}-{workload.name}", WorkloadIdentityArgs(
         zone_name=zone.name, cluster_name=outputs.cluster_name, cluster_arn=outputs.cluster_arn,
         account_id=identity.account_id, namespace=namespace.name, service_account=workload.name,

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from regzone.config.baseline import Baseline, load_baseline
 from regzone.config.errors import ConfigError, unknown_key_hint
-from regzone.config.model import StackConfig
+from regzone.config.model import AUTOSCALING_SERVICE, StackConfig
 from regzone.paths import POLICY_PACK_DIR
 from regzone.zone_stack import stack_name
 from regzone_core.policy.guardrails import break_glass_arn
@@ -48,6 +48,8 @@ def derive_settings(stack: StackConfig, baseline: Baseline | None = None) -> dic
         "frameworks": list(stack.frameworks),
         "allowed_regions": list(stack.allowed_regions),
         "deployer_role_arn": stack.deployer_role_arn,
+        # The baseline creates or checks the Auto Scaling role: to the zone stack, it exists.
+        "existing_service_linked_roles": [AUTOSCALING_SERVICE] if baseline.settings.autoscaling_service_linked_role else [],
         "zones": {zone.name: {
             "regions": list(stack.allowed_regions),
             "data_classes": stack.zone_data_classes(zone),
@@ -69,6 +71,8 @@ def derive_baseline_settings(baseline: Baseline) -> dict[str, Any]:
         "frameworks": baseline.frameworks,
         "allowed_regions": baseline.allowed_regions,
         "deployer_role_arn": settings.deployer_role_arn,
+        "existing_service_linked_roles": ([AUTOSCALING_SERVICE] if settings.autoscaling_service_linked_role == "existing"
+                                          else []),
         "break_glass_subjects": ([break_glass_arn(baseline.partition, settings.break_glass_role)]
                                  if settings.break_glass_role else []),
     }

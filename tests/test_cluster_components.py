@@ -46,6 +46,15 @@ def test_cluster_is_private_encrypted_logged_and_api_authenticated(program):
     assert inputs["version"] == "1.35"
 
 
+def test_cluster_role_trusts_eks_only_for_this_cluster(program):
+    """EKS documents aws:SourceArn/aws:SourceAccount for the cluster role (confused deputy)."""
+    role = of_type(program, "aws:iam/role:Role")["t-eks-cluster-role"]
+    [trust] = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert trust["Principal"] == {"Service": "eks.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "111122223333"},
+                                  "ArnEquals": {"aws:SourceArn": "arn:aws:eks:eu-west-1:111122223333:cluster/t-eks"}}
+
+
 def test_control_plane_log_group_exists_first_encrypted_and_protected(program):
     logs = of_type(program, "aws:cloudwatch/logGroup:LogGroup")["t-eks-control-plane-logs"]
     assert logs.inputs["name"] == "/aws/eks/t-eks/cluster"
@@ -121,7 +130,10 @@ def test_node_groups_use_their_launch_template_taints_and_labels(program):
     assert gpu.inputs["taints"] == [{"key": "nvidia.com/gpu", "effect": "NO_SCHEDULE"}]
     assert "taints" not in cpu.inputs
     assert gpu.inputs["labels"] == {"regzone.io/zone": "t", "regzone.io/confidential": "nitro_enclaves",
+                                    "regzone.io/node-kind": "gpu", "aws-nitro-enclaves-k8s-dp": "enabled",
                                     "data-class.regzone.io/ephi": "true"}
+    assert cpu.inputs["labels"] == {"regzone.io/zone": "t", "regzone.io/confidential": "sev_snp",
+                                    "regzone.io/node-kind": "cpu", "data-class.regzone.io/ephi": "true"}
     assert gpu.inputs["tags"]["regzone:confidential-required"] == "true"
     assert gpu.inputs["subnetIds"] == ["subnet-aaaa", "subnet-bbbb"]
     assert "remoteAccess" not in gpu.inputs
@@ -256,7 +268,8 @@ def test_exclusions_and_replication_templates_when_configured():
     """Replicas get the zone's settings from a creation template in each destination region: immutable
     tags, the zone policies, KMS with a key of that region that ECR uses through the template role."""
     recording = record(exclusions=["dev-*"], replication=["eu-central-1"],
-                       key_users=["arn:aws:iam::111122223333:role/workloads"])
+                       key_users=["arn:aws:iam::111122223333:role/workloads"],
+                       key_administrators=["arn:aws:iam::111122223333:role/key-admin"])
     repo = of_type(recording, "aws:ecr/repository:Repository")["t-registry-serving"]
     assert repo.inputs["imageTagMutability"] == "IMMUTABLE_WITH_EXCLUSION"
     assert repo.inputs["imageTagMutabilityExclusionFilters"] == [{"filter": "dev-*", "filterType": "WILDCARD"}]
@@ -294,10 +307,20 @@ def key_arn_of(recording, key):
     return f"arn:aws:kms:eu-central-1:111122223333:key/{key.name}"
 
 
+def test_replica_keys_need_key_principals():
+    """No account-root default for the replica artifacts keys: it would both administer and use them."""
+    with pytest.raises(Exception) as raised:
+        record(replication=["eu-central-1"], key_users=["arn:aws:iam::111122223333:role/workloads"])
+    assert "replication regions get artifacts keys, whose policies need key_administrators and key_users" \
+        in str(raised.value)
+
+
 def test_scanning_owned_elsewhere_is_checked_live():
     """Another stack owns the registry settings: no singleton here, and every repository carries the
     result of the deploy-time read of the live scanning configuration (the offline stand-in scans all)."""
-    recording = record(owns_registry_settings=False, replication=["eu-central-1"])
+    recording = record(owns_registry_settings=False, replication=["eu-central-1"],
+                       key_users=["arn:aws:iam::111122223333:role/workloads"],
+                       key_administrators=["arn:aws:iam::111122223333:role/key-admin"])
     assert not of_type(recording, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
     for repo in of_type(recording, "aws:ecr/repository:Repository").values():
         assert repo.inputs["tags"]["regzone:registry-scanning"].startswith("continuous")

@@ -72,7 +72,9 @@ def test_https_egress_follows_the_allow_list(dev):
 @pytest.mark.slow
 def test_registry_pulls_only_for_node_role_and_pushes_for_promotion(dev):
     repos = of_type(dev, "aws:ecr/repository:Repository")
-    assert {r.inputs["name"] for r in repos.values()} == {"dev-ai/models/support-summarizer", "dev-ai/serving/vllm"}
+    assert {r.inputs["name"] for r in repos.values()} == {
+        "dev-ai/models/support-summarizer", "dev-ai/serving/vllm", "dev-ai/platform/nvidia-k8s-device-plugin",
+        "dev-ai/platform/aws-nitro-enclaves-k8s-device-plugin"}
     for repo in repos.values():
         assert repo.inputs["encryptionConfigurations"][0]["kmsKey"] == key_arn(dev, "artifacts")[0]
     policy = json.loads(of_type(dev, "aws:ecr/repositoryPolicy:RepositoryPolicy")[

@@ -4,6 +4,7 @@ import pytest
 
 from regzone.config import ConfigError
 from regzone.config.loader import parse_stack_config
+from regzone.confidential_modes import gpu_parent_gaps
 from regzone.instance_types import instance_catalog, instance_type_problem, sev_snp_unsupported, supporting
 
 
@@ -86,15 +87,25 @@ def test_defaults_are_the_confidential_modes(dev_config):
     assert [g.confidential_mode for g in zone.cluster.node_groups] == ["nitro_enclaves", "sev_snp"]
 
 
+def _personal_data_strict(config):
+    """personal_data requires confidential compute, with what that takes besides the CPU group: the
+    GPU group's acknowledgement and the zone's enclave attestation."""
+    config["regzone:data_class_policy"]["personal_data"]["require_confidential_compute"] = True
+    config["regzone:zones"][0]["enclave_attestation"] = {"image_sha384": ["ab" * 48]}
+    _groups(config)[0]["gpu_processing_acknowledgement"] = {
+        "data_classes": ["personal_data"], "accepted_gaps": gpu_parent_gaps(), "approval": "RISK-1",
+        "approved_by": "dpo@example.com", "review_date": "2099-01-01"}
+
+
 def test_require_confidential_compute_is_enforced(dev_config):
-    dev_config["regzone:data_class_policy"]["personal_data"]["require_confidential_compute"] = True
+    _personal_data_strict(dev_config)
     _groups(dev_config)[1]["confidential"] = "none"
     message = _error(dev_config)
     assert "node_groups[1].confidential = 'none': data class personal_data requires confidential compute" in message
 
 
 def test_group_limited_to_public_data_may_skip_confidential_compute(dev_config):
-    dev_config["regzone:data_class_policy"]["personal_data"]["require_confidential_compute"] = True
+    _personal_data_strict(dev_config)
     _groups(dev_config)[1].update(confidential="none", data_classes=["public"])
     zone_config = parse_stack_config(dev_config, "dev")
     (zone,) = zone_config.zones

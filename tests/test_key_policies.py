@@ -133,6 +133,10 @@ ROW = {"resource": "aws:eks/cluster:Cluster", "key_property": "k", "purpose": "s
     ({"actions": ["kms:Decrypt"]}, "only through a service"),
     ({"actions": ["kms:*"], "via_service": "eks"}, "unknown actions"),
     ({"sources": ["https://example.com/blog"]}, "AWS documentation page"),
+    ({"actions": ["kms:Decrypt"], "via_service": "secretsmanager", "encryption_context": {"SecretARN": "*"}},
+     "caller_context must give a request value"),
+    ({"service_uses": [{"principal": {"Service": "logs.{region}.amazonaws.com"}, "actions": ["kms:*"]}]},
+     "service_uses name unknown actions"),
 ])
 def test_rows_that_no_request_could_match_are_refused(changes, expected):
     with pytest.raises(ValidationError, match=expected):

@@ -81,6 +81,21 @@ def test_firewall_allows_only_the_zone_allow_list(dev):
     assert sorted(c["logType"] for c in configs) == ["ALERT", "FLOW"]
 
 
+def test_firewall_configuration_is_encrypted_with_the_audit_key(dev):
+    """Rule group, policy and firewall use the zone's audit key, not an AWS owned key; the audit key
+    lets the deployer use it only through Network Firewall."""
+    audit_key = next(k for k in of_type(dev, "aws:kms/key:Key") if k.name.endswith("-audit"))
+    for type_token in ("aws:networkfirewall/ruleGroup:RuleGroup", "aws:networkfirewall/firewallPolicy:FirewallPolicy",
+                       FIREWALL):
+        resource = one(dev, type_token)
+        assert resource.inputs["encryptionConfiguration"]["type"] == "CUSTOMER_KMS", type_token
+        assert resource.property_dependencies["encryptionConfiguration"] == [audit_key.urn], type_token
+    statements = {s["Sid"]: s for s in json.loads(audit_key.inputs["policy"])["Statement"]}
+    through = statements["DeployerThroughNetworkFirewall"]
+    assert sorted(through["Action"]) == ["kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
+    assert through["Condition"]["StringEquals"]["kms:ViaService"] == "network-firewall.eu-west-1.amazonaws.com"
+
+
 def test_log_groups_are_encrypted_with_the_audit_key_and_protected(dev):
     audit_key = next(k.urn for k in of_type(dev, "aws:kms/key:Key") if k.name.endswith("-audit"))
     groups = {g.inputs["name"]: g for g in of_type(dev, "aws:cloudwatch/logGroup:LogGroup")}
@@ -90,10 +105,25 @@ def test_log_groups_are_encrypted_with_the_audit_key_and_protected(dev):
         assert group.property_dependencies["kmsKeyId"] == [audit_key]
         assert group.inputs["retentionInDays"] >= 365
         assert group.protect and group.retain_on_delete
-    flow_log = one(dev, "aws:ec2/flowLog:FlowLog")
-    assert flow_log.inputs["trafficType"] == "ALL"
-    assert flow_log.inputs["logDestinationType"] == "cloud-watch-logs"
-    assert flow_log.property_dependencies["logDestination"] == [groups["/regzone/dev-ai/vpc-flow-logs"].urn]
+    flow_logs = {f.inputs["logDestinationType"]: f for f in of_type(dev, "aws:ec2/flowLog:FlowLog")}
+    assert flow_logs["cloud-watch-logs"].inputs["trafficType"] == "ALL"
+    assert flow_logs["cloud-watch-logs"].property_dependencies["logDestination"] == [
+        groups["/regzone/dev-ai/vpc-flow-logs"].urn]
+
+
+def test_flow_logs_are_also_archived_write_once_in_the_audit_bucket(dev):
+    """The S3 copy goes to the Object Lock (COMPLIANCE) audit bucket, after its policy admits delivery."""
+    (archive,) = [f for f in of_type(dev, "aws:ec2/flowLog:FlowLog") if f.inputs["logDestinationType"] == "s3"]
+    assert archive.inputs["trafficType"] == "ALL" and archive.inputs["maxAggregationInterval"] == 60
+    assert "iamRoleArn" not in archive.inputs  # S3 delivery runs as delivery.logs.amazonaws.com
+    (bucket,) = [b for b in of_type(dev, "aws:s3/bucket:Bucket") if b.inputs.get("objectLockEnabled")]
+    assert archive.property_dependencies["logDestination"] == [bucket.urn]
+    assert archive.property_dependencies["vpcId"] == [one(dev, "aws:ec2/vpc:Vpc").urn]
+    (policy,) = [p for p in of_type(dev, "aws:s3/bucketPolicy:BucketPolicy")
+                 if p.property_dependencies.get("bucket") == [bucket.urn]]
+    assert policy.urn in archive.dependencies
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert statements["FlowLogsDeliver"]["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
 
 
 def test_defaults_are_closed_and_nacl_denies_the_rest(dev):
@@ -122,6 +152,53 @@ def test_endpoints_are_private_and_limited_to_the_zone_account(dev):
             assert len(endpoint["subnetIds"]) == 2 and len(endpoint["securityGroupIds"]) == 1
 
 
+DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
+FIREWALL_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule"
+
+
+def dns_rules(recording):
+    """(priority, action, domains) of the zone's DNS firewall rules, in evaluation order."""
+    lists = {d.urn: d.inputs["domains"] for d in of_type(recording, DOMAIN_LIST)}
+    return sorted((r.inputs["priority"], r.inputs["action"], lists[r.property_dependencies["firewallDomainListId"][0]])
+                  for r in of_type(recording, FIREWALL_RULE))
+
+
+def test_dns_firewall_allows_the_zone_names_and_blocks_every_other(dev):
+    rules = dns_rules(dev)
+    assert [(priority, action) for priority, action, _ in rules] == [(100, "ALLOW"), (200, "ALLOW"), (10000, "BLOCK")]
+    aws_names, allow_list, last = (domains for _, _, domains in rules)
+    assert {"api.ecr.eu-west-1.amazonaws.com", "*.dkr.ecr.eu-west-1.amazonaws.com", "kms.eu-west-1.amazonaws.com",
+            "eks-auth.eu-west-1.api.aws", "*.s3.eu-west-1.amazonaws.com", "*.eu-west-1.eks.amazonaws.com",
+            "*.eu-west-1.compute.internal", "*.40.10.in-addr.arpa"} <= set(aws_names)
+    assert allow_list == ["*.api.example.com", "api.example.com", "model-registry.internal.example.com"]
+    assert last == ["*"]
+    group = one(dev, "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup")
+    vpc = one(dev, "aws:ec2/vpc:Vpc")
+    for rule in of_type(dev, FIREWALL_RULE):
+        assert rule.property_dependencies["firewallRuleGroupId"] == [group.urn]
+        expected = {"blockResponse": "NXDOMAIN"} if rule.inputs["action"] == "BLOCK" else {
+            "firewallDomainRedirectionAction": "TRUST_REDIRECTION_DOMAIN"}
+        assert expected.items() <= rule.inputs.items()
+    association = one(dev, "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation")
+    assert association.property_dependencies["vpcId"] == [vpc.urn]
+    assert association.property_dependencies["firewallRuleGroupId"] == [group.urn]
+    assert association.inputs["mutationProtection"] == "ENABLED" and 100 <= association.inputs["priority"] <= 9900
+    config = one(dev, "aws:route53/resolverFirewallConfig:ResolverFirewallConfig")
+    assert config.inputs["firewallFailOpen"] == "DISABLED" and config.property_dependencies["resourceId"] == [vpc.urn]
+
+
+def test_dns_queries_are_logged_to_an_audit_log_group(dev):
+    audit_key = next(k.urn for k in of_type(dev, "aws:kms/key:Key") if k.name.endswith("-audit"))
+    (group,) = [g for g in of_type(dev, "aws:cloudwatch/logGroup:LogGroup")
+                if g.inputs["name"] == "/regzone/dev-ai/dns-queries"]
+    assert group.property_dependencies["kmsKeyId"] == [audit_key] and group.protect and group.retain_on_delete
+    config = one(dev, "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig")
+    assert config.property_dependencies["destinationArn"] == [group.urn]
+    association = one(dev, "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation")
+    assert association.property_dependencies["resolverQueryLogConfigId"] == [config.urn]
+    assert association.property_dependencies["resourceId"] == [one(dev, "aws:ec2/vpc:Vpc").urn]
+
+
 @pytest.mark.parametrize("egress", [{"default": "deny", "allowed_destinations": []},
                                     {"default": "deny", "air_gapped": True}])
 def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
@@ -139,6 +216,11 @@ def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
     assert beyond_vpc == [("192.0.2.0/24", 443), ("198.51.100.0/24", 443)]  # the mock's S3 prefix list
     services = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in of_type(recording, "aws:ec2/vpcEndpoint:VpcEndpoint")}
     assert {"ssm", "ssmmessages", "ec2messages", "eks-auth"} <= services
+    # DNS: only the AWS names its endpoints serve (SSM's included), then block every other name.
+    rules = dns_rules(recording)
+    assert [(priority, action) for priority, action, _ in rules] == [(100, "ALLOW"), (10000, "BLOCK")]
+    assert {"ssm.eu-west-1.amazonaws.com", "ssmmessages.eu-west-1.amazonaws.com"} <= set(rules[0][2])
+    assert not any(name.endswith("example.com") for name in rules[0][2])
 
 
 def test_zone_without_cluster_has_no_eks_auth_endpoint(tmp_path, dev_config):
@@ -150,7 +232,7 @@ def test_zone_without_cluster_has_no_eks_auth_endpoint(tmp_path, dev_config):
     recording = record_program(tmp_path, "nocluster", dev_config)
     services = {e.inputs["serviceName"].rsplit(".", 1)[-1] for e in of_type(recording, "aws:ec2/vpcEndpoint:VpcEndpoint")}
     assert "eks-auth" not in services and "eks" in services
-    assert one(recording, "aws:ec2/flowLog:FlowLog").inputs["trafficType"] == "ALL"
+    assert {f.inputs["trafficType"] for f in of_type(recording, "aws:ec2/flowLog:FlowLog")} == {"ALL"}
 
 
 @pytest.mark.parametrize("changes, expected", [

@@ -184,3 +184,21 @@ def test_pack_config_command_for_the_organization_baseline(tmp_path):
 def test_unit_regions_are_checked():
     with pytest.raises(SettingsError, match="organizational_units"):
         parse_settings({"organizational_units": {"ou-ab12-eu000001": ["mars-1"]}})
+
+
+def test_autoscaling_role_of_the_baseline_reaches_the_pack(dev_config):
+    """policy-principals-exist accepts the Auto Scaling role a zone's volumes key names: the baseline
+    creates or checks it, so to a zone stack it exists; a baseline that creates it declares nothing."""
+    from dataclasses import replace
+
+    from regzone.config.baseline import load_baseline
+    from regzone.pack_config import derive_baseline_settings
+    stack, baseline = parse_stack_config(dev_config, "dev"), load_baseline("dev")
+    assert baseline.settings.autoscaling_service_linked_role == "create"
+    assert derive_settings(stack, baseline)["existing_service_linked_roles"] == ["autoscaling.amazonaws.com"]
+    assert derive_baseline_settings(baseline)["existing_service_linked_roles"] == []
+    existing = replace(baseline, settings=baseline.settings.model_copy(
+        update={"autoscaling_service_linked_role": "existing"}))
+    assert derive_baseline_settings(existing)["existing_service_linked_roles"] == ["autoscaling.amazonaws.com"]
+    without = replace(baseline, settings=baseline.settings.model_copy(update={"autoscaling_service_linked_role": None}))
+    assert derive_settings(stack, without)["existing_service_linked_roles"] == []

@@ -73,6 +73,11 @@ def test_reference_stacks_demonstrate_their_frameworks(previews):
     templates = inputs("hipaa", "aws:ec2/launchTemplate:LaunchTemplate")
     assert sum(t.get("cpuOptions", {}).get("amdSevSnp") == "enabled" for t in templates) == 2
     assert sum(t.get("enclaveOptions", {}).get("enabled") is True for t in templates) == 1
+    assert sum("userData" in t for t in templates) == 1   # the enclave allocator, on the enclave group only
+    (enclave_key,) = [k for k in inputs("hipaa", "aws:kms/key:Key") if k["tags"]["purpose"] == "enclave"]
+    assert "kms:RecipientAttestation:ImageSha384" in enclave_key["policy"]
+    (gpu,) = [g for g in inputs("hipaa", "aws:eks/nodeGroup:NodeGroup") if g["amiType"] == "AL2023_x86_64_NVIDIA"]
+    assert gpu["tags"]["regzone:gpu-processing-acknowledgement"] == "RISK-2026-014"
     assert inputs("pci", "aws:ec2/internetGateway:InternetGateway") == []
     assert inputs("pci", "aws:ec2/natGateway:NatGateway") == []
     assert inputs("gdpr-eu", "aws:ec2/internetGateway:InternetGateway")  # egress allow-list path
@@ -121,7 +126,11 @@ def test_gdpr_stack_widened_to_a_us_region_is_blocked_by_the_gate(tmp_path, prev
     (lambda z: z["cluster"]["node_groups"][1].update(confidential="none"),
      "regzone:zones[0].cluster.node_groups[1].confidential = 'none'",
      "data class ephi requires confidential compute"),
-], ids=["retention-365", "node-group-not-confidential"])
+    (lambda z: z.pop("enclave_attestation"), "regzone:zones[0].enclave_attestation",
+     "is required: data class ephi requires confidential compute"),
+    (lambda z: z["cluster"]["node_groups"][0].pop("gpu_processing_acknowledgement"),
+     "regzone:zones[0].cluster.node_groups[0].gpu_processing_acknowledgement", "is required: data class ephi"),
+], ids=["retention-365", "node-group-not-confidential", "no-enclave-attestation", "gpu-not-acknowledged"])
 def test_hipaa_broken_variants_are_config_errors(tmp_path, capsys, break_it, key, problem):
     config = stack_config("hipaa")
     break_it(config["regzone:zones"][0])
@@ -138,12 +147,20 @@ def test_hipaa_stack_dropping_confidential_compute_is_blocked_by_the_gate(tmp_pa
     config validation; the gate, which keeps the committed requirement, blocks that node group."""
     config = stack_config("hipaa")
     del config["regzone:data_class_policy"]["ephi"]["require_confidential_compute"]
-    config["regzone:zones"][0]["cluster"]["node_groups"][1]["confidential"] = "none"
+    zone = config["regzone:zones"][0]
+    zone["cluster"]["node_groups"][1]["confidential"] = "none"
+    # Without the requirement, the acknowledgement and the enclave key are keys nobody needs.
+    zone["cluster"]["node_groups"][0].pop("gpu_processing_acknowledgement")
+    zone.pop("enclave_attestation")
     result = run_preview("hipaa", stacks_dir=broken_program(tmp_path, "hipaa", config),
                          pack_config=gate_config("hipaa", previews))
     blocked = mandatory(result, "eks-node-group-confidential-compute")
     assert [v.name for v in blocked] == ["clinical-ai-cpu-train-ng"]
     assert blocked[0].controls == ["RAZ-CMP-004"] and "ephi" in blocked[0].message
+    # ePHI would reach the GPU parents unacknowledged, and its keys would not wait for attestation.
+    assert [v.name for v in mandatory(result, "eks-gpu-node-group-acknowledgement")] == ["clinical-ai-gpu-inference-ng"]
+    (no_key,) = mandatory(result, "kms-enclave-key-attested-release")
+    assert "zone clinical-ai holds data class ephi" in no_key.message and no_key.controls == ["RAZ-CMP-008"]
 
 
 @pytest.mark.slow

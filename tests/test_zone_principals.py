@@ -47,14 +47,14 @@ def key_policies(recording):
 
 
 def deployer_statements(statements):
-    return [s for s in statements if DEPLOYER in s["Principal"].get("AWS", [])]
+    return [s for s in statements if isinstance(s["Principal"], dict) and DEPLOYER in s["Principal"].get("AWS", [])]
 
 
 def test_deployer_can_change_every_key_policy_again(hipaa):
     """KMS's lockout safety check: the policy must let the caller call PutKeyPolicy later. The hipaa
     stack names key administrators, so without a deployer statement no key could be created."""
     policies = key_policies(hipaa)
-    assert set(policies) == {"data", "audit", "artifacts", "secrets", "volumes"}
+    assert set(policies) == {"data", "audit", "artifacts", "secrets", "volumes", "enclave"}
     for purpose, statements in policies.items():
         unconditioned = [s for s in deployer_statements(statements) if "Condition" not in s]
         assert any("kms:PutKeyPolicy" in s["Action"] for s in unconditioned), purpose
@@ -130,3 +130,12 @@ def test_offline_preview_deploys_as_the_stack_deployer_in_its_account(dev_config
     recording = record_program(STACKS_DIR, "dev", json.loads(text), stack_outputs=baseline)
     policies = [k.inputs["policy"] for k in recording.resources if k.type == KEY]
     assert policies and all("arn:aws:iam::444455556666:role/regzone-deployer" in p for p in policies)
+
+
+def test_a_principal_iam_does_not_list_is_refused_naming_the_config_key():
+    """components.principal_checks: the deploy-time check behind RAZ-DEP-003 for configured principals."""
+    from components.principal_checks import PrincipalCheckError, require_listed
+    arn = "arn:aws:iam::111122223333:role/missing"
+    assert require_listed(arn, [arn], "regzone:zones[0].key_users[0]") == arn
+    with pytest.raises(PrincipalCheckError, match=r"regzone:zones\[0\]\.key_users\[0\]: IAM role .* does not exist"):
+        require_listed(arn, ["arn:aws:iam::111122223333:role/other"], "regzone:zones[0].key_users[0]")

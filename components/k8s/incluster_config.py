@@ -3,7 +3,8 @@
 Config keys live under the program's project namespace (`regzone-incluster:`); errors name the key
 like the zone config's do. The zone stack's outputs it reads (stacks/__main__.py exports them):
 `clusters.<zone>.{name, arn, endpoint, certificate_authority}` (required) and
-`zones.<zone>.key_arns.data` plus, when the zone exports them, `zones.<zone>.data_bucket_arns.<class>`.
+`zones.<zone>.key_arns.data` plus, when the zone exports them, `zones.<zone>.data_bucket_arns.<class>`
+and `zones.<zone>.key_arns.enclave` (zones with enclave attestation).
 """
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from regzone.config.errors import ConfigError, KeyedError, format_validation_error
 from regzone.config.loader import decode_config_value
-from regzone.config.model import StackConfig, Zone
+from regzone.config.model import ROLE_ARN_PATTERN, StackConfig, Zone
 from regzone.zone_stack import check_zone_stack, qualified_zone_stack, zone_stack_name
 
 NAMESPACE = "regzone-incluster"
-_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$"
 _NAMESPACE = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 
@@ -39,7 +39,7 @@ class Access(_Strict):
         seen: dict[str, str] = {}
         for duty in ("trainers", "inference_operators", "auditors"):
             for i, arn in enumerate(getattr(self, duty)):
-                if not re.match(_ROLE_ARN, arn):
+                if not re.match(ROLE_ARN_PATTERN, arn):
                     raise KeyedError((duty, i), f"{arn!r} is not an IAM role ARN; "
                                      "valid: arn:aws:iam::111122223333:role/name")
                 if arn in seen:
@@ -104,6 +104,7 @@ class ZoneOutputs:
     certificate_authority: str
     data_key_arn: str
     data_bucket_arns: dict[str, str]
+    enclave_key_arn: str | None = None
 
     @staticmethod
     def of(outputs: dict[str, Any], zone: str, stack_ref: str) -> "ZoneOutputs":
@@ -121,7 +122,8 @@ class ZoneOutputs:
             endpoint=need(f"clusters.{zone}.endpoint"),
             certificate_authority=need(f"clusters.{zone}.certificate_authority"),
             data_key_arn=need(f"zones.{zone}.key_arns.data"),
-            data_bucket_arns=dict(outputs.get("zones", {}).get(zone, {}).get("data_bucket_arns") or {}))
+            data_bucket_arns=dict(outputs.get("zones", {}).get(zone, {}).get("data_bucket_arns") or {}),
+            enclave_key_arn=(outputs.get("zones", {}).get(zone, {}).get("key_arns") or {}).get("enclave"))
 
     def data_bucket_arns_for(self, data_classes: list[str]) -> list[str]:
         return [self.data_bucket_arns[c] for c in sorted(data_classes) if c in self.data_bucket_arns]

@@ -19,3 +19,13 @@ INTERNAL_LB_ANNOTATIONS = {
 
 def data_class_label(data_class: str) -> str:
     return f"{DATA_CLASS_PREFIX}{data_class}"
+
+# Node agents (DaemonSets the platform runs on every node of a kind, such as device plugins) live
+# here: it is one of the namespaces the zone's workload admission leaves to the platform
+# (components/k8s/admission.py SYSTEM_NAMESPACES). They hold no data class.
+NODE_AGENT_NAMESPACE = "kube-system"
+# The host paths a node agent may mount: the kubelet's device-plugin directory (where a plugin
+# writes its socket) and what the Nitro Enclaves plugin reads (/dev/nitro_enclaves, CPU state
+# under /sys). A container without capabilities reaches no device node through /dev: the runtime's
+# device cgroup admits only the defaults to an unprivileged container.
+NODE_AGENT_HOST_PATHS = ("/var/lib/kubelet/device-plugins", "/dev", "/sys")

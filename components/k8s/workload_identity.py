@@ -57,6 +57,15 @@ def workload_data_statements(*, workload: str, bucket_arns: Sequence[str], data_
     ]
 
 
+def attested_key_statements(*, enclave_key_arn: str, attestation: Mapping[str, Sequence[str]]) -> list[dict[str, Any]]:
+    """Decrypt and generate data keys with the zone's enclave key, only from an enclave whose attestation
+    document carries the configured measurements. The key policy requires the same (RAZ-CMP-008); this
+    role's own policy says so too, so that neither alone decides."""
+    return [{"Sid": "EnclaveKeyInAttestedEnclave", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+             "Resource": [enclave_key_arn],
+             "Condition": {"StringEqualsIgnoreCase": {key: list(values) for key, values in sorted(attestation.items())}}}]
+
+
 @dataclass
 class WorkloadIdentityArgs:
     zone_name: str

@@ -15,11 +15,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from components.subnet_plan import SubnetPlanError, plan_subnets
+from regzone.attestation import CONDITION_PREFIX, IMAGE_KEY, NITRO_PCRS, measurement_problem
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
 from regzone.clock import today
 from regzone.config.errors import KeyedError
+from regzone.confidential_modes import gpu_parent_gaps
+from regzone.device_plugins import device_plugins, plugins_for
 from regzone.eks_versions import eks_calendar
-from regzone.instance_types import Confidential, NodeKind, instance_type_problem
+from regzone.instance_types import Confidential, NodeKind, enclave_allocation_problem, instance_type_problem
 from regzone.zone_stack import check_baseline_stack
 
 # The account baseline labels its own resources (key aliases, trail, log group) like a zone of this name.
@@ -151,6 +154,8 @@ class ZonePki(_Strict):
 
 
 # IAM roles or users named in the zone keys' policies (RAZ-KMS-003).
+# The service whose service-linked role (AWSServiceRoleForAutoScaling) the volumes keys name.
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
 KeyPrincipal = Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9_+=,.@/-]+$")]
 
 
@@ -160,9 +165,9 @@ def _partition_and_account(arn: str) -> tuple[str, str]:
     return parts[1], parts[4]
 
 
-_ROLE_ARN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
+ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$"
 _ADDON_VERSION = r"^v\d+\.\d+\.\d+-eksbuild\.\d+$"
-RoleArn = Annotated[str, Field(pattern=_ROLE_ARN)]
+RoleArn = Annotated[str, Field(pattern=ROLE_ARN_PATTERN)]
 AddonVersion = Annotated[str, Field(pattern=_ADDON_VERSION)]
 Environment = Literal["dev", "test", "staging", "prod"]
 
@@ -232,6 +237,38 @@ class NodeScaling(_Strict):
         return self
 
 
+class EnclaveAllocation(_Strict):
+    """What the Nitro Enclaves allocator reserves for enclaves on each node of a nitro_enclaves group
+    (/etc/nitro_enclaves/allocator.yaml), taken from the parent instance."""
+
+    cpu_count: int = Field(default=2, ge=2)
+    memory_mib: int = Field(default=2048, ge=64)
+
+
+class GpuProcessingAcknowledgement(_Strict):
+    """The recorded decision to let classes that require confidential compute be processed on a GPU
+    group, whose parent instances lack what catalog/confidential_modes.yaml lists as the gaps of
+    nitro_system (the enclave cannot use the GPU)."""
+
+    data_classes: list[str] = Field(min_length=1)
+    accepted_gaps: list[str] = Field(min_length=1)
+    # Kept as the node group's tag value: what AWS tag values may hold (letters, digits, spaces, _.:/=+-@).
+    approval: str = Field(pattern=r"^[A-Za-z0-9_ .:/=+@-]{1,256}$")
+    approved_by: str = Field(min_length=1)
+    review_date: datetime.date
+
+    @model_validator(mode="after")
+    def _not_overdue(self) -> "GpuProcessingAcknowledgement":
+        if self.review_date < today():
+            raise KeyedError(("review_date",), "is in the past: the acknowledgement is overdue for review; "
+                             "valid: a date from today on, after the review")
+        unknown = sorted(set(self.accepted_gaps) - set(gpu_parent_gaps()))
+        if unknown:
+            raise KeyedError(("accepted_gaps",), f"names {', '.join(unknown)}, which is not a gap of GPU parents; "
+                             f"valid: {', '.join(gpu_parent_gaps())} (catalog/confidential_modes.yaml)")
+        return self
+
+
 class NodeGroup(_Strict):
     """A managed node group built from a confidential-compute launch template."""
 
@@ -244,12 +281,23 @@ class NodeGroup(_Strict):
     data_classes: list[str] | None = None
     scaling: NodeScaling = NodeScaling()
     volume_size_gib: int = Field(default=100, ge=20, le=16384)
+    # nitro_enclaves groups only: the allocator's reservation (default: 2 vCPUs, 2048 MiB).
+    enclave: EnclaveAllocation | None = None
+    # gpu groups that may run a class requiring confidential compute: required, see the class.
+    gpu_processing_acknowledgement: GpuProcessingAcknowledgement | None = None
 
     @property
     def confidential_mode(self) -> Confidential:
         if self.confidential is not None:
             return self.confidential
         return "nitro_enclaves" if self.kind == "gpu" else "sev_snp"
+
+    @property
+    def enclave_allocation(self) -> EnclaveAllocation | None:
+        """The allocator's reservation on a nitro_enclaves group's nodes; None for other groups."""
+        if self.confidential_mode != "nitro_enclaves":
+            return None
+        return self.enclave or EnclaveAllocation()
 
     @model_validator(mode="after")
     def _instance_types_fit(self) -> "NodeGroup":
@@ -260,6 +308,15 @@ class NodeGroup(_Strict):
             problem = instance_type_problem(instance_type, kind=self.kind, confidential=self.confidential_mode)
             if problem:
                 raise KeyedError(("instance_types", i), problem)
+        if self.enclave is not None and self.confidential_mode != "nitro_enclaves":
+            raise KeyedError(("enclave",), f"is only read for confidential: nitro_enclaves groups, and this group "
+                             f"is {self.confidential_mode}; valid: remove it")
+        allocation = self.enclave_allocation
+        for instance_type in self.instance_types if allocation is not None else ():
+            problem = enclave_allocation_problem(instance_type, cpu_count=allocation.cpu_count,
+                                                 memory_mib=allocation.memory_mib)
+            if problem:
+                raise KeyedError(("enclave",), problem)
         return self
 
 
@@ -328,6 +385,48 @@ class Cluster(_Strict):
         return self
 
 
+def _measurement(value: str) -> str:
+    problem = measurement_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value.lower()
+
+
+def _one_or_more(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+Measurement = Annotated[str, AfterValidator(_measurement)]
+Measurements = Annotated[list[Measurement], BeforeValidator(_one_or_more), Field(min_length=1)]
+
+
+class EnclaveAttestation(_Strict):
+    """The enclave measurements AWS KMS must find in the signed attestation document of a request
+    (its `Recipient` parameter) before it decrypts with the zone's enclave key (condition keys
+    kms:RecipientAttestation:ImageSha384 and kms:RecipientAttestation:PCR<n>, AWS KMS developer
+    guide, "Condition keys for Nitro Enclaves"). Values are compared ignoring case."""
+
+    # Accepted enclave images (PCR0): one, or two while a new image rolls out.
+    image_sha384: list[Measurement] = []
+    # Further PCRs that must match as well (Nitro Enclaves user guide, "Where to get an enclave's
+    # measurements"): PCR1 kernel and bootstrap, PCR2 application, PCR3 the parent instance's IAM
+    # role, PCR4 the parent instance, PCR8 the image's signing certificate.
+    pcrs: dict[Literal[NITRO_PCRS], Measurements] = {}
+
+    @model_validator(mode="after")
+    def _measures_something(self) -> "EnclaveAttestation":
+        if not self.image_sha384 and not self.pcrs:
+            raise KeyedError(("image_sha384",), "is empty and so is pcrs, so any enclave would get the key; valid: "
+                             "the image's PCR0 (nitro-cli describe-eif), optionally with PCR8 (signing certificate)")
+        return self
+
+    def conditions(self) -> dict[str, list[str]]:
+        """Condition key -> accepted values, for key and IAM policies."""
+        found = {IMAGE_KEY: list(self.image_sha384)} if self.image_sha384 else {}
+        found.update({f"{CONDITION_PREFIX}{pcr}": list(values) for pcr, values in sorted(self.pcrs.items())})
+        return found
+
+
 class Zone(_Strict):
     name: Name
     region: Region | None = None
@@ -344,9 +443,13 @@ class Zone(_Strict):
     # Off by default: each endpoint costs one ENI per AZ and the zone's nodes need no shell access.
     ssm_endpoints: bool = False
     # Zone key principals: administrators manage the keys and cannot use them, users use them only
-    # through the AWS services of each key's purpose. Empty: the account root (IAM policies decide).
+    # through the AWS services of each key's purpose. Both required: the account root in their
+    # place would hold both duties, and a key policy that gives one principal both separates nothing.
     key_administrators: list[KeyPrincipal] = []
     key_users: list[KeyPrincipal] = []
+    # The zone's enclave key (purpose `enclave`) releases data keys only to enclaves with these
+    # measurements. Required when the zone holds a class that requires confidential compute.
+    enclave_attestation: EnclaveAttestation | None = None
 
     def named_principals(self) -> list[tuple[tuple[Any, ...], str]]:
         """Every IAM principal the zone config names, with its key path relative to the zone. Policies
@@ -361,8 +464,46 @@ class Zone(_Strict):
             named += [(("registry", "pull_role_arns", k), arn) for k, arn in enumerate(self.registry.pull_role_arns)]
         return named
 
+    def device_plugins_needed(self) -> dict[str, str]:
+        """Each device plugin the zone's node groups need -> the first group that needs it."""
+        needed: dict[str, str] = {}
+        for group in self.cluster.node_groups if self.cluster is not None else []:
+            for plugin in plugins_for(group.kind, group.confidential_mode):
+                needed.setdefault(plugin, group.name)
+        return needed
+
+    def device_plugin_artifact(self, plugin: str) -> ArtifactIntake | None:
+        """The intake record that promoted `plugin`'s pinned image into the zone registry."""
+        image = device_plugins()[plugin].image
+        artifacts = self.registry.artifacts if self.registry is not None else []
+        return next((a for a in artifacts if a.source == image), None)
+
+    @model_validator(mode="after")
+    def _device_plugins_promoted(self) -> "Zone":
+        """Nodes pull only from the zone registry: each plugin image must have been promoted there."""
+        for plugin, group in self.device_plugins_needed().items():
+            if self.device_plugin_artifact(plugin) is not None:
+                continue
+            image = device_plugins()[plugin].image
+            what = (f"node group {group} needs the {plugin} device plugin, pinned to {image} "
+                    "(catalog/device_plugins.yaml), and nodes pull only from the zone registry")
+            if self.registry is None:
+                raise KeyedError(("registry",), f"is required: {what}; valid: a registry whose artifacts record the "
+                                 f"plugin's intake (source: {image}, checksum: the promoted image's digest)")
+            raise KeyedError(("registry", "artifacts"), f"records no intake of {image}: {what}; valid: promote it "
+                             "into one of the zone's repositories and add its record with source: "
+                             f"{image} and checksum: sha256:<digest of the promoted image>")
+        return self
+
     @model_validator(mode="after")
     def _key_duties_separate(self) -> "Zone":
+        for duty, what in (("key_administrators", "manage the zone keys (never use them)"),
+                           ("key_users", "use the zone keys through the AWS services of each key's purpose")):
+            if not getattr(self, duty):
+                raise KeyedError((duty,), f"is required and may not be empty: the zone keys need principals that "
+                                 f"{what}; without them the account root would both administer and use the keys, "
+                                 "which separates nothing (RAZ-KMS-003); valid: a list of IAM role or user ARNs of "
+                                 "the deployer's account, disjoint from the other list")
         for i, principal in enumerate(self.key_users):
             if principal in self.key_administrators:
                 raise KeyedError(("key_users", i), "is also in key_administrators: a key administrator must "
@@ -451,9 +592,12 @@ class StackConfig(_Strict):
         """The data classes a node group may run: its own list, or every class of the zone's workloads."""
         return sorted(group.data_classes) if group.data_classes is not None else self.zone_data_classes(zone)
 
+    def strict_classes(self, classes: list[str]) -> list[str]:
+        """Those of `classes` whose rule requires confidential compute."""
+        return [c for c in classes if c in self.data_class_policy and self.data_class_policy[c].require_confidential_compute]
+
     def node_group_requires_confidential(self, zone: Zone, group: NodeGroup) -> bool:
-        return any(self.data_class_policy[c].require_confidential_compute
-                   for c in self.node_group_data_classes(zone, group) if c in self.data_class_policy)
+        return bool(self.strict_classes(self.node_group_data_classes(zone, group)))
 
     def _check_registry(self) -> None:
         for i, zone in enumerate(self.zones):
@@ -480,21 +624,60 @@ class StackConfig(_Strict):
 
     def _check_node_groups(self) -> None:
         for i, zone in enumerate(self.zones):
-            if zone.cluster is None:
-                continue
             held = self.zone_data_classes(zone)
-            for k, group in enumerate(zone.cluster.node_groups):
+            for k, group in enumerate(zone.cluster.node_groups if zone.cluster is not None else []):
                 where = ("zones", i, "cluster", "node_groups", k)
                 for n, data_class in enumerate(group.data_classes or []):
                     if data_class not in held:
                         raise KeyedError(where + ("data_classes", n), "is not a data class of this zone's "
                                          f"workloads; valid: {', '.join(held) or 'none (the zone has no workloads)'}")
-                if group.confidential_mode == "none" and self.node_group_requires_confidential(zone, group):
-                    strict = [c for c in self.node_group_data_classes(zone, group)
-                              if self.data_class_policy[c].require_confidential_compute]
+                strict = self.strict_classes(self.node_group_data_classes(zone, group))
+                if group.confidential_mode == "none" and strict:
                     raise KeyedError(where + ("confidential",), f"data class {strict[0]} requires confidential "
                                      f"compute (data_class_policy.{strict[0]}.require_confidential_compute); "
                                      "valid: nitro_enclaves (gpu) or sev_snp (cpu)")
+                self._check_gpu_acknowledgement(group, strict, where)
+            self._check_enclave_attestation(i, zone)
+
+    def _check_gpu_acknowledgement(self, group: NodeGroup, strict: list[str], where: tuple) -> None:
+        """A GPU workload runs in the parent instance (the enclave cannot use the GPU), which lacks
+        what catalog/confidential_modes.yaml lists: a class requiring confidential compute may run
+        there only under a recorded acknowledgement of every gap, for exactly those classes."""
+        ack, key = group.gpu_processing_acknowledgement, where + ("gpu_processing_acknowledgement",)
+        gaps = gpu_parent_gaps()
+        if group.kind != "gpu" or not strict:
+            if ack is not None:
+                raise KeyedError(key, "is only read for gpu groups that may run a class requiring confidential "
+                                 "compute, and this group is not one; valid: remove it")
+            return
+        if ack is None:
+            raise KeyedError(key, f"is required: data class {strict[0]} requires confidential compute, and on a gpu "
+                             f"group it is processed in the parent instance, which does not guarantee: "
+                             f"{', '.join(gaps)} (catalog/confidential_modes.yaml, nitro_system); valid: an "
+                             f"acknowledgement with data_classes {strict}, accepted_gaps {gaps}, approval, "
+                             "approved_by and review_date, or a cpu group with sev_snp")
+        if sorted(ack.data_classes) != sorted(strict):
+            raise KeyedError(key + ("data_classes",), f"must name exactly the classes requiring confidential "
+                             f"compute that the group may run; valid: {strict}")
+        missing = sorted(set(gaps) - set(ack.accepted_gaps))
+        if missing:
+            raise KeyedError(key + ("accepted_gaps",), f"does not accept {', '.join(missing)}; valid: every gap "
+                             f"of GPU parents, {gaps}")
+
+    def _check_enclave_attestation(self, index: int, zone: Zone) -> None:
+        """A zone holding a class that requires confidential compute releases its keys only to attested
+        enclaves, which need a node group that can run them."""
+        strict = self.strict_classes(self.zone_data_classes(zone))
+        if strict and zone.enclave_attestation is None:
+            raise KeyedError(("zones", index, "enclave_attestation"), f"is required: data class {strict[0]} requires "
+                             "confidential compute, so its model and data keys are released only to attested "
+                             "enclaves; valid: image_sha384 (the enclave image's PCR0, nitro-cli describe-eif), "
+                             "optionally pcrs")
+        groups = zone.cluster.node_groups if zone.cluster is not None else []
+        if zone.enclave_attestation is not None and not any(g.confidential_mode == "nitro_enclaves" for g in groups):
+            raise KeyedError(("zones", index, "enclave_attestation"), "is set but no node group of the zone runs "
+                             "Nitro Enclaves, so no enclave could attest; valid: a cluster node group with "
+                             "confidential: nitro_enclaves")
 
     def _check_principals(self) -> None:
         """Principals live in the deployer's account: the deploy-time existence check lists IAM roles

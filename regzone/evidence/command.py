@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def register(commands) -> None:
                         help="required Object Lock retention for audit buckets (overrides --framework)")
     parser.add_argument("--check", action="append", dest="checks", metavar="CHECK", default=[],
                         help="run only this check (repeatable)")
+    parser.add_argument("--stack", type=Path, metavar="FILE",
+                        help="the zone stack file (stacks/Pulumi.<stack>.yaml): the enclave measurements the live enclave "
+                             "keys must carry (without it they are reported as not compared: ERROR) and the deployer role")
+    parser.add_argument("--deployer-role-arn", metavar="ARN",
+                        help="the role that runs `pulumi up` (default with --stack: its regzone:deployer_role_arn): its "
+                             "use of a key that is only what AWS performs as the caller is not a key-duty conflict")
     parser.add_argument("--max-workers", type=int, default=16, help="API calls in flight (default: 16)")
     parser.add_argument("--max-attempts", type=int, default=5, help="attempts per API call, retries included")
     parser.add_argument("--retry-mode", choices=["adaptive", "standard"], default="adaptive")
@@ -33,11 +40,23 @@ def register(commands) -> None:
     parser.set_defaults(handler=run)
 
 
+def stack_settings(path: Path) -> tuple[dict[str, tuple[str, dict[str, list[str]]]], str]:
+    """From a zone stack file: zone -> (region, measurements) of every zone it configures enclave
+    attestation for, and the deployer role."""
+    from regzone.config.loader import load_stack_file
+    stack = load_stack_file(path)
+    attestation = {zone.name: (stack.zone_region(zone), zone.enclave_attestation.conditions())
+                   for zone in stack.zones if zone.enclave_attestation is not None}
+    return attestation, stack.deployer_role_arn
+
+
 def run(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError
 
     from regzone.catalog import load_catalog
+    from regzone.config.errors import ConfigError
+    from regzone.config.model import ROLE_ARN_PATTERN
     from regzone.evidence.checks import iam_policy
     from regzone.evidence.formats import RENDERERS
     from regzone.evidence.runner import Progress, ScanError, ScanOptions, scan
@@ -45,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     if args.print_iam_policy:
         sys.stdout.write(json.dumps(iam_policy(), indent=2) + "\n")
         return 0
+    if args.deployer_role_arn is not None and not re.fullmatch(ROLE_ARN_PATTERN, args.deployer_role_arn):
+        print(f"regzone evidence: --deployer-role-arn {args.deployer_role_arn!r} is not an IAM role ARN; "
+              "valid: arn:aws:iam::<account>:role/<name> (regzone:deployer_role_arn of the stack)", file=sys.stderr)
+        return 2
     if args.max_workers < 1 or args.max_attempts < 1 or (args.min_retention_days or 0) < 0:
         print("regzone evidence: --max-workers and --max-attempts must be >= 1, --min-retention-days >= 0",
               file=sys.stderr)
@@ -61,9 +84,18 @@ def run(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     retention = (args.min_retention_days if args.min_retention_days is not None
                  else catalog.min_retention_days(args.frameworks or list(catalog.frameworks)))
+    attestation, deployer = None, args.deployer_role_arn
+    if args.stack is not None:
+        try:
+            attestation, stack_deployer = stack_settings(args.stack)
+        except ConfigError as error:
+            print(f"regzone evidence: --stack: {error}", file=sys.stderr)
+            return 2
+        deployer = deployer or stack_deployer
     options = ScanOptions(regions=regions, zone=args.zone, min_retention_days=retention,
                           checks=tuple(args.checks), max_workers=args.max_workers,
-                          retry_mode=args.retry_mode, max_attempts=args.max_attempts)
+                          retry_mode=args.retry_mode, max_attempts=args.max_attempts,
+                          deployer_role_arn=deployer, attestation=attestation)
     try:
         report = scan(options, session, Progress())
     except ScanError as error:

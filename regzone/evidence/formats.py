@@ -20,11 +20,15 @@ def render_json(report: Report) -> str:
     return json.dumps({"generated_at": report.generated_at, "account": report.account,
                        "regions": list(report.regions), "zone": report.zone,
                        "min_retention_days": report.min_retention_days, "summary": report.counts(),
-                       "stats": report.stats, "findings": [f.as_dict() for f in report.findings]}, indent=2) + "\n"
+                       "stats": report.stats, "findings": [f.as_dict() for f in report.findings],
+                       "not_looked_at": {"outside_scanned_regions": [s.as_dict() for s in report.skipped],
+                                         "not_judged": [n.as_dict() for n in report.not_judged]}},
+                      indent=2) + "\n"
 
 
 # OCSF 1.1 Compliance Finding (class 2003, category Findings); compliance status 1 Pass, 3 Fail, 99 Other.
 _OCSF_STATUS = {Status.PASS: (1, "Pass"), Status.FAIL: (3, "Fail"), Status.ERROR: (99, "Error")}
+_OCSF_NOT_JUDGED = (0, "Unknown")
 _OCSF_SEVERITY = {"low": (2, "Low"), "medium": (3, "Medium"), "high": (4, "High"), "critical": (5, "Critical")}
 
 
@@ -39,28 +43,39 @@ def finding_uid(finding: Finding) -> str:
     return f"regzone-{hashlib.sha256(key.encode()).hexdigest()[:32]}"
 
 
+def _ocsf_event(report: Report, time_ms: int, *, uid: str, check: str, control: str, requirements: list[str],
+                standards: list[str], status: tuple[int, str], severity: tuple[int, str], message: str,
+                resource: str, region: str) -> dict:
+    return {
+        "class_uid": 2003, "class_name": "Compliance Finding", "category_uid": 2, "category_name": "Findings",
+        "activity_id": 1, "activity_name": "Create", "type_uid": 200301, "type_name": "Compliance Finding: Create",
+        "time": time_ms, "severity_id": severity[0], "severity": severity[1], "status_id": 1, "status": "New",
+        "message": message,
+        "metadata": {"version": "1.1.0", "product": {"name": "regzone evidence", "vendor_name": _package,
+                                                     "version": version()}},
+        "finding_info": {"uid": uid, "title": check, "desc": message, "types": [check]},
+        "compliance": {"control": control, "requirements": requirements, "standards": standards,
+                       "status_id": status[0], "status": status[1], "status_detail": message},
+        "resources": [{"uid": resource, "region": region,
+                       "cloud_partition": resource.split(":")[1] if resource.startswith("arn:") else None}],
+        "cloud": {"provider": "AWS", "account": {"uid": report.account}, "region": region},
+    }
+
+
 def render_ocsf(report: Report) -> str:
+    """One Compliance Finding per finding; a resource a check read and did not judge is one with
+    compliance status Unknown (0) and Informational severity, saying why. Resources outside the scanned
+    regions are not single findings: the JSON, Markdown and JUnit reports count them."""
     time_ms = int(datetime.fromisoformat(report.generated_at).timestamp() * 1000)
-    events = []
-    for finding in report.findings:
-        status_id, status = _OCSF_STATUS[finding.status]
-        severity_id, severity = _OCSF_SEVERITY.get(finding.severity, (0, "Unknown"))
-        events.append({
-            "class_uid": 2003, "class_name": "Compliance Finding", "category_uid": 2, "category_name": "Findings",
-            "activity_id": 1, "activity_name": "Create", "type_uid": 200301, "type_name": "Compliance Finding: Create",
-            "time": time_ms, "severity_id": severity_id, "severity": severity, "status_id": 1, "status": "New",
-            "message": finding.message,
-            "metadata": {"version": "1.1.0", "product": {"name": "regzone evidence", "vendor_name": _package,
-                                                         "version": version()}},
-            "finding_info": {"uid": finding_uid(finding), "title": finding.check,
-                             "desc": finding.message, "types": [finding.check]},
-            "compliance": {"control": finding.control or "", "requirements": _requirements(finding),
-                           "standards": sorted(finding.requirements), "status_id": status_id, "status": status,
-                           "status_detail": finding.message},
-            "resources": [{"uid": finding.resource, "region": finding.region,
-                           "cloud_partition": finding.resource.split(":")[1] if finding.resource.startswith("arn:") else None}],
-            "cloud": {"provider": "AWS", "account": {"uid": report.account}, "region": finding.region},
-        })
+    events = [_ocsf_event(report, time_ms, uid=finding_uid(f), check=f.check, control=f.control or "",
+                          requirements=_requirements(f), standards=sorted(f.requirements),
+                          status=_OCSF_STATUS[f.status], severity=_OCSF_SEVERITY.get(f.severity, (0, "Unknown")),
+                          message=f.message, resource=f.resource, region=f.region) for f in report.findings]
+    events += [_ocsf_event(report, time_ms, uid=finding_uid(Finding(None, n.check, n.resource, n.region, Status.PASS,
+                                                                    "", "", {})) + "-not-judged",
+                           check=n.check, control="", requirements=[], standards=[], status=_OCSF_NOT_JUDGED,
+                           severity=(1, "Informational"), message=f"not judged: {n.reason}", resource=n.resource,
+                           region=n.region) for n in report.not_judged]
     return json.dumps(events, indent=2) + "\n"
 
 
@@ -80,6 +95,15 @@ def render_junit(report: Report) -> str:
             ET.SubElement(case, "error", message=finding.message, type="ERROR").text = finding.message
         else:
             ET.SubElement(case, "system-out").text = finding.message
+    # What the run did not look at, as skipped test cases (they neither pass nor fail the run).
+    left_out = [(f"not-judged.{n.check}", f"{n.resource} ({n.region})", f"not judged: {n.reason}")
+                for n in report.not_judged]
+    left_out += [(f"not-scanned.{s.service}", f"{s.kind}s in {s.region}", s.reason) for s in report.skipped]
+    for classname, name, reason in left_out:
+        ET.SubElement(ET.SubElement(suite, "testcase", classname=classname, name=name), "skipped", message=reason)
+    for element in (suites, suite):
+        element.set("tests", str(len(report.findings) + len(left_out)))
+        element.set("skipped", str(len(left_out)))
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
@@ -112,6 +136,11 @@ def render_markdown(report: Report) -> str:
             continue
         lines += ["", f"## {control_id}", ""]
         lines += [f"- **{f.status.value}** `{f.check}` `{f.resource}` ({f.region}): {f.message}" for f in bad]
+    lines += ["", "## Not looked at", ""]
+    lines += [f"- {s.service}: {s.reason}" for s in report.skipped]
+    lines += [f"- not judged by `{n.check}`: `{n.resource}` ({n.region}): {n.reason}" for n in report.not_judged]
+    if not report.skipped and not report.not_judged:
+        lines.append("Nothing: every resource the checks read in the scanned regions was judged.")
     return "\n".join(lines) + "\n"
 
 

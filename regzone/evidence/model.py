@@ -50,6 +50,11 @@ class Inventory:
     resources: dict[str, list[Resource] | ApiError] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     error: ApiError | None = None    # the collector itself failed: nothing it would have found is known
+    # Resources seen but left out because they live outside the scanned regions: (kind, region) -> ids.
+    outside: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+    def left_out(self, kind: str, region: str, resource_id: str) -> None:
+        self.outside.setdefault((kind, region), set()).add(resource_id)
 
     def of(self, kind: str) -> list[Resource]:
         if self.error is not None:
@@ -75,6 +80,35 @@ class Result:
     region: str
     status: Status
     message: str
+
+
+@dataclass(frozen=True)
+class NotJudged:
+    """A resource a check read and deliberately did not judge, with why (an AWS-managed key's rotation)."""
+    check: str
+    resource: str
+    region: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"check": self.check, "resource": self.resource, "region": self.region, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Resources a collector saw and left out because they live outside the scanned regions."""
+    service: str
+    kind: str
+    region: str
+    count: int
+
+    @property
+    def reason(self) -> str:
+        return f"{self.count} {self.kind}(s) in {self.region}, outside the scanned regions"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"service": self.service, "kind": self.kind, "region": self.region, "count": self.count,
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,10 @@
-"""Judgements more than one check needs: Object Lock retention, policy principals, TLS-only
-bucket policies, and which buckets hold audit evidence. Policy documents are judged by
-regzone_core.policy; tests/policy_documents/cases.py holds the verdicts that the evidence and the
-pack's policies must both reach."""
+"""Judgements more than one check needs: Object Lock retention and which buckets hold audit
+evidence. Policy documents are judged by regzone_core.policy.verdicts, the same functions the
+pack's policies call; tests/policy_documents/cases.py holds the verdicts both must reach."""
 from __future__ import annotations
 
-from regzone.evidence.model import ApiError
+from regzone.evidence.model import ApiError, Status
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT
-from regzone_core.policy import RequestSet, denies_all, grants
 
 _DAYS_PER_YEAR = 365
 
@@ -31,32 +29,6 @@ def object_lock_summary(config: dict) -> str:
     retention = config["Rule"]["DefaultRetention"]
     days = retention.get("Days") or retention.get("Years", 0) * _DAYS_PER_YEAR
     return f"COMPLIANCE-mode Object Lock with a {days}-day default retention"
-
-
-def open_grants(policy: dict | None, account: str, *, cross_account: bool) -> list[str]:
-    """Allow statements that admit anyone (no account or organization bound, judged by what their
-    conditions and the document's Denies permit), and, if asked, those that admit other named
-    accounts. Service principals are judged elsewhere (aws:SourceAccount/SourceArn)."""
-    problems = []
-    for grant in grants(policy or {"Statement": []}, resource_account=account):
-        if grant.principal.kind != "AWS":
-            continue
-        label, principal = grant.statement.label, grant.principal.value
-        if grant.open:
-            who = "anonymous callers and any account" if grant.anonymous else "callers of any account"
-            problems.append(f"{label} allows principal {principal} ({who})")
-        elif cross_account:
-            problems.extend(f"{label} allows {principal if principal != '*' else f'principal * of {other}'} "
-                            f"outside account {account}" for other in grant.foreign_accounts(account))
-    return problems
-
-
-def denies_plain_http(policy: dict | None, bucket_arn: str) -> bool:
-    """A Deny of every S3 action, to everyone, on the bucket and its objects, when aws:SecureTransport
-    is false, whatever else the request carries (one statement or several)."""
-    requests = RequestSet(actions=("s3:*",), resources=(bucket_arn, f"{bucket_arn}/*"),
-                          context={"aws:SecureTransport": "false"})
-    return policy is not None and denies_all(policy, requests)
 
 
 def bucket_name(arn_or_name: str) -> str:
@@ -110,3 +82,115 @@ def template_versions(template) -> list[dict]:
         raise ApiError("ec2:DescribeLaunchTemplateVersions", "ec2:DescribeLaunchTemplateVersions",
                        "no latest or default version returned")
     return list(versions.values())
+
+
+SERVICE_LINKED_PATH = "/aws-service-role/"
+
+
+def is_service_linked(role) -> bool:
+    """AWS writes a service-linked role's trust and permissions policies; the account cannot change them."""
+    return str(role.data.get("Path", "")).startswith(SERVICE_LINKED_PATH)
+
+
+def identity_documents(principal, ctx) -> list[tuple[str, object]]:
+    """(label, document) of every identity policy of a role, user or group: inline and attached
+    managed (their default versions). An attached policy whose document was not read raises."""
+    inline_key = next(k for k in ("RolePolicyList", "UserPolicyList", "GroupPolicyList") if k in principal.data)
+    documents = [(f"inline policy {p['PolicyName']}", p["PolicyDocument"]) for p in principal.data[inline_key] or []]
+    attached = principal.data.get("AttachedManagedPolicies") or []
+    if attached:
+        policies = ctx.inventory("iam", principal.region).fact("policies")
+        for entry in attached:
+            document = policies.get(entry["PolicyArn"])
+            if document is None:
+                raise ApiError("iam:GetAccountAuthorizationDetails", "iam:GetAccountAuthorizationDetails",
+                               f"attached policy {entry['PolicyArn']} was not returned")
+            if isinstance(document, ApiError):
+                raise document
+            documents.append((f"managed policy {entry['PolicyArn']}", document))
+    return documents
+
+
+def identity_grant_verdict(principal, ctx, finder, granted: str, none_message: str):
+    """FAIL naming each statement `finder` (regzone_core.policy.privilege) reports in the principal's
+    identity policies, PASS saying what was judged; None for service-linked roles."""
+    if is_service_linked(principal):
+        return None
+    documents = identity_documents(principal, ctx)
+    found = [f"{label}: statement {grant.statement.label} allows {grant.actions} on {grant.resources}"
+             for label, document in documents for grant in finder(document)]
+    if found:
+        return Status.FAIL, f"{'; '.join(found)} ({granted})"
+    return Status.PASS, f"{len(documents)} identity policies, {none_message}"
+
+
+def customer_key_problem(ctx, region: str, key_ref: str | None, what: str) -> str | None:
+    """Why `key_ref` (a key id, key ARN, alias name or alias ARN; empty: the service's default key)
+    is not a customer-managed key, or None when it is. AWS-managed keys (alias/aws/..., KeyManager
+    AWS) follow a policy AWS writes: the zone cannot scope, revoke or schedule them. A service that
+    is given no key uses its AWS-managed key. Resolving reads the key's region inventory
+    (kms:ListKeys, kms:DescribeKey, kms:ListAliases) and raises ApiError when that could not be read."""
+    if not key_ref:
+        return f"{what} uses the service's AWS-managed key: no customer-managed key is set"
+    parts = key_ref.split(":")
+    if key_ref.startswith("arn:") and len(parts) > 5:
+        if parts[4] != ctx.account:
+            return None   # AWS-managed keys are never shared with another account
+        region = parts[3] or region
+    alias = "alias/" + key_ref.split("alias/", 1)[1] if ":alias/" in key_ref or key_ref.startswith("alias/") else None
+    if alias is not None and alias.startswith("alias/aws/"):
+        return f"{what} uses the AWS-managed key {alias}"
+    if region not in ctx.regions:
+        raise ApiError("kms:DescribeKey", "kms:DescribeKey",
+                       f"key {key_ref} is in {region}, which was not scanned: add --region {region}")
+    inventory = ctx.inventory("kms", region)
+    if alias is not None:
+        target = inventory.fact("aliases").get(alias)
+        if target is None:
+            return f"{what} names {alias}, which does not exist in {region}"
+        key_ref = target
+    key_id = key_ref.rsplit("/", 1)[-1]
+    for key in inventory.of("key"):
+        if key.id.rsplit("/", 1)[-1] == key_id:
+            manager = key.get("metadata").get("KeyManager")
+            return None if manager == "CUSTOMER" else f"{what} uses the AWS-managed key {key_ref}"
+    return f"{what} key {key_ref} does not exist in {region}"
+
+
+# CloudWatch Logs keeps events at most ten years (PutRetentionPolicy: 3653 days is the largest value).
+CLOUDWATCH_MAX_RETENTION_DAYS = 3653
+
+
+def _log_group_of(arn: str) -> tuple[str, str] | None:
+    """(region, name) of a log group ARN (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]`)."""
+    parts = arn.split(":", 6)
+    if len(parts) < 7 or parts[2] != "logs" or parts[5] != "log-group":
+        return None
+    return parts[3], parts[6].removesuffix(":*")
+
+
+def audit_log_groups(ctx) -> tuple[dict[tuple[str, str], list[str]], list[tuple[str, ApiError]]]:
+    """(region, log group name) -> what delivers audit records to it (trails' CloudWatch Logs copy,
+    flow logs to CloudWatch Logs), and the regions that could not say."""
+    groups: dict[tuple[str, str], set[str]] = {}
+    unknown: list[tuple[str, ApiError]] = []
+    for inventory in ctx.inventories("cloudtrail"):
+        try:
+            for trail in inventory.fact("covering"):
+                target = _log_group_of(trail.get("CloudWatchLogsLogGroupArn") or "")
+                if target:
+                    groups.setdefault(target, set()).add(f"trail {trail['TrailARN']}")
+        except ApiError as error:
+            unknown.append((inventory.region, error))
+    for inventory in ctx.inventories("vpc"):
+        try:
+            for flow_log in inventory.fact("flow_logs"):
+                if flow_log.get("LogDestinationType", "cloud-watch-logs") != "cloud-watch-logs":
+                    continue
+                target = _log_group_of(flow_log.get("LogDestination") or "") or (
+                    (inventory.region, flow_log["LogGroupName"]) if flow_log.get("LogGroupName") else None)
+                if target:
+                    groups.setdefault(target, set()).add(f"flow log {flow_log.get('FlowLogId')}")
+        except ApiError as error:
+            unknown.append((inventory.region, error))
+    return {key: sorted(sources) for key, sources in groups.items()}, unknown

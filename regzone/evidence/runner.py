@@ -15,7 +15,7 @@ from regzone.catalog import load_catalog
 from regzone.evidence.aws import Aws, identify
 from regzone.evidence.checks import Check, ScanContext, load_checks
 from regzone.evidence.collectors import GLOBAL, GLOBAL_SERVICES, CollectContext, collectors
-from regzone.evidence.model import ApiError, Finding, Inventory, Result, ScanError, Status
+from regzone.evidence.model import ApiError, Finding, Inventory, NotJudged, Result, ScanError, Skipped, Status
 
 _SERVICE_WORKERS = 8
 __all__ = ["Progress", "Report", "ScanError", "ScanOptions", "scan", "select_checks"]
@@ -27,9 +27,15 @@ class ScanOptions:
     zone: str | None = None
     min_retention_days: int = 0
     checks: tuple[str, ...] = ()          # empty: every check
+    # Zone -> (region, attestation condition key -> accepted measurements), from a stack file
+    # (`--stack`); None: the configured measurements are unknown (checks comparing them say so).
+    attestation: dict[str, tuple[str, dict[str, list[str]]]] | None = None
     max_workers: int = 16                 # per-resource calls in flight
     retry_mode: str = "adaptive"
     max_attempts: int = 5
+    # The role that runs `pulumi up`: its use of a key that is only what AWS performs as the caller
+    # (catalog/key_caller_permissions.yaml) is not a duty conflict, as at preview.
+    deployer_role_arn: str | None = None
 
 
 @dataclass
@@ -41,6 +47,9 @@ class Report:
     min_retention_days: int
     findings: list[Finding]
     stats: dict[str, float] = field(default_factory=dict)
+    # What the run did not look at: resources outside the scanned regions, resources read and not judged.
+    skipped: list[Skipped] = field(default_factory=list)
+    not_judged: list[NotJudged] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         counts = {status.value: 0 for status in Status}
@@ -188,13 +197,15 @@ def scan(options: ScanOptions, session: boto3.Session | None = None, progress: P
     finally:
         progress.finish()
 
-    ctx = ScanContext(account, partition, options.regions, options.zone, options.min_retention_days, collected)
+    ctx = ScanContext(account, partition, options.regions, options.zone, options.min_retention_days, collected,
+                      deployer_role_arn=options.deployer_role_arn, attestation=options.attestation)
     findings = []
     # An ERROR of a zone-scoped check may hide the zone's resources; one of an account-wide check
     # (the account's SCPs or settings) says nothing about whether the zone exists.
     zone_unreadable = False
     for check in checks:
         asked, ctx.zone_asked = ctx.zone_asked, False
+        ctx.check = check.name
         results = _run_check(check, ctx)
         zone_unreadable |= ctx.zone_asked and any(r.status is Status.ERROR for r in results)
         ctx.zone_asked |= asked
@@ -208,4 +219,14 @@ def scan(options: ScanOptions, session: boto3.Session | None = None, progress: P
     return Report(datetime.now(timezone.utc).isoformat(timespec="seconds"), account, options.regions, options.zone,
                   options.min_retention_days, findings,
                   {"seconds": round(time.perf_counter() - began, 3), "api_calls": aws.api_calls + 1,
-                   "http_requests": aws.http_requests + 1})
+                   "http_requests": aws.http_requests + 1}, _skipped(collected), ctx.not_judged)
+
+
+def _skipped(collected: dict[tuple[str, str], Inventory]) -> list[Skipped]:
+    """Per service, kind and region: how many resources lay outside the scanned regions (a resource
+    seen from several scanned regions counts once)."""
+    outside: dict[tuple[str, str, str], set[str]] = {}
+    for inventory in collected.values():
+        for (kind, region), ids in inventory.outside.items():
+            outside.setdefault((inventory.service, kind, region), set()).update(ids)
+    return [Skipped(service, kind, region, len(ids)) for (service, kind, region), ids in sorted(outside.items())]

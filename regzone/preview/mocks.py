@@ -62,13 +62,15 @@ class ZoneMocks(pulumi.runtime.Mocks):
     `absent_principals`: the real lookup at deploy time decides."""
 
     def __init__(self, region: str, stack_outputs: dict[str, dict] | None = None, *,
-                 caller_arn: str | None = None, absent_principals: frozenset[str] = frozenset()) -> None:
+                 caller_arn: str | None = None, absent_principals: frozenset[str] = frozenset(),
+                 legacy_bios_amis: frozenset[str] = frozenset()) -> None:
         self.region = region
         # Outputs of the stacks a program references (StackReference), by referenced stack name.
         self.stack_outputs = stack_outputs or {}
         self.caller_arn = caller_arn or f"arn:{MOCK_PARTITION}:iam::{MOCK_ACCOUNT_ID}:user/preview"
         self.account_id = self.caller_arn.split(":")[4]
         self.absent_principals = absent_principals
+        self.legacy_bios_amis = legacy_bios_amis
         self._subnet_azs: dict[str, str] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -130,8 +132,10 @@ class ZoneMocks(pulumi.runtime.Mocks):
                                       "endpointId": f"vpce-{_short_hash(m['subnetId'])}"}]}
                     for m in outputs.get("subnetMappings", [])]}]
             if args.typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
+                # A bucket's id is its name, and its ARN names it (pulumi-aws Bucket: id = bucket).
                 outputs.setdefault("bucket", args.name)
                 outputs["arn"] = f"arn:{MOCK_PARTITION}:s3:::{outputs['bucket']}"
+                resource_id = outputs["id"] = outputs["bucket"]
         return resource_id, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs):
@@ -158,10 +162,31 @@ class ZoneMocks(pulumi.runtime.Mocks):
         if function == "aws:ec2/getInstanceTypes:getInstanceTypes":
             return {"instanceTypes": _instance_types_offered(args.args.get("filters") or []),
                     "id": args.args.get("region") or self.region}
+        if function == "aws:ssm/getParameter:getParameter":
+            # A public parameter such as an EKS AMI id (/aws/service/eks/optimized-ami/...): a stable
+            # stand-in value per name; the real parameter store decides at deploy time.
+            name = args.args.get("name") or ""
+            value = f"ami-{_short_hash(name)}" if "/optimized-ami/" in name else f"preview-{_short_hash(name)}"
+            return {"name": name, "value": value, "insecureValue": value, "type": "String", "arn": name,
+                    "version": 1, "id": name}
+        if function == "aws:ec2/getAmi:getAmi":
+            return self._ami(args.args)
         if function == "aws:ec2/getPrefixList:getPrefixList":
             name = args.args.get("name") or ""
             return {"id": f"pl-{_short_hash(name)[:8]}", "name": name, "cidrBlocks": ["198.51.100.0/24"]}
         return {}
+
+    def _ami(self, query: dict) -> dict:
+        """DescribeImages for one image id (what components/node_groups.py asks): the offline
+        stand-in assumes the EKS AMI boots `uefi-preferred`, unless the id is in `legacy_bios_amis`;
+        the real lookup at deploy time decides."""
+        image = next((v for f in query.get("filters") or [] if f.get("name") == "image-id"
+                      for v in f.get("values") or []), "")
+        boot_mode = "legacy-bios" if image in self.legacy_bios_amis else "uefi-preferred"
+        return {"id": image, "imageId": image, "arn": f"arn:{MOCK_PARTITION}:ec2:{self.region}::image/{image}",
+                "bootMode": boot_mode, "architecture": "x86_64", "name": f"amazon-eks-node-al2023-{image}",
+                "ownerId": "602401143452", "imageOwnerAlias": "amazon", "state": "available",
+                "virtualizationType": "hvm", "rootDeviceName": "/dev/xvda", "rootDeviceType": "ebs"}
 
     def _iam_principals(self, kind: str, query: dict) -> dict:
         """ListRoles/ListUsers on a path, filtered by an exact-name regex `^name$` (what

@@ -6,7 +6,10 @@ ECR repository or VPC endpoint policy) permits, for one request or for every req
 - `conditions`, `symbolic`, `patterns`: condition operators and wildcards, concrete and over sets;
 - `grants`: which callers each Allow admits once its conditions and the document's Denies count;
 - `coverage`: whether a Deny catches every request of a set (`denies_all`, `RequestSet`);
-- `catalogue`, `kms`: known actions, and KMS key administration versus use.
+- `catalogue`, `kms`: known actions, and KMS key administration versus use (and a caller's use);
+- `lockout`: KMS's lockout safety check (may the deployer put a key policy again?);
+- `principals`: service principals and service-linked roles AWS must be able to resolve;
+- `verdicts`: the verdicts the pack and the evidence both give, worded once.
 
 Preview policies and evidence checks call these, so that both reach the same verdict on the
 same document. Sources are cited in each module; the governing one is the AWS IAM User Guide

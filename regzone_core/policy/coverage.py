@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from regzone_core.policy.document import DENY, Policy, Statement, parse_policy
 from regzone_core.policy.evaluation import normalise_context
 from regzone_core.policy.patterns import arn_includes, arn_intersects, includes, intersects
-from regzone_core.policy.symbolic import ABSENT, FREE, ArnIn, Fresh, Lit, OrgPathIn, Outside, Values, must_hold
+from regzone_core.policy.symbolic import (ABSENT, FREE, ArnIn, Fresh, Lit, OrgPathIn, Outside, UnnamedArnIn, Values,
+                                         must_hold)
 
-_SETS = (Lit, Fresh, ArnIn, OrgPathIn, Outside)
+_SETS = (Lit, Fresh, ArnIn, UnnamedArnIn, OrgPathIn, Outside)
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from dataclasses import dataclass, replace
 from regzone_core.policy.document import ALLOW, DENY, Condition, Policy, Principal, Statement, parse_policy
 from regzone_core.policy.evaluation import account_of, is_account_principal
 from regzone_core.policy.patterns import arn_includes, arn_intersects, arn_parts, has_wildcard, includes, intersects
-from regzone_core.policy.symbolic import ABSENT, FREE, ArnIn, Fresh, Lit, OrgPathIn, Values, can_hold, must_hold
+from regzone_core.policy.symbolic import (ABSENT, FREE, ArnIn, Fresh, Lit, OrgPathIn, UnnamedArnIn, Values, can_hold,
+                                          must_hold)
 
 _ACCOUNT_KEYS = {"iam": ("aws:principalaccount", "kms:calleraccount"), "service": ("aws:sourceaccount", "aws:sourceowner")}
 _ARN_KEYS = {"iam": ("aws:principalarn",), "service": ("aws:sourcearn",)}
@@ -59,6 +60,9 @@ class Grant:
     accounts: frozenset[str]           # named accounts whose callers can use it
     bounded_by: frozenset[str]         # organizations or user ids that alone keep it from any account
     network_bound: bool                # open, but only from named VPC endpoints, VPCs or address ranges
+    unnamed: bool = False              # AWS principals the document does not name can use it: anyone (open), or
+                                       # any principal of an admitted account that no aws:PrincipalArn/aws:userid
+                                       # condition or principal ARN names (trust policies admit named principals)
 
     @property
     def open(self) -> bool:
@@ -78,6 +82,7 @@ class _Caller:
     network: str = "free"         # free (any), or the caller's own: internet, endpoint
     service: str | None = None
     source: bool = True           # a service request made for a source resource/account
+    unnamed: bool = False         # an IAM principal whose ARN the document does not name
 
 
 def _resolve_facts(condition: Condition, resource_account: str | None) -> Condition:
@@ -170,7 +175,7 @@ def _values(caller: _Caller, key: str) -> list[Values]:
     if key in _ACCOUNT_KEYS[side]:
         return [Lit((caller.account,))] if caller.account else [Fresh("account")]
     if key in _ARN_KEYS[side]:
-        return [ArnIn(caller.account)]
+        return [UnnamedArnIn(caller.account)] if caller.unnamed else [ArnIn(caller.account)]
     if caller.org is ABSENT:
         return [ABSENT]
     if key in _ORG_KEYS[side]:
@@ -249,8 +254,11 @@ def _grant(allow: Statement, entry: Principal, denies: list[Statement]) -> Grant
         accounts = frozenset({account_of(entry.value) or entry.value})
     bounded_by = frozenset(c.org for c in free if c.account is None and isinstance(c.org, str)) | \
         frozenset(c.userid for c in free if c.account is None and c.userid)
+    names_principal = entry.kind == "AWS" and not entry.is_everyone and not is_account_principal(entry.value)
+    unnamed = entry.kind == "AWS" and not names_principal and (anonymous or any_account or any(
+        _usable(allow, denies, replace(c, unnamed=True)) for c in free if c.kind == "iam" and c.userid is None))
     return Grant(allow, entry, anonymous, any_account, accounts, frozenset() if any_account else bounded_by,
-                 network_bound=(anonymous or any_account) and not (outside_anonymous or outside_any))
+                 network_bound=(anonymous or any_account) and not (outside_anonymous or outside_any), unnamed=unnamed)
 
 
 def _resolved(statement: Statement, resource_account: str | None) -> Statement:

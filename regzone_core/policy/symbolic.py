@@ -11,6 +11,8 @@ possible values are described by a `Values`:
   user id, VPC endpoint or the caller's own IP address);
 - `ArnIn(account)` / `OrgPathIn(org)`: any ARN of an account (None: an unlisted account), any
   organization path under an organization (None: an unlisted organization);
+- `UnnamedArnIn(account)`: the ARN of a principal of the account that the document does not name
+  (a wildcard in the resource part of an ARN can match it, a literal ARN cannot);
 - `Outside(patterns)`: any value none of the patterns matches (every caller's ARN but a
   break-glass role's, for the service control policies that exempt it);
 - `FREE`: any value, or none: what the caller chooses (tags, encryption context, prefixes ...).
@@ -50,6 +52,11 @@ class ArnIn:
 
 
 @dataclass(frozen=True)
+class UnnamedArnIn:
+    account: str | None
+
+
+@dataclass(frozen=True)
 class OrgPathIn:
     org: str | None
 
@@ -68,7 +75,7 @@ class _Marker:
 
 
 ABSENT, FREE = _Marker("ABSENT"), _Marker("FREE")
-Values = Lit | Fresh | ArnIn | OrgPathIn | Outside | _Marker
+Values = Lit | Fresh | ArnIn | UnnamedArnIn | OrgPathIn | Outside | _Marker
 
 
 def _wild(condition: Condition) -> bool:
@@ -154,6 +161,10 @@ def _admits(condition: Condition, value: str, values: Values) -> bool:
         return _may_match_fresh(condition, value)
     if isinstance(values, ArnIn):
         return _arn_admits(condition, value, values.account)
+    if isinstance(values, UnnamedArnIn):
+        parts = arn_parts(value)
+        name = parts[-1] if parts else value
+        return _arn_admits(condition, value, values.account) and _wild(condition) and has_wildcard(name)
     return _org_admits(condition, value, values.org)
 
 
@@ -162,7 +173,7 @@ def _covers(condition: Condition, value: str, values: Values) -> bool:
         return condition.base in _OUTSIDE_OPERATORS and _wild(condition) and includes(value, "*")
     if isinstance(values, Fresh):
         return _covers_everything(condition, value)
-    if isinstance(values, ArnIn):
+    if isinstance(values, (ArnIn, UnnamedArnIn)):
         return _arn_covers(condition, value, values.account)
     return _org_covers(condition, value, values.org)
 

@@ -236,3 +236,16 @@ def test_deployer_is_no_key_user(dev_config):
     zone(dev_config)["key_users"] = [dev_config["regzone:deployer_role_arn"]]
     assert "regzone:zones[0].key_users[0]" in error_of(dev_config)
     assert "key_caller_permissions.yaml" in error_of(dev_config)
+
+
+@pytest.mark.parametrize("duty", ["key_administrators", "key_users"])
+@pytest.mark.parametrize("value", [None, []])
+def test_key_duties_are_required(dev_config, duty, value):
+    """No account-root default: the root in both roles would administer and use the keys."""
+    if value is None:
+        del zone(dev_config)[duty]
+    else:
+        zone(dev_config)[duty] = value
+    message = error_of(dev_config)
+    assert f"regzone:zones[0].{duty}" in message and "is required and may not be empty" in message
+    assert "separates nothing" in message

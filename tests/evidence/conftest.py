@@ -12,7 +12,7 @@ from botocore.parsers import ResponseParserError
 from tests.helpers import offline_aws
 from regzone.evidence.checks import load_checks
 from regzone.evidence.runner import Progress, ScanOptions, scan
-from tests.evidence.zone import REGION, RETENTION_DAYS, seed_zone
+from tests.evidence.zone import ATTESTATION, ENCLAVE_KEY_CHECKS, REGION, RETENTION_DAYS, seed_zone
 
 
 @pytest.fixture
@@ -38,13 +38,18 @@ def fresh_session() -> boto3.Session:
 def zone(session, request) -> dict[str, str]:
     """A compliant zone "good" holding what the test's `check` parameter reads."""
     check = next(c for c in load_checks() if c.name == request.getfixturevalue("check"))
-    return seed_zone(session, services=frozenset(check.services))
+    return seed_zone(session, services=frozenset(check.services), enclave_key=check.name in ENCLAVE_KEY_CHECKS)
 
 
-def run(session, check: str | tuple[str, ...], *, zone: str | None = "good", min_retention_days: int = RETENTION_DAYS):
-    """The findings of one check (max_attempts=1: injected errors are not retried)."""
+STACK_ATTESTATION = {"good": (REGION, ATTESTATION)}
+
+
+def run(session, check: str | tuple[str, ...], *, zone: str | None = "good", min_retention_days: int = RETENTION_DAYS,
+        attestation: dict | None = STACK_ATTESTATION):
+    """The findings of one check (max_attempts=1: injected errors are not retried); the stack file
+    configures the seeded zone's enclave measurements unless `attestation` says otherwise."""
     options = ScanOptions(regions=(REGION,), zone=zone, min_retention_days=min_retention_days, checks=(check,) if isinstance(check, str) else check,
-                          max_attempts=1)
+                          max_attempts=1, attestation=attestation)
     return scan(options, session, Progress(io.StringIO())).findings
 
 

@@ -16,8 +16,7 @@ from components.organization_guardrails import guardrails_document, region_deny_
 from regzone.evidence.model import Status
 from regzone_core.policy.scp import FULL_AWS_ACCESS
 from tests.evidence.conftest import fresh_session, inject, run
-from tests.evidence.test_checks import STUBBED
-from tests.evidence.zone import BREAK_GLASS, REGION, seed_guardrails
+from tests.evidence.zone import ACCOUNT_CHECKS, BREAK_GLASS, REGION, seed_guardrails
 
 ACCOUNT = "123456789012"
 CUSTOMER_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -60,7 +59,7 @@ def analyzers(*entries):
 
 
 def test_every_stubbed_check_is_tested_here():
-    assert set(STUBBED) == {"ec2_ebs_default_encryption", "accessanalyzer_enabled", "organizations_scp_guardrails"}
+    assert ACCOUNT_CHECKS == {"ec2_ebs_default_encryption", "accessanalyzer_enabled", "organizations_scp_guardrails"}
 
 
 @pytest.mark.parametrize("answers, status, message", [

@@ -9,13 +9,13 @@ import pytest
 from regzone.evidence.checks import load_checks
 from regzone.evidence.model import Status
 from tests.evidence.conftest import inject, run
-from tests.evidence.zone import ACCOUNT_TRAIL, ADMIN_ROLE, LOG_TYPES, PAB, cluster, key_policy, lifecycle, trail
+from tests.evidence.zone import (ACCOUNT_CHECKS, ACCOUNT_TRAIL, ADMIN_ROLE, LOG_TYPES, PAB, STUBBED_CHECKS, cluster,
+                                 enclave_policy, key_policy, launch, lifecycle, trail)
 
-# Checks whose API moto does not implement (moto.md), or that moto cannot show as they run (the SCPs
-# above a member account: moto's caller is the organization's management account): PASS and FAIL with
-# stubbed answers, ERROR against moto, in tests/evidence/test_account_checks.py.
-STUBBED = ("ec2_ebs_default_encryption", "accessanalyzer_enabled", "organizations_scp_guardrails")
-CHECKS = [c.name for c in load_checks() if c.name not in STUBBED]
+# The account-setting checks are tested in tests/evidence/test_account_checks.py (ACCOUNT_CHECKS).
+CHECKS = [c.name for c in load_checks() if c.name not in ACCOUNT_CHECKS]
+# Here the stubbed checks show only that moto's unimplemented API is an ERROR, never a PASS.
+MOTO_CHECKS = [c for c in CHECKS if c not in STUBBED_CHECKS]
 
 
 def test_every_catalog_evidence_name_is_a_check():
@@ -23,10 +23,10 @@ def test_every_catalog_evidence_name_is_a_check():
     named = {name for control in load_catalog().controls for name in control.evidence}
     checks = {c.name for c in load_checks()}
     assert named <= checks, f"catalog names checks that do not exist: {named - checks}"
-    assert set(STUBBED) <= checks
+    assert ACCOUNT_CHECKS <= checks
 
 
-@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("check", MOTO_CHECKS)
 def test_compliant_zone_passes(session, zone, check):
     findings = run(session, check)
     assert findings, f"{check} judged nothing in the compliant zone"
@@ -99,6 +99,12 @@ BREAKS = {
     "vpc_regulated_subnet_no_igw_route": (_igw_route, "subnet/", "0.0.0.0/0 -> igw-"),
     "vpc_flow_logs_enabled": (lambda s, ids: s.client("ec2").delete_flow_logs(FlowLogIds=[ids["flow_log"]]),
                               "vpc/", "no flow log"),
+    "vpc_flow_logs_worm_archive": (lambda s, ids: s.client("s3").put_object_lock_configuration(
+        Bucket=ids["audit_bucket"], ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": {
+            "DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}}}), "vpc/", "delivers to bucket good-audit: "
+        "default retention mode is GOVERNANCE"),
+    "vpc_resolver_query_logging": (lambda s, ids: s.client("ec2").create_vpc(CidrBlock="10.51.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "zone", "Value": "good"}]}]), "vpc/", "no active Resolver query logging"),
     "vpc_default_security_group_closed": (lambda s, ids: s.client("ec2").authorize_security_group_ingress(
         GroupId=ids["default_sg"], IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
                                                    "IpRanges": [{"CidrIp": "10.0.0.0/8"}]}]),
@@ -136,14 +142,34 @@ BREAKS = {
     # By name: moto ignores delete_trail with an ARN (AWS accepts either).
     "cloudtrail_organization_or_account_trail": (lambda s, ids: s.client("cloudtrail").delete_trail(
         Name=ACCOUNT_TRAIL), "/us-east-1/cloudtrail", "no organization trail"),
+    "iam_identity_policy_no_service_wide_grant": (lambda s, ids: s.client("iam").put_role_policy(
+        RoleName=ids["role"], PolicyName="admin", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}]})),
+        "role/good-flow-logs", "inline policy admin: statement Admin allows * on *"),
+    "iam_identity_policy_pass_role_named": (lambda s, ids: s.client("iam").put_role_policy(
+        RoleName=ids["role"], PolicyName="pass", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]})),
+        "role/good-flow-logs", "statement Pass allows iam:PassRole on *"),
+    "iam_role_trust_named_principals": (lambda s, ids: s.client("iam").update_assume_role_policy(
+        RoleName=ids["role"], PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "Account", "Effect": "Allow", "Principal": {
+            "AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})),
+        "role/good-flow-logs", "every principal of 123456789012"),
+    "iam_user_no_long_term_credentials": (lambda s, ids: s.client("iam").create_access_key(UserName=ids["user"]),
+                                          "user/good-auditor", "active access key"),
+    "ec2_instance_confidential_compute": (lambda s, ids: launch(s, "good", "nitro_enclaves", on=False),
+                                          "instance/", "nitro_enclaves node group without nitro_enclaves"),
+    "kms_enclave_key_attestation": (lambda s, ids: s.client("kms").put_key_policy(
+        KeyId=ids["enclave_key"], PolicyName="default", Policy=enclave_policy(attestation={
+            "kms:RecipientAttestation:ImageSha384": ["ab" * 48]})), ":key/",
+        "the policy accepts measurements {kms:recipientattestation:imagesha384: abababababab...}"),
 }
 
 
 def test_every_check_has_a_break():
-    assert set(BREAKS) == set(CHECKS)
+    assert set(BREAKS) == set(MOTO_CHECKS)
 
 
-@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("check", MOTO_CHECKS)
 def test_one_broken_property_fails(session, zone, check):
     breaks, resource, message = BREAKS[check]
     breaks(session, zone)
@@ -175,6 +201,13 @@ ERRORS = {
     "ecr_repository_policy_no_public_principal": ("ecr.GetRepositoryPolicy", "throttled", "ecr:GetRepositoryPolicy"),
     "vpc_regulated_subnet_no_igw_route": ("ec2.DescribeRouteTables", "access_denied", "ec2:DescribeRouteTables"),
     "vpc_flow_logs_enabled": ("ec2.DescribeFlowLogs", "not_implemented", "ec2:DescribeFlowLogs"),
+    "vpc_flow_logs_worm_archive": ("s3.GetObjectLockConfiguration", "access_denied",
+                                   "s3:GetBucketObjectLockConfiguration"),
+    "vpc_resolver_query_logging": ("route53resolver.ListResolverQueryLogConfigAssociations", "throttled",
+                                   "route53resolver:ListResolverQueryLogConfigAssociations"),
+    # No injection: moto itself does not implement these (decorator mode raises NotImplementedError).
+    "vpc_dns_firewall_enforced": (None, None, "route53resolver:ListFirewallRuleGroupAssociations"),
+    "network_firewall_egress_allow_list": (None, None, "network-firewall:DescribeFirewallPolicy"),
     "vpc_default_security_group_closed": ("ec2.DescribeSecurityGroups", "server_500", "ec2:DescribeSecurityGroups"),
     "eks_endpoint_private_only": ("eks.DescribeCluster", "eks_404", "eks:DescribeCluster"),
     "eks_secrets_encryption": ("eks.ListClusters", "access_denied", "eks:ListClusters"),
@@ -194,6 +227,15 @@ ERRORS = {
     "logs_log_group_retention": ("cloudwatch-logs.DescribeLogGroups", "throttled", "logs:DescribeLogGroups"),
     "cloudtrail_organization_or_account_trail": ("cloudtrail.DescribeTrails", "access_denied",
                                                  "cloudtrail:DescribeTrails"),
+    "iam_identity_policy_no_service_wide_grant": ("iam.GetAccountAuthorizationDetails", "access_denied",
+                                                  "iam:GetAccountAuthorizationDetails"),
+    "iam_identity_policy_pass_role_named": ("iam.GetAccountAuthorizationDetails", "throttled",
+                                            "iam:GetAccountAuthorizationDetails"),
+    "iam_role_trust_named_principals": ("iam.GetAccountAuthorizationDetails", "server_500",
+                                        "iam:GetAccountAuthorizationDetails"),
+    "iam_user_no_long_term_credentials": ("iam.ListAccessKeys", "not_implemented", "iam:ListAccessKeys"),
+    "ec2_instance_confidential_compute": ("ec2.DescribeInstances", "access_denied", "ec2:DescribeInstances"),
+    "kms_enclave_key_attestation": ("kms.ListAliases", "server_500", "kms:ListAliases"),
 }
 
 
@@ -204,10 +246,23 @@ def test_every_check_has_an_error_case():
 @pytest.mark.parametrize("check", CHECKS)
 def test_unanswered_api_is_error_never_pass(session, zone, check):
     event, failure, permission = ERRORS[check]
-    inject(session, event, failure)
+    if event is not None:
+        inject(session, event, failure)
     findings = run(session, check)
     errors = [f for f in findings if f.status is Status.ERROR]
-    assert errors, f"{check}: no ERROR when {event} fails ({failure})"
-    api = event.replace("cloudwatch-logs", "logs").replace("s3-control", "s3control").replace(".", ":")
+    assert errors, f"{check}: no ERROR when {event or 'the unimplemented API'} fails ({failure})"
+    api = permission if event is None else (
+        event.replace("cloudwatch-logs", "logs").replace("s3-control", "s3control").replace(".", ":"))
     assert all(api in f.message and permission in f.message for f in errors), [f.message for f in errors]
     assert [f for f in findings if f.status is Status.PASS] == [], "a resource whose evidence is unknown passed"
+
+
+@pytest.mark.parametrize("check", ["vpc_regulated_subnet_no_igw_route"])
+def test_workload_route_to_a_nat_gateway_fails(session, zone, check):
+    """A NAT gateway reaches the internet around the egress firewall as surely as an internet gateway."""
+    ec2 = session.client("ec2")
+    allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    nat = ec2.create_nat_gateway(SubnetId=zone["subnet"], AllocationId=allocation)["NatGateway"]["NatGatewayId"]
+    ec2.create_route(RouteTableId=zone["route_table"], DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat)
+    failures = [f for f in run(session, check) if f.status is Status.FAIL]
+    assert failures and all(f"0.0.0.0/0 -> {nat}" in f.message for f in failures), [f.message for f in failures]

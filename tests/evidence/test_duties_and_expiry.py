@@ -3,6 +3,7 @@ wildcards, NotAction, the account root, narrowed or disabled lifecycle rules, de
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
 
@@ -66,3 +67,42 @@ def test_data_expiry(tags, rules, versioning, status, fragment):
 @pytest.mark.parametrize("tags", [{}, {"data-class": "none"}, {**CLASS, "regzone:audit": "true"}])
 def test_buckets_without_a_data_class_or_holding_audit_evidence_are_not_judged(tags):
     assert expiry.judge(bucket(tags, []), None) is None
+
+
+DEPLOYER = "arn:aws:iam::111122223333:role/regzone-deployer"
+
+
+def zone_key(purpose):
+    """A key as the zone builds it (components/kms_policy.py), read back from the account."""
+    from components.kms_policy import key_policy
+    document = json.loads(key_policy(purpose=purpose, zone_name="z", account_id="111122223333", region="eu-west-1",
+                                     partition="aws", administrators=[ADMIN], users=[USER], deployer=DEPLOYER))
+    return Resource("arn:aws:kms:eu-west-1:111122223333:key/k", "eu-west-1",
+                    {"metadata": {"KeyManager": "CUSTOMER"}, "policy": document, "tags": {"purpose": purpose}})
+
+
+class _Ctx:
+    def __init__(self, deployer):
+        self.deployer_role_arn = deployer
+
+
+@pytest.mark.parametrize("purpose", ["secrets", "artifacts"])
+def test_deployer_caller_use_is_a_conflict_only_when_the_deployer_is_not_named(purpose):
+    """The zone keys let the deployer manage them and use them only as AWS does as the caller; the
+    preview accepts that for the configured deployer, and so does the evidence once it is named."""
+    status, message = duties.judge(zone_key(purpose), _Ctx(None))
+    assert status is Status.FAIL and message.startswith(f"{DEPLOYER} may both administer")
+    assert duties.judge(zone_key(purpose), _Ctx(DEPLOYER))[0] is Status.PASS
+
+
+def test_deployer_use_beyond_the_caller_table_still_fails():
+    key = zone_key("secrets")
+    key.data["policy"]["Statement"].append(allow(DEPLOYER, ["kms:Decrypt"]))
+    status, message = duties.judge(key, _Ctx(DEPLOYER))
+    assert status is Status.FAIL and DEPLOYER in message
+
+
+def test_deployer_role_arn_must_be_a_role(capsys):
+    from regzone.cli import main
+    assert main(["evidence", "--region", "eu-west-1", "--deployer-role-arn", "arn:aws:iam::111122223333:user/x"]) == 2
+    assert "--deployer-role-arn" in capsys.readouterr().err

@@ -13,10 +13,9 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from regzone.evidence.aws import strip_account_host_prefix
-from regzone.paths import REPO_ROOT
 from regzone.evidence.checks import load_checks
-from tests.evidence.test_checks import STUBBED
-from tests.evidence.zone import REGION, RETENTION_DAYS, seed_zone
+from regzone.paths import REPO_ROOT
+from tests.evidence.zone import ACCOUNT_CHECKS, REGION, RETENTION_DAYS, STUBBED_CHECKS, seed_zone
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105 - moto dummies
                "AWS_DEFAULT_REGION": REGION}
@@ -49,6 +48,10 @@ def _break_zone(session, ids) -> None:
                                        LaunchTemplateData={"MetadataOptions": {"HttpTokens": "optional"}})
     session.client("cloudtrail").stop_logging(Name=ids["trail"])
     session.client("logs").delete_retention_policy(logGroupName=ids["log_group"])
+    session.client("iam").create_access_key(UserName=ids["user"])
+    session.client("iam").update_assume_role_policy(RoleName=ids["role"], PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                                                "Action": "sts:AssumeRole"}]}))
 
 
 EXPECTED_DEFECTS = {
@@ -56,21 +59,27 @@ EXPECTED_DEFECTS = {
     ("s3_audit_bucket_versioning_enabled", "bad-audit"), ("s3_data_bucket_lifecycle_expiry", "bad-data"),
     ("s3_bucket_tls_only_policy", "bad-data"),
     ("kms_key_rotation_enabled", ":key/"), ("ecr_repository_immutable_tags", "repository/bad/model"),
-    ("vpc_flow_logs_enabled", "vpc/"), ("vpc_regulated_subnet_no_igw_route", "subnet/"),
+    ("vpc_flow_logs_enabled", "vpc/"), ("vpc_flow_logs_worm_archive", "vpc/"),
+    ("vpc_regulated_subnet_no_igw_route", "subnet/"),
     ("ec2_launch_template_imdsv2_required", "launch-template/"), ("cloudtrail_logging_on", "trail/bad-trail"),
     ("logs_log_group_retention", "log-group:/bad/audit"),
+    ("iam_user_no_long_term_credentials", "user/bad-auditor"), ("iam_role_trust_named_principals", "role/bad-flow-logs"),
 }
 
 
-def _evidence(endpoint: str, zone: str, tmp_path):
+STUBBED = sorted(STUBBED_CHECKS)
+# Every check moto can answer; the account-setting checks are tested with stubbed answers (test_account_checks.py).
+MOTO_CHECKS = [c.name for c in load_checks() if c.name not in STUBBED_CHECKS | ACCOUNT_CHECKS]
+
+
+def _evidence(endpoint: str, zone: str, tmp_path, checks=MOTO_CHECKS):
     out = tmp_path / f"{zone}.json"
     env = {**os.environ, **CREDENTIALS, "AWS_ENDPOINT_URL": endpoint}
     env.pop("AWS_PROFILE", None)
-    # Every check moto can answer (the others are tested with stubbed answers: test_account_checks.py).
-    checks = [arg for c in load_checks() if c.name not in STUBBED for arg in ("--check", c.name)]
+    selected = [arg for check in checks for arg in ("--check", check)]
     done = subprocess.run([sys.executable, "-m", "regzone.cli", "evidence", "--format", "json", "--zone", zone,
                            "--min-retention-days", str(RETENTION_DAYS), "--max-attempts", "2", "--output", str(out),
-                           *checks],
+                           *selected],
                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180)  # nosec B603
     assert done.returncode in (0, 1), done.stderr
     return done.returncode, json.loads(out.read_text())
@@ -81,7 +90,8 @@ def test_evidence_against_moto_server_finds_every_defect_and_fails_nothing_compl
     session = boto3.Session(region_name=REGION, aws_access_key_id="testing",  # nosec B106 - moto dummies
                             aws_secret_access_key="testing")
     clients = {name: session.client(name, endpoint_url=endpoint)
-               for name in ("s3", "s3control", "kms", "ecr", "ec2", "eks", "cloudtrail", "logs", "organizations")}
+               for name in ("s3", "s3control", "kms", "ecr", "ec2", "eks", "cloudtrail", "logs", "iam",
+                            "route53resolver", "network-firewall", "organizations")}
     clients["s3control"].meta.events.register_first("before-send.s3-control", strip_account_host_prefix)
     session.client = lambda name, **_: clients[name]
     seed_zone(session, "good", "10.50.0.0/16")
@@ -102,3 +112,7 @@ def test_evidence_against_moto_server_finds_every_defect_and_fails_nothing_compl
     assert missing == [], f"defects not found: {missing}"
     assert [f for f in bad["findings"] if f["status"] == "ERROR"] == []
     assert all(f["resource"] and f["region"] and f["message"] for f in bad["findings"])
+
+    code, unanswered = _evidence(endpoint, "good", tmp_path, checks=STUBBED)
+    assert code == 1 and {f["check"] for f in unanswered["findings"]} == set(STUBBED)
+    assert {f["status"] for f in unanswered["findings"]} == {"ERROR"}, unanswered["findings"]

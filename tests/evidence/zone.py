@@ -5,12 +5,24 @@ import json
 
 import boto3
 
+from components.flow_logs import delivery_policy, delivery_trust_policy
+from components.kms_policy import enclave_key_policy
 from components.organization_guardrails import guardrails_document, region_deny_document
+from regzone.attestation import IMAGE_KEY
 from regzone.config.baseline import BASELINE_LABEL
+from regzone.instance_types import TAG_CONFIDENTIAL
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_DATA_CLASS, TAG_RETENTION_DAYS, TAG_TIER, TAG_ZONE, TIER_WORKLOAD
 from regzone_core.policy.guardrails import load_guardrails
 
 REGION = "us-east-1"
+# Checks whose APIs moto does not implement (DNS Firewall rules and associations, Network Firewall
+# policies and rule groups): their PASS and FAIL cases run with stubbed clients
+# (tests/evidence/test_stubbed_checks.py); against moto they must be ERROR, never PASS.
+STUBBED_CHECKS = frozenset({"vpc_dns_firewall_enforced", "network_firewall_egress_allow_list"})
+# Account-setting checks whose API moto does not implement (moto.md), or that moto cannot show as they
+# run (the SCPs above a member account: moto's caller is the organization's management account): PASS
+# and FAIL with stubbed answers, ERROR against moto, in tests/evidence/test_account_checks.py.
+ACCOUNT_CHECKS = frozenset({"ec2_ebs_default_encryption", "accessanalyzer_enabled", "organizations_scp_guardrails"})
 RETENTION_DAYS = 365
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 PAB = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
@@ -52,6 +64,45 @@ def key_policy(admins: str = ADMIN_ROLE, users: str = USER_ROLE) -> str:
                     "kms:CancelKeyDeletion", "kms:Get*", "kms:List*"]},
         {"Sid": "KeyUse", "Effect": "Allow", "Principal": {"AWS": users}, "Resource": "*",
          "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant"]}]})
+
+
+# The measurements the zone's stack file configures (what `regzone evidence --stack` passes).
+ENCLAVE_IMAGE = "5e" * 48
+ATTESTATION = {IMAGE_KEY: [ENCLAVE_IMAGE]}
+
+
+def enclave_policy(zone: str = "good", attestation: dict | None = None) -> str:
+    """The zone's enclave key policy, as components.kms_policy builds it."""
+    return enclave_key_policy(zone_name=zone, account_id="123456789012", partition="aws", administrators=[ADMIN_ROLE],
+                              deployer="arn:aws:iam::123456789012:role/deployer", producers=[USER_ROLE],
+                              attestation=attestation or ATTESTATION)
+
+
+def launch(session: boto3.Session, zone: str, mode: str, *, on: bool = True, boot: str | None = "uefi") -> str:
+    """An instance of a `mode` node group, as DescribeInstances would report it. moto 5.2.5 models
+    neither EnclaveOptions, CpuOptions.AmdSevSnp nor CurrentInstanceBootMode on instances
+    (/work/shared/reference/moto.md): an after-call hook reports what run_instances asked for, as EC2
+    does, so that the check is judged on a faithful answer."""
+    ec2 = session.client("ec2")
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, InstanceType="m6a.2xlarge", TagSpecifications=[
+        {"ResourceType": "instance", "Tags": tags(zone, **{TAG_CONFIDENTIAL: mode})}])["Instances"][0]["InstanceId"]
+    options = {"EnclaveOptions": {"Enabled": on and mode == "nitro_enclaves"},
+               "CpuOptions": {"CoreCount": 4, "ThreadsPerCore": 2,
+                              **({"AmdSevSnp": "enabled"} if on and mode == "sev_snp" else {})}}
+    if boot is not None:
+        options["CurrentInstanceBootMode"] = boot
+    launched = getattr(session, "launched_options", None)
+    if launched is None:
+        launched = session.launched_options = {}
+
+        def report(parsed, **_):
+            for reservation in parsed.get("Reservations", []):
+                for described in reservation.get("Instances", []):
+                    described.update(launched.get(described["InstanceId"], {}))
+        session.events.register("after-call.ec2.DescribeInstances", report, unique_id="moto-launched-options")
+    launched[instance] = options
+    return instance
 
 
 def lifecycle(expire_days: int | None = DATA_RETENTION_DAYS) -> dict:
@@ -112,13 +163,20 @@ def trail(session, name: str, zone: str, bucket_name: str, key_arn: str | None) 
 # What each collector needs seeded (the flow log and the trail deliver to the audit bucket).
 _PARTS = {"s3": {"s3"}, "s3_account": {"s3"}, "kms": set(), "ecr": {"ecr"}, "vpc": {"vpc", "s3"},
           "eks": {"vpc", "s3", "eks"}, "launch_templates": {"launch_templates"},
-          "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}, "ebs": {"ebs"}, "accessanalyzer": set(),
-          "organizations": {"organizations"}}
-ALL = frozenset(_PARTS)
+          "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}, "iam": {"iam"}, "iam_credentials": {"iam"},
+          "dns": {"vpc", "s3", "dns"}, "network_firewall": {"vpc", "s3", "network_firewall"},
+          "instances": {"instances"}, "ebs": {"ebs"}, "accessanalyzer": set(), "organizations": {"organizations"}}
+# Instances only on request: moto does not report their confidential options, which `launch` makes an
+# in-process hook stand in for; a moto server (the end-to-end test) would report none.
+ALL = frozenset(_PARTS) - {"instances"}
+
+
+# Checks that judge the zone's enclave key (alias/<zone>/enclave), which only they need seeded.
+ENCLAVE_KEY_CHECKS = frozenset({"kms_enclave_key_attestation"})
 
 
 def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0/16",
-              services: frozenset[str] | set[str] = ALL) -> dict[str, str]:
+              services: frozenset[str] | set[str] = ALL, *, enclave_key: bool = False) -> dict[str, str]:
     """The resources the given collectors read, compliant, tagged zone=<zone>; returns their ids.
     Seeding only what a check reads keeps the per-check tests fast (EKS alone takes over a second)."""
     parts = set().union(*(_PARTS[s] for s in services))
@@ -128,6 +186,12 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
                          Tags=[{"TagKey": TAG_ZONE, "TagValue": zone}])["KeyMetadata"]
     kms.enable_key_rotation(KeyId=key["KeyId"])
     ids["key"] = key_arn = key["Arn"]
+    if enclave_key:
+        enclave = kms.create_key(Description=f"{zone} enclave key", Policy=enclave_policy(zone),
+                                 Tags=[{"TagKey": TAG_ZONE, "TagValue": zone}])["KeyMetadata"]
+        kms.enable_key_rotation(KeyId=enclave["KeyId"])
+        kms.create_alias(AliasName=f"alias/{zone}/enclave", TargetKeyId=enclave["KeyId"])
+        ids["enclave_key"] = enclave["KeyId"]
     ids["audit_bucket"], ids["data_bucket"] = f"{zone}-audit", f"{zone}-data"
     if "s3" in parts:
         s3 = session.client("s3")
@@ -167,6 +231,19 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
         session.client("ec2").enable_ebs_encryption_by_default()
     if "organizations" in parts:
         ids.update(seed_guardrails(session))
+    if "iam" in parts:
+        _seed_identities(session.client("iam"), zone, ids)
+    if "dns" in parts:
+        _seed_query_logging(session, zone, key_arn, ids)
+    if "network_firewall" in parts:
+        # moto keeps firewalls but not their policies or rule groups (tests/evidence/test_stubbed_checks.py).
+        ids["firewall"] = session.client("network-firewall").create_firewall(
+            FirewallName=f"{zone}-egress", VpcId=ids["vpc"], SubnetMappings=[{"SubnetId": ids["subnet"]}],
+            FirewallPolicyArn=f"arn:aws:network-firewall:{REGION}:123456789012:firewall-policy/{zone}-egress",
+            Tags=tags(zone))["Firewall"]["FirewallArn"]
+    if "instances" in parts:
+        ids["enclave_instance"] = launch(session, zone, "nitro_enclaves")
+        ids["sev_snp_instance"] = launch(session, zone, "sev_snp")
     if "logs" in parts:
         ids["log_group"] = f"/{zone}/audit"
         session.client("logs").create_log_group(logGroupName=ids["log_group"], kmsKeyId=key_arn, tags={TAG_ZONE: zone})
@@ -194,3 +271,31 @@ def _seed_network(ec2, zone: str, cidr: str, ids: dict[str, str]) -> None:
     ids["flow_log"] = ec2.create_flow_logs(ResourceIds=[vpc], ResourceType="VPC", TrafficType="ALL",
                                            LogDestinationType="s3",
                                            LogDestination=f"arn:aws:s3:::{ids['audit_bucket']}")["FlowLogIds"][0]
+
+
+def _seed_identities(iam, zone: str, ids: dict[str, str]) -> None:
+    """A role as the zone writes them (flow-log delivery: trust bound to the account, permissions on its
+    own log group, inline and managed), and a user without credentials."""
+    group = f"arn:aws:logs:{REGION}:123456789012:log-group:/{zone}/flow-logs"
+    ids["role"] = iam.create_role(RoleName=f"{zone}-flow-logs", AssumeRolePolicyDocument=delivery_trust_policy(
+        "123456789012"), Tags=tags(zone))["Role"]["RoleName"]
+    iam.put_role_policy(RoleName=ids["role"], PolicyName="delivery", PolicyDocument=delivery_policy(group))
+    managed = iam.create_policy(PolicyName=f"{zone}-describe", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:DescribeLogStreams",
+                                                "Resource": f"{group}:*"}]}))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=ids["role"], PolicyArn=managed)
+    ids["user"] = iam.create_user(UserName=f"{zone}-auditor", Tags=tags(zone))["User"]["UserName"]
+
+
+def _seed_query_logging(session, zone: str, key_arn: str, ids: dict[str, str]) -> None:
+    """Resolver query logging of the zone VPC into an encrypted, retained log group."""
+    logs = session.client("logs")
+    name = f"/{zone}/dns-queries"
+    logs.create_log_group(logGroupName=name, kmsKeyId=key_arn, tags={TAG_ZONE: zone})
+    logs.put_retention_policy(logGroupName=name, retentionInDays=400)
+    arn = f"arn:aws:logs:{REGION}:123456789012:log-group:{name}"
+    resolver = session.client("route53resolver")
+    ids["query_log_config"] = resolver.create_resolver_query_log_config(
+        Name=f"{zone}-dns-queries", DestinationArn=arn, CreatorRequestId=f"{zone}-dns")["ResolverQueryLogConfig"]["Id"]
+    resolver.associate_resolver_query_log_config(ResolverQueryLogConfigId=ids["query_log_config"],
+                                                 ResourceId=ids["vpc"])

@@ -11,8 +11,13 @@ Questions:
 - `foreign`: named accounts other than ACCOUNT that an Allow admits;
 - `tls_only`: a Deny catches every S3 action on BUCKET and its objects when
   aws:SecureTransport is false, for every caller and whatever other keys hold;
-- `key_both` / `key_mixed`: principals that both administer and use a KMS key, and the
-  statements that grant both (wildcards count for every action they grant).
+- `deployer_both`: as `key_both`, when the judge knows the deployer (the pack's
+  `deployer_role_arn`): its use of the key that is exactly what AWS performs as the caller
+  (catalog/key_caller_permissions.yaml) is no duty;
+- `key_both` / `key_mixed`: principals that both administer and use a KMS key (the account root
+  and `*` included: a root that holds both duties leaves the separation to IAM, so the key policy
+  separates nothing), and the statements that grant both (wildcards count for every action they
+  grant).
 None means the question is not asked of that document.
 """
 from __future__ import annotations
@@ -36,6 +41,7 @@ class Case:
     tls_only: bool | None = None
     key_both: tuple[str, ...] | None = None
     key_mixed: tuple[str, ...] | None = None
+    deployer_both: tuple[str, ...] | None = None
 
 
 def _allow(principal="*", condition=None, *extra, action="kms:Decrypt", key="Principal"):
@@ -161,8 +167,14 @@ USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateData
 SEPARATION = [
     Case("separate administrator and user", _key(_grant("Admin", ADMIN, ADMIN_ACTIONS), _grant("Use", USER, USE_ACTIONS)),
          key_both=(), key_mixed=()),
-    Case("the account root with kms:* (delegates to IAM)",
-         _key(_grant("Root", f"arn:aws:iam::{ACCOUNT}:root", "kms:*")), key_both=(), key_mixed=("Root",)),
+    # The root delegates both duties to IAM: the key policy separates nothing.
+    Case("the account root with kms:* (delegates both duties to IAM)",
+         _key(_grant("Root", f"arn:aws:iam::{ACCOUNT}:root", "kms:*")), key_both=(f"arn:aws:iam::{ACCOUNT}:root",),
+         key_mixed=("Root",)),
+    Case("the account root as administrator and user in two statements",
+         _key(_grant("Admin", f"arn:aws:iam::{ACCOUNT}:root", ADMIN_ACTIONS),
+              _grant("Use", f"arn:aws:iam::{ACCOUNT}:root", USE_ACTIONS)),
+         key_both=(f"arn:aws:iam::{ACCOUNT}:root",), key_mixed=()),
     Case("one role administers and uses in two statements",
          _key(_grant("Admin", ADMIN, ADMIN_ACTIONS), _grant("Use", ADMIN, USE_ACTIONS)), key_both=(ADMIN,), key_mixed=()),
     Case("kms:Create* hands out CreateGrant", _key(_grant("Admin", ADMIN, ["kms:Create*", "kms:Put*"])),
@@ -174,4 +186,45 @@ SEPARATION = [
          key_both=(ADMIN,), key_mixed=()),
 ]
 
-CASES = GRANTS + TLS + SEPARATION
+
+
+DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/regzone-deployer"
+_MANAGES = _grant("DeployerManages", DEPLOYER, ["kms:PutKeyPolicy", "kms:DescribeKey", "kms:TagResource"])
+_SECRET_CONTEXT = {"kms:EncryptionContext:SecretARN": f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:regzone/z/*"}
+
+
+def _through(actions, condition, sid="DeployerThrough"):
+    return {**_grant(sid, DEPLOYER, actions), "Condition": condition}
+
+
+def _via(service, account=ACCOUNT, operator="StringEquals"):
+    return {operator: {"kms:ViaService": f"{service}.eu-west-1.amazonaws.com", "kms:CallerAccount": account}}
+
+
+DEPLOYER_USE = [
+    Case("the deployer uses a secrets key only as Secrets Manager does as the caller",
+         _key(_MANAGES, _through(["kms:GenerateDataKey", "kms:Decrypt"],
+                                 {**_via("secretsmanager"), "StringLike": _SECRET_CONTEXT})),
+         key_both=(DEPLOYER,), deployer_both=()),
+    Case("the deployer creates ECR grants for AWS resources only",
+         _key(_MANAGES, _through(["kms:CreateGrant"],
+                                 {**_via("ecr"), "Bool": {"kms:GrantIsForAWSResource": True}})),
+         key_both=(DEPLOYER,), deployer_both=()),
+    Case("the deployer's Secrets Manager use without the secret's encryption context",
+         _key(_MANAGES, _through(["kms:GenerateDataKey", "kms:Decrypt"], _via("secretsmanager"))),
+         key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
+    Case("the deployer's use through a service IfExists (true without a service)",
+         _key(_MANAGES, _through(["kms:Decrypt"],
+                                 {**_via("secretsmanager", operator="StringEqualsIfExists"), "StringLike": _SECRET_CONTEXT})),
+         key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
+    Case("the deployer's ECR grants without kms:GrantIsForAWSResource",
+         _key(_MANAGES, _through(["kms:CreateGrant"], _via("ecr"))),
+         key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
+    Case("the deployer's caller use for another account",
+         _key(_MANAGES, _through(["kms:CreateGrant"],
+                                 {**_via("ecr", OTHER), "Bool": {"kms:GrantIsForAWSResource": "true"}})),
+         key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
+    Case("the deployer's Decrypt through S3, which creates nothing the deployer names a secrets key for",
+         _key(_MANAGES, _through(["kms:Decrypt"], _via("s3"))), key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
+]
+CASES = GRANTS + TLS + SEPARATION + DEPLOYER_USE

@@ -3,7 +3,8 @@ import pytest
 
 from regzone_core.policy import RequestSet, denies_all, grants
 from regzone_core.policy.kms import key_roles
-from tests.policy_documents.cases import ACCOUNT, BUCKET, GRANTS, SEPARATION, TLS
+from regzone.key_caller_permissions import caller_permissions
+from tests.policy_documents.cases import ACCOUNT, BUCKET, DEPLOYER, DEPLOYER_USE, GRANTS, SEPARATION, TLS
 
 TLS_REQUESTS = RequestSet(actions=("s3:*",), resources=(BUCKET, f"{BUCKET}/*"), context={"aws:SecureTransport": "false"})
 
@@ -32,3 +33,10 @@ def test_key_administration_and_use(case):
     roles = key_roles(case.document)
     assert tuple(roles.both) == case.key_both
     assert tuple(s.sid for s in roles.mixed_statements) == case.key_mixed
+
+
+@pytest.mark.parametrize("case", DEPLOYER_USE, ids=lambda c: c.name)
+def test_deployer_caller_use(case):
+    rows = [row.caller_use() for row in caller_permissions().rows if row.actions]
+    assert tuple(key_roles(case.document).both) == case.key_both
+    assert tuple(key_roles(case.document, caller_use={DEPLOYER: rows}).both) == case.deployer_both

@@ -6,7 +6,7 @@ pack-config` writes the same settings under every policy, and policies read them
 `settings_from_config()`, which applies the defaults below. Unset settings are the strict choice:
 no region, zone or data class is allowed until the config names it.
 
-This module imports only pydantic, the standard library and `regzone`, so that the `regzone` CLI
+This module imports only pydantic, the standard library, `regzone` and `regzone_core`, so that the `regzone` CLI
 can load it from the pack directory to validate a config file before the pack runs.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
 from regzone.config.model import DataClassRule
 from regzone.tags import REQUIRED_TAGS, TAG_DATA_CLASS, TAG_ZONE
+from regzone_core.policy.principals import service_principal_problem
 
 # Hosted LLM APIs reached over the internet (data, not logic: override with `llm_api_domains`).
 # `*.x` matches every subdomain of x. AWS Bedrock is absent: reached through a VPC endpoint it
@@ -77,6 +78,11 @@ class Settings(_Strict):
         default=None, pattern=r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]+$",
         description="the IAM role that runs `pulumi up` (regzone:deployer_role_arn): it manages the zone keys "
                     "and may use them only as catalog/key_caller_permissions.yaml lists")
+    existing_service_linked_roles: list[str] = Field(
+        default=[], description="services (e.g. autoscaling.amazonaws.com) whose service-linked role the account "
+                                "already has, so policies may name it although the stack does not create it "
+                                "(a zone stack: the account baseline's Auto Scaling role; a baseline: "
+                                "regzone-baseline:autoscaling_service_linked_role: existing)")
     break_glass_subjects: list[str] = Field(
         default=[], description="IAM principal ARNs or Kubernetes subjects allowed emergency access")
     required_tags: list[str] = Field(default=list(REQUIRED_TAGS), min_length=1,
@@ -102,6 +108,15 @@ class Settings(_Strict):
     @classmethod
     def _unit_regions_known(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
         return {unit: [_check_region(r) for r in regions] for unit, regions in value.items()}
+
+    @field_validator("existing_service_linked_roles")
+    @classmethod
+    def _service_names(cls, value: list[str]) -> list[str]:
+        for service in value:
+            problem = service_principal_problem(service)
+            if problem:
+                raise ValueError(f"{problem}; valid: the service's principal, e.g. autoscaling.amazonaws.com")
+        return value
 
     @field_validator("min_retention_days")
     @classmethod

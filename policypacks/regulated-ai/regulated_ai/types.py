@@ -1,5 +1,12 @@
 """Type tokens policies match, including the deprecated V2 aliases pulumi-aws 7 still accepts."""
 KMS_KEY = "aws:kms/key:Key"
+# Every resource that sets a key policy: keys (also replica and imported-material ones) and the
+# separate KeyPolicy resource, which replaces the policy of the key it names.
+KMS_KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+KMS_KEYS = (KMS_KEY, "aws:kms/replicaKey:ReplicaKey", "aws:kms/externalKey:ExternalKey",
+            "aws:kms/replicaExternalKey:ReplicaExternalKey")
+KMS_ALIAS = "aws:kms/alias:Alias"
+IAM_SERVICE_LINKED_ROLE = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 
 # S3: each configuration resource and its deprecated V2 alias (pulumi-aws 7 still accepts both).
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -28,6 +35,19 @@ NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 NETWORK_FIREWALL = "aws:networkfirewall/firewall:Firewall"
+NETWORK_FIREWALL_RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
+NETWORK_FIREWALL_POLICY = "aws:networkfirewall/firewallPolicy:FirewallPolicy"
+VPC_DHCP_OPTIONS = "aws:ec2/vpcDhcpOptions:VpcDhcpOptions"
+# Route 53 Resolver DNS Firewall and query logging (regulated_ai/policies/dns.py); no aliases in pulumi-aws 7.
+DNS_FIREWALL_DOMAIN_LIST = "aws:route53/resolverFirewallDomainList:ResolverFirewallDomainList"
+DNS_FIREWALL_RULE_GROUP = "aws:route53/resolverFirewallRuleGroup:ResolverFirewallRuleGroup"
+DNS_FIREWALL_RULE = "aws:route53/resolverFirewallRule:ResolverFirewallRule"
+DNS_FIREWALL_ASSOCIATION = "aws:route53/resolverFirewallRuleGroupAssociation:ResolverFirewallRuleGroupAssociation"
+DNS_FIREWALL_CONFIG = "aws:route53/resolverFirewallConfig:ResolverFirewallConfig"
+# A Route 53 Profile brings its own DNS Firewall rule groups to every VPC it is associated with.
+ROUTE53_PROFILE_ASSOCIATION = "aws:route53/profilesAssociation:ProfilesAssociation"
+RESOLVER_QUERY_LOG_CONFIG = "aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig"
+RESOLVER_QUERY_LOG_ASSOCIATION = "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
 SECURITY_GROUPS = ("aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -62,6 +82,7 @@ K8S_POD_TEMPLATE_PATHS = {
     **{f"kubernetes:{api}:CronJob": "spec.jobTemplate.spec.template.spec"
        for api in ("batch/v1", "batch/v1beta1", "batch/v2alpha1")},
 }
+K8S_DAEMON_SETS = tuple(t for t in K8S_POD_TEMPLATE_PATHS if t.endswith(":DaemonSet"))
 K8S_CLUSTER_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:ClusterRoleBinding"
                                   for v in ("v1", "v1beta1", "v1alpha1"))
 K8S_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:RoleBinding"
@@ -94,3 +115,23 @@ S3_ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicA
 EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 EBS_DEFAULT_KMS_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
 ACCESS_ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
+
+# IAM (regulated_ai/policies/iam.py). Every resource type of pulumi-aws whose inputs hold an identity or
+# trust policy document, by input path (`[]` for each element of a list); tests/test_iam_document_types.py
+# derives them from the installed SDK, so a type a new release adds fails until it is placed here or listed
+# there as another kind of document.
+IAM_ROLE = "aws:iam/role:Role"
+IDENTITY_POLICY_DOCUMENTS = {
+    "aws:iam/policy:Policy": ("policy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/userPolicy:UserPolicy": ("policy",),
+    "aws:iam/groupPolicy:GroupPolicy": ("policy",),
+    IAM_ROLE: ("inlinePolicies[].policy",),
+    "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": ("inlinePolicy",),
+}
+TRUST_POLICY_DOCUMENTS = {IAM_ROLE: ("assumeRolePolicy",)}
+# Long-term credentials of IAM users: access keys, console passwords, service-specific credentials
+# (CodeCommit, Amazon Keyspaces, Amazon Bedrock API keys), SSH public keys and signing certificates.
+IAM_USER_CREDENTIALS = ("aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile",
+                        "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
+                        "aws:iam/sshKey:SshKey", "aws:iam/signingCertificate:SigningCertificate")

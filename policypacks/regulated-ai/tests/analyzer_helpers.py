@@ -1,10 +1,13 @@
 """Test helpers: send hand-built resources to the running pack over the analyzer protocol."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from google.protobuf import struct_pb2
 
+from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import AnalyzerResource, Diagnostic, PolicyPackClient
 
 PROVIDER_URN = "urn:pulumi:test::regzone::pulumi:providers:aws::default"
@@ -38,3 +41,12 @@ def violations(pack: PolicyPackClient, policy: str, res: AnalyzerResource) -> li
 def stack_violations(pack: PolicyPackClient, policy: str, resources: list[AnalyzerResource]) -> list[Diagnostic]:
     """Diagnostics of one stack policy for a set of resources (AnalyzeStack)."""
     return [d for d in pack.analyze_stack(resources) if d.policy == policy]
+
+
+@contextmanager
+def configured_pack(**settings: Any) -> Iterator[PolicyPackClient]:
+    """A pack process configured as `regzone pack-config` configures it: the same settings under every policy."""
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {p.name: dict(settings) for p in policies})
+        yield client

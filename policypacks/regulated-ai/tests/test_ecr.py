@@ -102,8 +102,8 @@ def test_component_repository_policy_passes(pack):
 
 @pytest.mark.parametrize("token", [REPO_POLICY, REGISTRY_POLICY])
 @pytest.mark.parametrize("principal, expected", [
-    ("*", "'*' principal"),
-    ({"AWS": "*"}, "'*' principal"),
+    ("*", "allows principal * (anonymous callers and any account)"),
+    ({"AWS": "*"}, "allows principal * (anonymous callers and any account)"),
     ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "whole account"),
     ({"AWS": "444455556666"}, "whole account"),
     ({"Service": "codebuild.amazonaws.com"}, "grants the service"),
@@ -161,7 +161,7 @@ def test_baseline_creation_template_passes(pack, policy):
     ("ecr-policy-no-public-or-foreign-principal", {"repositoryPolicy": None}, "sets no repositoryPolicy"),
     ("ecr-policy-no-public-or-foreign-principal",
      {"repositoryPolicy": json.dumps({"Version": "2012-10-17", "Statement": [
-         {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]})}, "'*' principal"),
+         {"Effect": "Allow", "Principal": "*", "Action": "ecr:BatchGetImage"}]})}, "allows principal *"),
 ])
 def test_replicas_escape_no_control_through_their_template(pack, policy, changes, expected):
     """What ECR creates from a template (replicas) is judged like a repository: a mutable, AES256 or
@@ -169,3 +169,20 @@ def test_replicas_escape_no_control_through_their_template(pack, policy, changes
     props = {k: v for k, v in {**TEMPLATE_BASELINE, **changes}.items() if v is not None}
     found = violations(pack, policy, resource(TEMPLATE, props, name="dev-ai-registry-eu-central-1-template"))
     assert found and expected in found[0].message
+
+
+@pytest.mark.parametrize("pattern, expected", [("**", "matches every tag"), ("*", "matches every tag"),
+                                               ("?*", "not one ECR accepts")])
+def test_exclusions_that_leave_every_tag_mutable_fire(pack, pattern, expected):
+    found = violations(pack, "ecr-repository-immutable-tags", repo(
+        imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+        imageTagMutabilityExclusionFilters=[{"filter": "dev-*", "filterType": "WILDCARD"},
+                                            {"filter": pattern, "filterType": "WILDCARD"}]))
+    assert len(found) == 1 and expected in found[0].message
+
+
+def test_unknown_exclusion_filter_is_reported_not_passed(pack):
+    found = violations(pack, "ecr-repository-immutable-tags", repo(
+        imageTagMutability="IMMUTABLE_WITH_EXCLUSION", imageTagMutabilityExclusionFilters=[
+            {"filter": UNKNOWN, "filterType": "WILDCARD"}]))
+    assert len(found) == 1 and "cannot be verified at preview" in found[0].message

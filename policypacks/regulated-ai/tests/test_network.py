@@ -110,3 +110,4 @@ def test_unknown_values_are_reported_not_passed(pack, policy, changes):
     found = violations(pack, policy, changed(policy, **changes))
     assert len(found) == 1 and found[0].enforcement == "mandatory"
     assert "cannot be verified at preview" in found[0].message
+

@@ -6,8 +6,8 @@ from analyzer_helpers import resource, stack_violations
 
 UNKNOWN = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
 TIER = "regzone:tier"
-POLICIES = ["network-workload-no-internet-route", "network-vpc-flow-logs", "network-igw-requires-firewall",
-            "network-private-endpoints-required"]
+POLICIES = ["network-workload-no-internet-route", "network-vpc-flow-logs", "network-vpc-flow-logs-worm",
+            "network-igw-requires-firewall", "network-private-endpoints-required", "network-firewall-customer-key"]
 
 
 def urn(type_token, name):
@@ -49,6 +49,24 @@ def endpoint(service):
                {"serviceName": f"com.amazonaws.eu-west-1.{service}"}, vpcId=VPC)
 
 
+AUDIT_BUCKET = ("aws:s3/bucket:Bucket", "audit")
+ZONE_KEY = ("aws:kms/key:Key", "zone-audit")
+LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+
+
+def audit_bucket(locked=True, mode="COMPLIANCE"):
+    return [res(*AUDIT_BUCKET, {"objectLockEnabled": locked}),
+            res(LOCK, "audit-lock", {"bucket": "b", "rule": {"defaultRetention": {"mode": mode, "days": 2557}}},
+                bucket=AUDIT_BUCKET)]
+
+
+def archive_flow_log(traffic="ALL", bucket=AUDIT_BUCKET):
+    deps = {"logDestination": bucket} if bucket else {}
+    return res("aws:ec2/flowLog:FlowLog", "flow-log-archive",
+               {"trafficType": traffic, "logDestinationType": "s3", "logDestination": "arn:aws:s3:::audit"},
+               vpcId=VPC, **deps)
+
+
 def zone(**replace):
     """The ZoneNetwork topology (egress variant); `replace` swaps resources by name (None drops one)."""
     resources = [
@@ -58,14 +76,19 @@ def zone(**replace):
         *subnet_and_table("egress", "10.40.128.32/28"),
         res(*IGW, {}, vpcId=VPC),
         res(*NAT, {"connectivityType": "public"}, subnetId=("aws:ec2/subnet:Subnet", "egress-subnet")),
-        res(*FIREWALL, {"deleteProtection": True}, vpcId=VPC),
+        res(*FIREWALL, {"deleteProtection": True, "encryptionConfiguration": {"type": "CUSTOMER_KMS",
+                                                                               "keyId": UNKNOWN}},
+            vpcId=VPC, encryptionConfiguration=ZONE_KEY),
         route("workload", "vpcEndpointId", FIREWALL),
         route("firewall", "natGatewayId", NAT),
         route("egress", "gatewayId", IGW),
         route("egress", "vpcEndpointId", FIREWALL, name="egress-return", cidr="10.40.0.0/18"),
         res("aws:ec2/flowLog:FlowLog", "flow-log", {"trafficType": "ALL"}, vpcId=VPC),
+        *audit_bucket(),
+        archive_flow_log(),
         *[endpoint(s) for s in ("s3", "ecr.api", "ecr.dkr", "kms", "sts", "logs")],
         resource("aws:kms/key:Key", {"enableKeyRotation": True}, name="zone-data", protect=True),
+        resource("aws:kms/key:Key", {"enableKeyRotation": True}, name="zone-audit", protect=True),
         resource("aws:ecr/repository:Repository", {"imageTagMutability": "IMMUTABLE"}, name="models"),
     ]
     by_name = {r.name: r for r in resources}
@@ -129,13 +152,14 @@ def test_unknown_gateway_without_a_known_source_is_reported(pack):
 
 
 def test_vpc_without_flow_logs_fires(pack):
-    found = stack_violations(pack, "network-vpc-flow-logs", zone(**{"flow-log": None}))
+    found = stack_violations(pack, "network-vpc-flow-logs", zone(**{"flow-log": None, "flow-log-archive": None}))
     assert len(found) == 1 and "no flow log" in found[0].message and found[0].urn == urn(*VPC)
 
 
 def test_rejected_only_flow_logs_fire(pack):
     partial = res("aws:ec2/flowLog:FlowLog", "flow-log", {"trafficType": "REJECT"}, vpcId=VPC)
-    assert stack_violations(pack, "network-vpc-flow-logs", zone(**{"flow-log": partial}))
+    assert stack_violations(pack, "network-vpc-flow-logs",
+                            zone(**{"flow-log": partial, "flow-log-archive": archive_flow_log(traffic="REJECT")}))
 
 
 def test_unknown_flow_log_traffic_type_is_reported(pack):
@@ -163,7 +187,8 @@ def test_missing_endpoint_fires(pack, dropped, service):
 
 def test_no_need_no_endpoint_required(pack):
     resources = zone(**{"zone-data": None, "models": None, "ep-kms": None, "ep-ecr.api": None,
-                        "ep-ecr.dkr": None, "ep-s3": None})
+                        "ep-ecr.dkr": None, "ep-s3": None, "audit": None, "audit-lock": None,
+                        "flow-log-archive": None, "zone-audit": None})
     assert stack_violations(pack, "network-private-endpoints-required", resources) == []
 
 
@@ -180,3 +205,40 @@ def test_pod_identity_without_eks_auth_endpoint_fires(pack):
 def test_other_addons_need_no_eks_auth_endpoint(pack):
     coredns = resource("aws:eks/addon:Addon", {"addonName": "coredns"}, name="coredns")
     assert stack_violations(pack, "network-private-endpoints-required", zone() + [coredns]) == []
+
+
+@pytest.mark.parametrize("replace, expected", [
+    ({"flow-log-archive": None}, "no flow log of ALL traffic delivers to S3"),
+    ({"flow-log-archive": archive_flow_log(traffic="REJECT")}, "no flow log of ALL traffic delivers to S3"),
+    ({"audit": audit_bucket(locked=False)[0], "audit-lock": None}, "which has no Object Lock"),
+    ({"audit-lock": audit_bucket(mode="GOVERNANCE")[1]}, "no COMPLIANCE-mode default retention"),
+    ({"flow-log-archive": archive_flow_log(bucket=None)}, "a bucket this stack does not create"),
+])
+def test_flow_logs_not_archived_write_once_fire(pack, replace, expected):
+    found = stack_violations(pack, "network-vpc-flow-logs-worm", zone(**replace))
+    assert len(found) == 1 and expected in found[0].message and found[0].urn == urn(*VPC), \
+        [d.message for d in found]
+
+
+FIREWALL_TYPES = ["aws:networkfirewall/ruleGroup:RuleGroup", "aws:networkfirewall/firewallPolicy:FirewallPolicy",
+                  "aws:networkfirewall/firewall:Firewall"]
+
+
+@pytest.mark.parametrize("type_token", FIREWALL_TYPES)
+def test_firewall_configuration_with_a_literal_customer_key_passes(pack, type_token):
+    literal = resource(type_token, {"encryptionConfiguration": {
+        "type": "CUSTOMER_KMS", "keyId": "arn:aws:kms:eu-west-1:111122223333:key/audit"}}, name="egress-config")
+    assert stack_violations(pack, "network-firewall-customer-key", zone() + [literal]) == []
+
+
+@pytest.mark.parametrize("type_token", FIREWALL_TYPES)
+@pytest.mark.parametrize("props, expected", [
+    ({}, "an AWS owned key"),
+    ({"encryptionConfiguration": {"type": "AWS_OWNED_KMS_KEY"}}, "an AWS owned key"),
+    ({"encryptionConfiguration": {"type": "CUSTOMER_KMS"}}, "without a keyId"),
+    # Unknown, and from no key of this stack: what it names cannot be shown.
+    ({"encryptionConfiguration": {"type": "CUSTOMER_KMS", "keyId": UNKNOWN}}, "cannot be verified at preview"),
+])
+def test_firewall_configuration_without_a_customer_key_fires(pack, type_token, props, expected):
+    found = stack_violations(pack, "network-firewall-customer-key", zone() + [resource(type_token, props, name="x")])
+    assert len(found) == 1 and expected in found[0].message, [d.message for d in found]

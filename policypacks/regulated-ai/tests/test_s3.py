@@ -12,7 +12,8 @@ from regzone.preview.analyzer import PolicyPackClient
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-BUCKET_ARN = "arn:aws:s3:::dev-ai-audit-1a2b3c"
+BUCKET_NAME = "dev-ai-audit-1a2b3c"
+BUCKET_ARN = f"arn:aws:s3:::{BUCKET_NAME}"
 BUCKET, BUCKET_V2 = "aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"
 SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
 SSE_V2 = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
@@ -55,8 +56,8 @@ def lock(type_token=LOCK, **retention):
     ("s3-acls-disabled", resource(OWNERSHIP, {"bucket": "b", "rule": {"objectOwnership": "BucketOwnerEnforced"}})),
     ("s3-no-public-acl", resource(BUCKET, {"objectLockEnabled": True})),
     ("s3-bucket-policy-no-public-principal", resource(POLICY, {"bucket": "b", "policy": AUDIT_POLICY})),
-    ("s3-bucket-policy-tls-only", resource(POLICY, {"bucket": "b", "policy": AUDIT_POLICY})),
-    ("s3-bucket-policy-tls-only", resource(POLICY, {"bucket": "b", "policy": data_bucket_policy(
+    ("s3-bucket-policy-tls-only", resource(POLICY, {"bucket": BUCKET_NAME, "policy": AUDIT_POLICY})),
+    ("s3-bucket-policy-tls-only", resource(POLICY, {"bucket": BUCKET_NAME, "policy": data_bucket_policy(
         bucket_arn=BUCKET_ARN, kms_key_arn=KEY_ARN)})),
     ("s3-object-lock-compliance-retention", resource(LOCK, LOCK_PROPS)),
     ("s3-object-lock-compliance-retention", resource(LOCK_V2, {**LOCK_PROPS, "rule": {
@@ -162,6 +163,17 @@ def test_bucket_policy_without_tls_deny_fires(pack):
                         "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
     found = violations(pack, "s3-bucket-policy-tls-only", resource(POLICY, {"bucket": "b", "policy": document}))
     assert found and "insecure transport" in found[0].message
+
+
+def test_tls_deny_written_for_another_bucket_fires(pack):
+    """The Deny must cover the bucket the policy is attached to (and its objects), not any bucket."""
+    found = violations(pack, "s3-bucket-policy-tls-only", resource(POLICY, {"bucket": "other", "policy": AUDIT_POLICY}))
+    assert found and "insecure transport" in found[0].message
+
+
+def test_tls_deny_for_an_unknown_bucket_is_reported(pack):
+    found = violations(pack, "s3-bucket-policy-tls-only", resource(POLICY, {"bucket": UNKNOWN, "policy": AUDIT_POLICY}))
+    assert found and "cannot be verified at preview" in found[0].message and "`bucket`" in found[0].message
 
 
 def test_unknown_bucket_policy_is_reported(pack):

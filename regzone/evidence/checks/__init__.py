@@ -11,13 +11,21 @@ from functools import lru_cache
 from pathlib import Path
 
 from regzone.evidence.collectors import GLOBAL_SERVICES, ZONE_TAG_PERMISSIONS, collectors
-from regzone.evidence.model import ApiError, Inventory, Resource, Result, Status
+from regzone.evidence.model import ApiError, Inventory, NotJudged, Resource, Result, Status
 from regzone.evidence.rules import audit_destinations, audit_sources
 from regzone.tags import TAG_ZONE
 from regzone_core.policy import PolicyError
 
 CHECKS_DIR = Path(__file__).resolve().parent
-Verdict = tuple[Status, str] | None
+
+
+@dataclass(frozen=True)
+class Unjudged:
+    """A check's answer for a resource it reads but deliberately does not judge; the report lists it."""
+    reason: str
+
+
+Verdict = tuple[Status, str] | Unjudged | None
 
 
 def passed(message: str) -> Verdict:
@@ -26,6 +34,10 @@ def passed(message: str) -> Verdict:
 
 def failed(message: str) -> Verdict:
     return Status.FAIL, message
+
+
+def not_judged(reason: str) -> Verdict:
+    return Unjudged(reason)
 
 
 @dataclass(frozen=True)
@@ -75,9 +87,14 @@ class ScanContext:
     zone: str | None
     min_retention_days: int
     collected: dict[tuple[str, str], Inventory]
+    deployer_role_arn: str | None = None               # the role that runs `pulumi up` (--deployer-role-arn)
+    # Zone -> (region, attestation condition key -> measurements) configured in the stack file, or None.
+    attestation: dict[str, tuple[str, dict[str, list[str]]]] | None = None
     zone_asked: bool = False                           # some check judges zone-scoped resources
     zone_matched: bool = False                         # with --zone: some resource carried the tag
     zones_seen: set[str] = field(default_factory=set)  # zone tags seen, for a --zone that matches nothing
+    check: str = ""                                    # the check running now
+    not_judged: list[NotJudged] = field(default_factory=list)   # what checks read and did not judge, and why
 
     def inventories(self, service: str) -> list[Inventory]:
         regions = ("global",) if service in GLOBAL_SERVICES else self.regions
@@ -125,7 +142,9 @@ def per_resource(ctx: ScanContext, service: str, kind: str,
             except PolicyError as error:   # a document that cannot be evaluated proves nothing
                 yield Result(resource.id, resource.region, Status.ERROR, f"cannot evaluate its policy: {error}")
                 continue
-            if verdict is not None:
+            if isinstance(verdict, Unjudged):
+                ctx.not_judged.append(NotJudged(ctx.check, resource.id, resource.region, verdict.reason))
+            elif verdict is not None:
                 yield Result(resource.id, resource.region, *verdict)
 
 

@@ -27,5 +27,8 @@ def collect(c: CollectContext, region: str) -> Inventory:
         return inventory
     inventory.facts["covering"] = trails
     home = [t for t in trails if t.get("HomeRegion", region) == region]
+    for trail in trails:   # shadows of trails homed in a region the scan does not cover: not judged
+        if trail.get("HomeRegion", region) not in c.regions:
+            inventory.left_out("trail", trail["HomeRegion"], trail["TrailARN"])
     inventory.resources["trail"] = c.each(lambda t: _trail(c, region, t), home)
     return inventory

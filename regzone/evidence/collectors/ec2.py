@@ -1,5 +1,6 @@
 """EC2: VPCs with their subnets, route tables, default security groups and flow logs; launch
-templates with their latest and default versions, and the region's EBS encryption default."""
+templates with their latest and default versions, and the region's EBS encryption default; instances
+that are not terminated, with the options they launched with."""
 from __future__ import annotations
 
 from regzone.evidence.collectors import CollectContext, attempt, tag_dict
@@ -53,10 +54,34 @@ def collect_launch_templates(c: CollectContext, region: str) -> Inventory:
     inventory = Inventory("launch_templates", region)
     inventory.facts["ebs_encryption_by_default"] = attempt(lambda: bool(c.aws.call(
         "ec2", region, "get_ebs_encryption_by_default").get("EbsEncryptionByDefault")))
+    inventory.facts["ebs_default_kms_key"] = attempt(lambda: c.aws.call(
+        "ec2", region, "get_ebs_default_kms_key_id").get("KmsKeyId"))
     try:
         templates = c.aws.paginate("ec2", region, "describe_launch_templates", "LaunchTemplates")
     except ApiError as error:
         inventory.resources["launch_template"] = error
         return inventory
     inventory.resources["launch_template"] = c.each(lambda t: _template(c, region, t), templates)
+    return inventory
+
+
+# Instances in these states no longer run anything (EC2 API reference, InstanceState).
+_GONE = ("shutting-down", "terminated")
+
+
+def collect_instances(c: CollectContext, region: str) -> Inventory:
+    """Instances as DescribeInstances reports them: EnclaveOptions, CpuOptions (AmdSevSnp) and
+    CurrentInstanceBootMode are what they launched with, not what a launch template asked for."""
+    inventory = Inventory("instances", region)
+    try:
+        reservations = c.aws.paginate("ec2", region, "describe_instances", "Reservations")
+    except ApiError as error:
+        inventory.resources["instance"] = error
+        return inventory
+    instances = [i for r in reservations for i in r.get("Instances", [])
+                 if (i.get("State") or {}).get("Name") not in _GONE]
+    inventory.resources["instance"] = [
+        Resource(_arn(c, region, "instance", i["InstanceId"]), region, {**i, "tags": tag_dict(i.get("Tags"))})
+        for i in instances]
+    c.collected(len(instances))
     return inventory

@@ -20,7 +20,8 @@ def _policy(raw: dict | None):
         raise ApiError("s3:GetBucketPolicy", "s3:GetBucketPolicy", f"unparseable policy: {error}") from error
 
 
-def _bucket(c: CollectContext, name: str) -> Resource | None:
+def _bucket(c: CollectContext, name: str) -> Resource | str:
+    """The bucket, or the region it lives in when that is not scanned."""
     arn = f"arn:{c.partition}:s3:::{name}"
     try:
         location = c.aws.call("s3", c.home_region, "get_bucket_location", Bucket=name).get("LocationConstraint")
@@ -30,7 +31,7 @@ def _bucket(c: CollectContext, name: str) -> Resource | None:
         return Resource(arn, "unknown", {key: error for key in keys})
     region = _LOCATION_ALIASES.get(location, location)
     if region not in c.regions:
-        return None
+        return region
 
     def call(operation: str, absent: dict | None = None):
         return c.aws.call("s3", region, operation, Bucket=name, absent=absent)
@@ -64,7 +65,11 @@ def collect_buckets(c: CollectContext, region: str = GLOBAL) -> Inventory:
     except ApiError as error:
         inventory.resources["bucket"] = error
         return inventory
-    inventory.resources["bucket"] = [b for b in c.each(lambda n: _bucket(c, n), names) if b is not None]
+    buckets = c.each(lambda n: _bucket(c, n), names)
+    inventory.resources["bucket"] = [b for b in buckets if isinstance(b, Resource)]
+    for name, found in zip(names, buckets):
+        if isinstance(found, str):
+            inventory.left_out("bucket", found, name)
     return inventory
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
-from regulated_ai.policies.s3 import bucket_of, configured_buckets, inline_lock_mode
+from regulated_ai.policies.s3 import bucket_of, compliance_lock_problem, configured_buckets
 from regulated_ai.types import CLOUDTRAIL_TRAIL, S3_OBJECT_LOCK
 
 
@@ -85,13 +85,6 @@ def cloudtrail_bucket_compliance_locked(stack: StackView) -> Iterator[tuple[str,
             yield trail.urn, (f"trail '{trail.name}' delivers to a bucket this stack does not create, so its "
                               "Object Lock cannot be verified: deliver to the zone's WORM audit bucket.")
             continue
-        inline = inline_lock_mode(bucket)
-        if bucket.known("objectLockEnabled", False) is not True and inline is None:
-            yield trail.urn, (f"trail '{trail.name}' delivers to bucket '{bucket.name}', which has no Object Lock: "
-                              "use a bucket created with objectLockEnabled (the zone's AuditBucket).")
-            continue
-        modes = [lock.known("rule.defaultRetention.mode") for lock in locks.get(bucket.urn, [])] + [inline]
-        if "COMPLIANCE" not in modes:
-            yield trail.urn, (f"trail '{trail.name}' delivers to bucket '{bucket.name}', whose Object Lock has no "
-                              "COMPLIANCE-mode default retention: add a BucketObjectLockConfiguration in "
-                              "COMPLIANCE mode.")
+        problem = compliance_lock_problem(bucket, locks)
+        if problem:
+            yield trail.urn, f"trail '{trail.name}' delivers to {problem}."

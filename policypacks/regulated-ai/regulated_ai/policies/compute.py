@@ -1,4 +1,4 @@
-"""Launch template and node group policies (controls RAZ-CMP-001..005)."""
+"""Launch template and node group policies (controls RAZ-CMP-001..005, RAZ-CMP-009)."""
 from __future__ import annotations
 
 import re
@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, resource_policy, stack_policy
 from regulated_ai.types import EKS_NODE_GROUP, LAUNCH_TEMPLATE
-from regzone.instance_types import (LABEL_DATA_CLASS_PREFIX, TAG_CONFIDENTIAL_REQUIRED, sev_snp_unsupported,
-                                    supporting)
+from regzone.instance_types import (LABEL_DATA_CLASS_PREFIX, TAG_CONFIDENTIAL_REQUIRED, TAG_GPU_ACKNOWLEDGEMENT,
+                                    instance_catalog, sev_snp_unsupported, supporting)
 from regzone.tags import TAG_DATA_CLASS, parse_data_class_tag
 
 _AWS_MANAGED_EBS_KEY = re.compile(r"(^|:)alias/aws/ebs$")
@@ -172,3 +172,30 @@ def ec2_sev_snp_supported_instance_type(stack: StackView) -> Iterator[tuple[str,
         for bad in sev_snp_unsupported(list(group.known("instanceTypes", None) or [])):
             yield group.urn, (f"EKS node group '{group.name}': {bad} does not support AMD SEV-SNP; "
                               f"supported: {supported}")
+
+
+def _gpu_types(group: ResourceView) -> list[str]:
+    """The group's types that run on GPU parents; a type the catalog does not know counts (fail closed)."""
+    catalog = instance_catalog()
+    return [t for t in group.known("instanceTypes", None) or [] if t not in catalog or catalog[t].gpus > 0]
+
+
+@resource_policy(
+    "eks-gpu-node-group-acknowledgement",
+    description="A node group on GPU instances may run a data class requiring confidential compute only with the "
+                "recorded acknowledgement of what GPU parents do not guarantee.",
+    controls=["RAZ-CMP-009"], types=[EKS_NODE_GROUP])
+def eks_gpu_node_group_acknowledgement(group: ResourceView) -> Iterator[str]:
+    rules = group.settings.data_class_policy
+    strict = [c for c in _data_classes(group) if c not in rules or rules[c].require_confidential_compute]
+    if _true(_known_entry(group, "tags", TAG_CONFIDENTIAL_REQUIRED)):
+        strict = strict or [f"(its {TAG_CONFIDENTIAL_REQUIRED} tag)"]
+    gpus = _gpu_types(group)
+    if not (strict and gpus):
+        return
+    approval = _known_entry(group, "tags", TAG_GPU_ACKNOWLEDGEMENT)
+    if not (isinstance(approval, str) and approval.strip()):
+        yield (f"EKS node group '{group.name}' runs on GPU parents ({', '.join(gpus)}) and may run {strict[0]}, "
+               "which requires confidential compute; GPU parents do not encrypt or attest what they process "
+               "(catalog/confidential_modes.yaml, nitro_system): record the group's gpu_processing_acknowledgement "
+               f"(its approval becomes the {TAG_GPU_ACKNOWLEDGEMENT} tag) or run the class on a sev_snp CPU group.")

@@ -1,16 +1,20 @@
-"""Restricted registry policies (controls RAZ-ECR-001..005)."""
+"""Restricted registry policies (controls RAZ-ECR-001..005). Registry policy documents are judged by
+what they permit (regzone_core.policy), as the evidence checks judge them."""
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 
+from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
 from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, resource_policy
 from regulated_ai.types import (ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY, ECR_REPLICATION_CONFIGURATION,
                                 ECR_REPOSITORY, ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
+from regzone_core.policy import Policy, grants
+from regzone_core.policy.evaluation import account_of, is_account_principal
+from regzone_core.policy.verdicts import open_grants
+from regzone_core.registry_tags import exclusion_problem
 
 IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
-_ACCOUNT = re.compile(r"^(?:arn:aws[a-z-]*:iam::)?(\d{12})(?::|$)")
 # The AWS-managed ECR key: AWS, not the zone, controls who may use it.
 _AWS_MANAGED_KEY = re.compile(r"(^|:)alias/aws/ecr$")
 # A creation template is the repository settings of every repository ECR creates for its prefix
@@ -34,11 +38,12 @@ def ecr_repository_immutable_tags(repo: ResourceView) -> Iterator[str]:
                "Set imageTagMutability to IMMUTABLE.")
     elif mutability == "IMMUTABLE_WITH_EXCLUSION":
         filters = repo.known("imageTagMutabilityExclusionFilters", None) or []
-        if not filters:
-            yield (f"ECR repository '{repo.name}' uses IMMUTABLE_WITH_EXCLUSION without exclusion filters; "
-                   "name the mutable-tag patterns explicitly or use IMMUTABLE.")
-        elif any(str(f.get("filter", "")).strip("*") == "" for f in filters if isinstance(f, dict)):
-            yield f"ECR repository '{repo.name}' excludes every tag ('*') from immutability."
+        if any(is_unknown(f) or (isinstance(f, dict) and any(map(is_unknown, f.values()))) for f in filters):
+            raise Unverifiable("imageTagMutabilityExclusionFilters")
+        problem = exclusion_problem(filters)
+        if problem:
+            yield (f"{_kind(repo)} '{repo.name}': {problem}; name the mutable-tag patterns explicitly "
+                   "or use IMMUTABLE.")
 
 
 @resource_policy(
@@ -86,17 +91,21 @@ def ecr_no_pull_through_cache(rule: ResourceView) -> Iterator[str]:
            "promote artifacts through the intake process instead.")
 
 
-def _as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
-def _principals(statement: dict) -> list[str]:
-    principal = statement.get("Principal")
-    if principal == "*" or statement.get("NotPrincipal") is not None:
-        return ["*"]
-    if isinstance(principal, dict):
-        return [str(p) for key, values in principal.items() for p in _as_list(values)]
-    return [str(principal)] if principal else []
+def _grant_problems(policy: ResourceView, document: Policy) -> Iterator[str]:
+    """Who the policy's Allows admit, judged by what they permit: no one outside the zone's
+    account, no service principal and no whole account (the zone's roles are named by ARN)."""
+    account = zone_account(policy.settings)
+    for problem in open_grants(document, account, cross_account=True):
+        yield f"'{policy.name}': {problem}; grant named zone roles."
+    for grant in grants(document, resource_account=account):
+        label, principal = grant.statement.label, grant.principal
+        if principal.kind == "Service":
+            yield f"'{policy.name}': {label} grants the service {principal.value}; grant named zone roles."
+        elif principal.kind != "AWS":
+            yield f"'{policy.name}': {label} grants the {principal.kind} principal {principal.value!r}, which names no account."
+        elif not principal.is_everyone and is_account_principal(principal.value):
+            yield (f"'{policy.name}': {label} grants the whole account {account_of(principal.value)}; "
+                   "grant the zone's node, workload and promotion roles by ARN.")
 
 
 @resource_policy(
@@ -105,42 +114,18 @@ def _principals(statement: dict) -> list[str]:
                 "the zone's account.",
     controls=["RAZ-ECR-004"], types=[ECR_REPOSITORY_POLICY, ECR_REGISTRY_POLICY, ECR_REPOSITORY_CREATION_TEMPLATE])
 def ecr_policy_no_public_or_foreign_principal(policy: ResourceView) -> Iterator[str]:
-    if policy.type == ECR_REPOSITORY_CREATION_TEMPLATE:
-        document = policy.known("repositoryPolicy")
-        if document is None:
+    path = "repositoryPolicy" if policy.type == ECR_REPOSITORY_CREATION_TEMPLATE else "policy"
+    try:
+        document = parsed_policy(policy, path)
+    except PolicyProblem as problem:
+        yield str(problem)
+        return
+    if document is None:
+        if policy.type == ECR_REPOSITORY_CREATION_TEMPLATE:
             yield (f"creation template '{policy.name}' sets no repositoryPolicy: the repositories ECR creates from it "
                    "would have no policy keeping other principals out; set the zone's repository policy.")
-            return
-    else:
-        document = policy.known("policy")
-    try:
-        statements = _as_list(json.loads(document).get("Statement", []))
-    except (TypeError, ValueError, AttributeError):
-        yield f"'{policy.name}' has a policy that is not valid JSON."
         return
-    accounts: set[str] = set()
-    for index, statement in enumerate(statements):
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        sid = statement.get("Sid", f"#{index}")
-        for principal in _principals(statement):
-            if principal == "*" or principal.endswith(":*"):
-                yield f"statement {sid} of '{policy.name}' allows the '*' principal; grant named zone roles."
-                continue
-            match = _ACCOUNT.match(principal)
-            if not match:
-                if principal.endswith(".amazonaws.com"):
-                    yield f"statement {sid} of '{policy.name}' grants the service {principal}; grant named zone roles."
-                else:
-                    yield f"statement {sid} of '{policy.name}' grants {principal!r}, which names no account."
-                continue
-            accounts.add(match.group(1))
-            if principal.endswith(":root") or principal == match.group(1):
-                yield (f"statement {sid} of '{policy.name}' grants the whole account {match.group(1)}; "
-                       "grant the zone's node, workload and promotion roles by ARN.")
-    if len(accounts) > 1:
-        yield (f"'{policy.name}' grants principals of several accounts ({', '.join(sorted(accounts))}); "
-               "the zone's registry serves only the zone's account.")
+    yield from _grant_problems(policy, document)
 
 
 @resource_policy(

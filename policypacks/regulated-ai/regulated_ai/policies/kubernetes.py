@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from components.k8s.labels import (DATA_CLASS_PREFIX, INTERNAL_LB_ANNOTATIONS, PSA_LABEL, PSA_LEVEL,
-                                   PSA_MODES, ZONE_LABEL)
+from components.k8s.labels import (DATA_CLASS_PREFIX, INTERNAL_LB_ANNOTATIONS, NODE_AGENT_HOST_PATHS,
+                                   NODE_AGENT_NAMESPACE, PSA_LABEL, PSA_LEVEL, PSA_MODES, ZONE_LABEL)
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
-from regulated_ai.types import (K8S_CLUSTER_ROLE_BINDINGS, K8S_NAMESPACE, K8S_NETWORK_POLICIES,
+from regulated_ai.types import (K8S_CLUSTER_ROLE_BINDINGS, K8S_DAEMON_SETS, K8S_NAMESPACE, K8S_NETWORK_POLICIES,
                                 K8S_POD_TEMPLATE_PATHS, K8S_ROLE_BINDINGS, K8S_SERVICE)
 from regulated_ai.values import Unverifiable, is_unknown
 
@@ -50,6 +50,35 @@ def _containers(resource: ResourceView) -> Iterator[tuple[str, dict]]:
 
 def _where(resource: ResourceView) -> str:
     return f"{resource.type.rsplit(':', 1)[1]} '{resource.name}'"
+
+
+def _node_agent(resource: ResourceView) -> bool:
+    """A DaemonSet in the node agents' namespace (device plugins, components/k8s/device_plugins.py)
+    that can do no more than a device plugin needs: no service-account token, every container
+    without capabilities or privilege escalation, host paths only among NODE_AGENT_HOST_PATHS. It
+    holds no data class and writes a socket into the kubelet's directory as root, so the
+    data-class and non-root rules do not apply to it. Every other rule does: zone registry, digest,
+    not privileged, no host namespaces. Anything more (a token, a capability, another host path)
+    makes it a workload like any other."""
+    if resource.type not in K8S_DAEMON_SETS or _known(resource.get("metadata.namespace"),
+                                                      "metadata.namespace") != NODE_AGENT_NAMESPACE:
+        return False
+    path, spec = _pod_spec(resource)
+    if _known(spec.get("automountServiceAccountToken"), f"{path}.automountServiceAccountToken") is not False:
+        return False
+    for index, volume in enumerate(_known(spec.get("volumes") or [], f"{path}.volumes")):
+        host_path = _known(volume, f"{path}.volumes[{index}]").get("hostPath")
+        if host_path is not None and _known(host_path, f"{path}.volumes[{index}].hostPath").get(
+                "path") not in NODE_AGENT_HOST_PATHS:
+            return False
+    for where, container in _containers(resource):
+        context = _known(container.get("securityContext") or {}, f"{where}.securityContext")
+        drop = _known((context.get("capabilities") or {}).get("drop") or [], f"{where}.securityContext.capabilities")
+        add = _known((context.get("capabilities") or {}).get("add") or [], f"{where}.securityContext.capabilities")
+        if "ALL" not in drop or add or _known(context.get("allowPrivilegeEscalation"),
+                                              f"{where}.securityContext.allowPrivilegeEscalation") is not False:
+            return False
+    return True
 
 
 def _registry_regions(resource: ResourceView) -> set[str]:
@@ -104,6 +133,8 @@ def namespace_data_class_label(ns: ResourceView) -> Iterator[str]:
     description="Pods and pod templates must declare their data classes (data-class.regzone.io/<class>).",
     controls=["RAZ-K8S-002"], types=POD_KINDS)
 def workload_data_class_label(resource: ResourceView) -> Iterator[str]:
+    if _node_agent(resource):
+        return
     path = K8S_POD_TEMPLATE_PATHS[resource.type].removesuffix("spec") + "metadata.labels"
     labels = resource.known(path, {}) or {}
     if any(is_unknown(k) for k in labels):
@@ -170,6 +201,8 @@ def no_host_namespaces(resource: ResourceView) -> Iterator[str]:
     description="Every container must run as non-root (runAsNonRoot on the pod or the container).",
     controls=["RAZ-K8S-004"], types=POD_KINDS)
 def run_as_non_root(resource: ResourceView) -> Iterator[str]:
+    if _node_agent(resource):
+        return
     path, spec = _pod_spec(resource)
     pod_context = _known(spec.get("securityContext") or {}, f"{path}.securityContext")
     pod_value = _known(pod_context.get("runAsNonRoot"), f"{path}.securityContext.runAsNonRoot")

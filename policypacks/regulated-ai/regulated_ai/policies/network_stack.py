@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
+from regulated_ai.policies.s3 import bucket_of, compliance_lock_problem, configured_buckets
 from regulated_ai.types import (ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_ADDON, EKS_CLUSTER,
                                 EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION,
                                 FLOW_LOG, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY,
-                                NETWORK_FIREWALL, ROUTE, ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, S3_BUCKETS,
-                                SUBNETS, VPC, VPC_ENDPOINT)
+                                NETWORK_FIREWALL, NETWORK_FIREWALL_POLICY, NETWORK_FIREWALL_RULE_GROUP, ROUTE,
+                                ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, S3_BUCKETS, S3_OBJECT_LOCK, SUBNETS, VPC,
+                                VPC_ENDPOINT)
 from regzone.tags import TAG_TIER, TIER_EGRESS, TIER_FIREWALL
 
 EDGE_TIERS = (TIER_FIREWALL, TIER_EGRESS)
@@ -125,6 +127,56 @@ def network_vpc_flow_logs(stack: StackView) -> Iterator[tuple[str, str]]:
         if vpc.urn not in logged:
             yield vpc.urn, (f"VPC '{vpc.name}' has no flow log with trafficType ALL: accepted and rejected "
                             "connections would leave no record. Add an aws.ec2.FlowLog for the VPC.")
+
+
+@stack_policy(
+    "network-vpc-flow-logs-worm",
+    description="Every VPC must also deliver flow logs of ALL traffic to an S3 bucket with Object Lock in "
+                "COMPLIANCE mode, so that the network record is write-once for the audit retention.",
+    controls=["RAZ-NET-006"])
+def network_vpc_flow_logs_worm(stack: StackView) -> Iterator[tuple[str, str]]:
+    locks = configured_buckets(stack, S3_OBJECT_LOCK)
+    archived: set[str] = set()
+    problems: dict[str, str] = {}
+    for flow_log in stack.of_type(FLOW_LOG):
+        if flow_log.known("logDestinationType") != "s3" or flow_log.known("trafficType") != "ALL":
+            continue
+        bucket = bucket_of(flow_log, stack, "logDestination")
+        problem = ("a bucket this stack does not create, so its Object Lock cannot be verified" if bucket is None
+                   else compliance_lock_problem(bucket, locks))
+        for vpc in _vpc_of(flow_log):
+            if problem is None:
+                archived.add(vpc.urn)
+            else:
+                problems[vpc.urn] = f"flow log '{flow_log.name}' delivers to {problem}"
+    for vpc in stack.of_type(VPC):
+        if vpc.urn not in archived:
+            reason = problems.get(vpc.urn, "no flow log of ALL traffic delivers to S3")
+            yield vpc.urn, (f"VPC '{vpc.name}': {reason}. Archive its flow logs in the zone's WORM audit bucket "
+                            "(FlowLogs does); the CloudWatch copy alone can be deleted before the audit retention.")
+
+
+@stack_policy(
+    "network-firewall-customer-key",
+    description="Network Firewall rule groups, firewall policies and firewalls must be encrypted with a customer "
+                "managed KMS key, not an AWS owned key.",
+    controls=["RAZ-NET-005"])
+def network_firewall_customer_key(stack: StackView) -> Iterator[tuple[str, str]]:
+    # Without encryptionConfiguration, or with type AWS_OWNED_KMS_KEY, AWS encrypts with a key it owns
+    # (Network Firewall API reference, EncryptionConfiguration): no zone key policy decides who reads it.
+    for resource in stack.of_type(NETWORK_FIREWALL, NETWORK_FIREWALL_POLICY, NETWORK_FIREWALL_RULE_GROUP):
+        kind = resource.known("encryptionConfiguration.type")
+        if kind != "CUSTOMER_KMS":
+            shown = "an AWS owned key" if kind in (None, "AWS_OWNED_KMS_KEY") else repr(kind)
+            yield resource.urn, (f"'{resource.name}' is encrypted with {shown}: set encryptionConfiguration to type "
+                                 "CUSTOMER_KMS with the zone's audit key (EgressFirewall does).")
+            continue
+        key = resource.get("encryptionConfiguration.keyId")
+        # A key this stack creates has no ARN until it exists: the dependency shows what it is.
+        if is_unknown(key) and not _refs(resource, "encryptionConfiguration", KMS_KEY):
+            raise Unverifiable(f"{resource.name}.encryptionConfiguration.keyId")
+        if not key and not is_unknown(key):
+            yield resource.urn, f"'{resource.name}' sets CUSTOMER_KMS without a keyId: name the zone's audit key."
 
 
 @stack_policy(

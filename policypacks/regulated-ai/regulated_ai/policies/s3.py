@@ -8,26 +8,22 @@ with no public-access block or no encryption resource at all is caught.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
+from regulated_ai.documents import PolicyProblem, parsed_policy, partition_of, zone_account
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.policies.tagging import effective_tags
 from regulated_ai.types import (S3_ACL, S3_BUCKET_POLICY, S3_BUCKETS, S3_OBJECT_LOCK, S3_OWNERSHIP_CONTROLS,
                                 S3_PUBLIC_ACCESS_BLOCK, S3_SSE, S3_VERSIONING)
 from regulated_ai.values import is_unknown
 from regzone.tags import TAG_ZONE
+from regzone_core.policy.verdicts import denies_plain_http, open_grants
 
 KMS_ALGORITHMS = ("aws:kms", "aws:kms:dsse")
 PUBLIC_CANNED_ACLS = ("public-read", "public-read-write", "authenticated-read")
 PUBLIC_GRANTEE_GROUPS = ("/global/AllUsers", "/global/AuthenticatedUsers")
 PUBLIC_ACCESS_BLOCK_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
-# Condition keys that pin a '*' principal to this account, organization, network or service source.
-RESTRICTING_CONDITION_KEYS = frozenset(k.lower() for k in (
-    "aws:SourceArn", "aws:SourceAccount", "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:PrincipalOrgID",
-    "aws:PrincipalOrgPaths", "aws:PrincipalAccount", "aws:PrincipalArn", "aws:SourceVpce", "aws:SourceVpc",
-    "aws:userid"))
 DAYS_PER_YEAR = 365
 
 
@@ -37,34 +33,6 @@ def as_list(value: Any) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
-
-
-def policy_statements(document: Any, what: str) -> list[dict]:
-    """The statements of a JSON policy (string or object); ValueError if it is not a policy."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except ValueError:
-            raise ValueError(f"{what} is not valid JSON") from None
-    if not isinstance(document, dict):
-        raise ValueError(f"{what} is not a JSON object")
-    return [s for s in as_list(document.get("Statement")) if isinstance(s, dict)]
-
-
-def is_public_principal(principal: Any) -> bool:
-    if principal == "*":
-        return True
-    if isinstance(principal, dict):
-        return "*" in as_list(principal.get("AWS"))
-    return False
-
-
-def is_restricted(statement: dict) -> bool:
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return False
-    return any(key.lower() in RESTRICTING_CONDITION_KEYS
-               for operands in condition.values() if isinstance(operands, dict) for key in operands)
 
 
 def bucket_of(resource: ResourceView, stack: StackView, prop: str = "bucket") -> ResourceView | None:
@@ -186,31 +154,28 @@ def s3_acls_disabled(resource: ResourceView) -> Iterator[str]:
 
 @resource_policy(
     "s3-bucket-policy-no-public-principal",
-    description="S3 bucket policies must not allow the '*' principal unless a condition pins it to "
-                "this account, organization, network or service source.",
+    description="S3 bucket policies must not allow anyone outside the zone: an Allow to '*' counts only when "
+                "its conditions (and the policy's Denies) bind it to an account, organization or service source.",
     controls=["RAZ-S3-004"], types=[S3_BUCKET_POLICY, *S3_BUCKETS])
 def s3_bucket_policy_no_public_principal(resource: ResourceView) -> Iterator[str]:
-    document = resource.known("policy")
+    try:
+        document = parsed_policy(resource)
+    except PolicyProblem as problem:
+        yield f"{problem}."
+        return
     if document is None:
         return
-    try:
-        statements = policy_statements(document, f"'{resource.name}' policy")
-    except ValueError as err:
-        yield f"{err}."
-        return
-    for index, statement in enumerate(statements):
-        if statement.get("Effect") == "Allow" and is_public_principal(statement.get("Principal")) \
-                and not is_restricted(statement):
-            yield (f"'{resource.name}' statement {statement.get('Sid', f'#{index}')} allows the '*' principal: "
-                   "name the principals, or pin it with aws:SourceAccount/aws:SourceArn/aws:PrincipalOrgID.")
+    for problem in open_grants(document, zone_account(resource.settings), cross_account=False):
+        yield (f"'{resource.name}': {problem}: name the principals, or pin it with "
+               "aws:SourceAccount/aws:SourceArn/aws:PrincipalOrgID.")
 
 
-def _denies_insecure_transport(statement: dict) -> bool:
-    actions = [str(a).lower() for a in as_list(statement.get("Action"))]
-    condition = statement.get("Condition") or {}
-    secure = (condition.get("Bool") or {}).get("aws:SecureTransport") if isinstance(condition, dict) else None
-    return (statement.get("Effect") == "Deny" and is_public_principal(statement.get("Principal"))
-            and any(a in ("s3:*", "*") for a in actions) and str(secure).lower() == "false")
+def _bucket_arn(resource: ResourceView) -> str:
+    """The ARN of the bucket a bucket policy is attached to (its `bucket` name)."""
+    name = resource.known("bucket")
+    if not isinstance(name, str) or not name:
+        raise PolicyProblem(f"'{resource.name}' names no bucket, so the policy's Deny cannot be judged")
+    return f"arn:{partition_of(resource)}:s3:::{name}"
 
 
 @resource_policy(
@@ -219,13 +184,19 @@ def _denies_insecure_transport(statement: dict) -> bool:
     controls=["RAZ-S3-004"], types=[S3_BUCKET_POLICY])
 def s3_bucket_policy_tls_only(resource: ResourceView) -> Iterator[str]:
     try:
-        statements = policy_statements(resource.known("policy"), f"'{resource.name}' policy")
-    except ValueError as err:
-        yield f"{err}."
+        document = parsed_policy(resource)
+    except PolicyProblem as problem:
+        yield f"{problem}."
         return
-    if not any(_denies_insecure_transport(s) for s in statements):
-        yield (f"'{resource.name}' does not deny insecure transport: add a Deny of s3:* for Principal '*' "
-               "with Condition Bool aws:SecureTransport = false.")
+    try:
+        arn = _bucket_arn(resource)
+    except PolicyProblem as problem:
+        yield f"{problem}."
+        return
+    if not denies_plain_http(document, arn):
+        yield (f"'{resource.name}' does not deny insecure transport to everyone on the bucket and its objects: add "
+               "a Deny of s3:* for Principal '*' on the bucket and bucket/* with Condition Bool "
+               "aws:SecureTransport = false.")
 
 
 # --- WORM audit storage ----------------------------------------------------------------------
@@ -263,6 +234,20 @@ def s3_object_lock_compliance_retention(resource: ResourceView) -> Iterator[str]
 def inline_lock_mode(bucket: ResourceView) -> str | None:
     """The default retention mode of a bucket's deprecated inline objectLockConfiguration."""
     return bucket.known("objectLockConfiguration.rule.defaultRetention.mode")
+
+
+def compliance_lock_problem(bucket: ResourceView, locks: dict[str, list[ResourceView]]) -> str | None:
+    """Why `bucket` is not write-once for its retention (None: Object Lock with a COMPLIANCE-mode
+    default retention). `locks` is `configured_buckets(stack, S3_OBJECT_LOCK)`."""
+    inline = inline_lock_mode(bucket)
+    if bucket.known("objectLockEnabled", False) is not True and inline is None:
+        return (f"bucket '{bucket.name}', which has no Object Lock: use a bucket created with objectLockEnabled "
+                "(the zone's AuditBucket)")
+    modes = [lock.known("rule.defaultRetention.mode") for lock in locks.get(bucket.urn, [])] + [inline]
+    if "COMPLIANCE" not in modes:
+        return (f"bucket '{bucket.name}', whose Object Lock has no COMPLIANCE-mode default retention: add a "
+                "BucketObjectLockConfiguration in COMPLIANCE mode")
+    return None
 
 
 def locked_bucket_urns(stack: StackView) -> set[str]:

@@ -1,5 +1,7 @@
-"""Tags cannot be moved to another image once pushed."""
+"""Tags cannot be moved to another image once pushed: IMMUTABLE, or IMMUTABLE_WITH_EXCLUSION whose
+filters name some tags only (a filter of `*` alone leaves every tag mutable: regzone_core.registry_tags)."""
 from regzone.evidence.checks import failed, passed, per_resource
+from regzone_core.registry_tags import exclusion_problem
 
 
 def judge(repo, ctx):
@@ -7,8 +9,11 @@ def judge(repo, ctx):
     if mutability == "IMMUTABLE":
         return passed("image tags are immutable")
     if mutability == "IMMUTABLE_WITH_EXCLUSION":
-        filters = [f.get("filter") for f in repo.data.get("imageTagMutabilityExclusionFilters") or []]
-        return passed(f"image tags are immutable except tags matching {filters}")
+        filters = repo.data.get("imageTagMutabilityExclusionFilters") or []
+        problem = exclusion_problem(filters)
+        if problem:
+            return failed(f"image tag mutability is {mutability}, but {problem}")
+        return passed(f"image tags are immutable except tags matching {[f.get('filter') for f in filters]}")
     return failed(f"image tag mutability is {mutability}")
 
 

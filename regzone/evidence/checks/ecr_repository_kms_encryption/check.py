@@ -1,5 +1,7 @@
-"""Images encrypted with a customer-managed key (Prowler has no check for this)."""
+"""Images encrypted with a customer-managed key (Prowler has no check for this): KMS with no key,
+or with the aws/ecr key, is AWS-managed."""
 from regzone.evidence.checks import failed, passed, per_resource
+from regzone.evidence.rules import customer_key_problem
 
 
 def judge(repo, ctx):
@@ -7,9 +9,8 @@ def judge(repo, ctx):
     kind, key = config.get("encryptionType", "AES256"), config.get("kmsKey")
     if kind not in ("KMS", "KMS_DSSE"):
         return failed(f"encryption type is {kind}, not KMS")
-    if not key:
-        return failed(f"{kind} encryption with the AWS-managed aws/ecr key, not a customer-managed key")
-    return passed(f"{kind} encryption with {key}")
+    problem = customer_key_problem(ctx, repo.region, key, f"{kind} encryption")
+    return failed(problem) if problem else passed(f"{kind} encryption with customer-managed key {key}")
 
 
 def execute(ctx):

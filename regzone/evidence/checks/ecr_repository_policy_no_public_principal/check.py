@@ -1,6 +1,6 @@
 """No Allow to `*` unless pinned to this account or an organisation."""
 from regzone.evidence.checks import failed, passed, per_resource
-from regzone.evidence.rules import open_grants
+from regzone_core.policy.verdicts import open_grants
 
 
 def judge(repo, ctx):

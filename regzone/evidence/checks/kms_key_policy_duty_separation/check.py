@@ -4,22 +4,28 @@ Judged by what the Allow statements permit (regzone_core.policy.kms: wildcards a
 expanded against the KMS action catalogue), not by their shape. Conservative: conditions are taken
 as met and Deny statements as absent, so a policy can only be judged separated when its allows
 already are. The account root in both roles fails too: the key policy then delegates both duties
-to IAM and separates nothing (AWS KMS Developer Guide, "Default key policy")."""
+to IAM and separates nothing (AWS KMS Developer Guide, "Default key policy"). The deployer
+(`--deployer-role-arn`) may use a key exactly as AWS does as the caller for the key's purpose (its
+`purpose` tag; every purpose when the tags were not read), as the preview judges it."""
 from regzone.evidence.checks import failed, passed, per_resource
-from regzone_core.policy.kms import key_roles
+from regzone.evidence.model import ApiError
+from regzone.key_caller_permissions import deployer_caller_use
+from regzone_core.policy.verdicts import duty_conflicts
 
 
-def duty_conflicts(policy):
-    """Principals that may both administer and use the key, with one action of each."""
-    roles = key_roles(policy or {"Statement": []})
-    return [f"{p} may both administer ({min(roles.administers[p])}) and use ({min(roles.uses[p])}) the key"
-            for p in sorted(roles.administrators & roles.users)]
+def _purpose(key):
+    try:
+        tags = key.get("tags")
+    except (ApiError, KeyError):   # tags are read only for --zone scans
+        return None
+    return tags.get("purpose") if isinstance(tags, dict) else None
 
 
 def judge(key, ctx):
     if key.get("metadata").get("KeyManager") != "CUSTOMER":
         return None
-    conflicts = duty_conflicts(key.get("policy"))
+    conflicts = duty_conflicts(key.get("policy") or {"Statement": []},
+                               caller_use=deployer_caller_use(ctx.deployer_role_arn, _purpose(key)))
     if conflicts:
         return failed("; ".join(conflicts))
     return passed("key policy gives administration and use to different principals")

@@ -1,12 +1,12 @@
 """Key policies of customer-managed keys: no unpinned `*` principal, no principal in another account."""
 from regzone.evidence.checks import failed, passed, per_resource
-from regzone.evidence.rules import open_grants
+from regzone_core.policy.verdicts import open_grants
 
 
 def judge(key, ctx):
     if key.get("metadata").get("KeyManager") != "CUSTOMER":
         return None
-    problems = open_grants(key.get("policy"), ctx.account, cross_account=True)
+    problems = open_grants(key.get("policy") or {"Statement": []}, ctx.account, cross_account=True)
     return failed("; ".join(problems)) if problems else passed("key policy grants only principals of this account")
 
 

@@ -1,10 +1,14 @@
-"""Every log group names a KMS key."""
+"""Every log group names a customer-managed KMS key (without one, CloudWatch Logs uses its own key)."""
 from regzone.evidence.checks import failed, passed, per_resource
+from regzone.evidence.rules import customer_key_problem
 
 
 def judge(group, ctx):
     key = group.data.get("kmsKeyId")
-    return passed(f"encrypted with {key}") if key else failed("no KMS key")
+    if not key:
+        return failed("no KMS key: CloudWatch Logs encrypts with a key it owns")
+    problem = customer_key_problem(ctx, group.region, key, "log group encryption")
+    return failed(problem) if problem else passed(f"encrypted with customer-managed key {key}")
 
 
 def execute(ctx):

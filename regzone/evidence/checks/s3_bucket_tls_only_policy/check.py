@@ -1,6 +1,6 @@
 """A Deny of s3:* to everyone on the bucket and its objects when aws:SecureTransport is false."""
 from regzone.evidence.checks import failed, passed, per_resource
-from regzone.evidence.rules import denies_plain_http
+from regzone_core.policy.verdicts import denies_plain_http
 
 
 def judge(bucket, ctx):

@@ -1,7 +1,12 @@
 """Subnets tagged regzone:tier=workload, or (without a tier tag) carrying a data-class, must not
-route to an internet gateway (igw-) or egress-only internet gateway (eigw-)."""
+route to an internet gateway (igw-), an egress-only internet gateway (eigw-), a NAT gateway (nat-)
+or a carrier gateway (cagw-): each reaches the internet around the egress firewall, whose endpoint
+is the only default route a workload subnet may have."""
 from regzone.evidence.checks import failed, passed, per_resource
 from regzone.tags import TAG_DATA_CLASS, TAG_TIER, TIER_WORKLOAD, parse_data_class_tag
+
+_TARGET_KEYS = ("GatewayId", "EgressOnlyInternetGatewayId", "NatGatewayId", "CarrierGatewayId")
+_INTERNET_PREFIXES = ("igw-", "eigw-", "nat-", "cagw-")
 
 
 def _regulated(tags):
@@ -29,12 +34,12 @@ def judge(subnet, ctx):
     if table is None:
         return failed("no route table found for the subnet (neither associated nor a main table)")
     to_internet = [f"{r.get('DestinationCidrBlock') or r.get('DestinationIpv6CidrBlock') or r.get('DestinationPrefixListId')}"
-                   f" -> {gateway}" for r in table.get("Routes") or []
-                   for gateway in (r.get("GatewayId") or "", r.get("EgressOnlyInternetGatewayId") or "")
-                   if gateway.startswith(("igw-", "eigw-"))]
+                   f" -> {target}" for r in table.get("Routes") or []
+                   for target in (r.get(key) or "" for key in _TARGET_KEYS) if target.startswith(_INTERNET_PREFIXES)]
     if to_internet:
-        return failed(f"route table {table['RouteTableId']} routes to an internet gateway: {', '.join(to_internet)}")
-    return passed(f"route table {table['RouteTableId']} has no internet gateway route")
+        return failed(f"route table {table['RouteTableId']} routes to an internet or NAT gateway: "
+                      f"{', '.join(to_internet)}")
+    return passed(f"route table {table['RouteTableId']} has no internet or NAT gateway route")
 
 
 def execute(ctx):
