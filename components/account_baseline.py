@@ -28,10 +28,11 @@ from components.account_settings import AccountSettings, AccountSettingsArgs
 from components.audit_bucket import AuditBucket, AuditBucketArgs
 from components.audit_trail import AuditTrail, AuditTrailArgs
 from components.autoscaling_role import AutoScalingServiceRole, AutoScalingServiceRoleArgs
-from components.principal_checks import verified_deployer
+from components.principal_checks import existing_principal, verified_deployer
 from components.registry_settings import RegistrySettings, RegistrySettingsArgs, ZoneRegistrySettings
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
 from regzone.config.baseline import BASELINE_LABEL, NAMESPACE, Baseline
+from regzone.config.errors import key_path
 from regzone_core.policy.guardrails import load_guardrails
 
 
@@ -66,6 +67,13 @@ class AccountBaseline(pulumi.ComponentResource):
         invoke = pulumi.InvokeOutputOptions(parent=self, provider=args.providers[home])
         identity = aws.get_caller_identity_output(opts=invoke)
         deployer = verified_deployer(baseline.settings.deployer_role_arn, identity, f"{NAMESPACE}:deployer_role_arn")
+        # The key policies name the key principals only once IAM lists them (KMS refuses others).
+        principals = {duty: [existing_principal(deployer.apply(lambda _, arn=arn: arn), key_path(NAMESPACE, (duty, k)),
+                                                opts=invoke)
+                             for k, arn in enumerate(getattr(baseline.settings, duty))]
+                      for duty in ("key_administrators", "key_users")}
+        checked = pulumi.Output.all(deployer, *principals["key_administrators"], *principals["key_users"]).apply(
+            lambda values: values[0])
 
         self.autoscaling_role = None
         if baseline.settings.autoscaling_service_linked_role is not None:
@@ -73,7 +81,8 @@ class AccountBaseline(pulumi.ComponentResource):
                 mode=baseline.settings.autoscaling_service_linked_role), opts=on[home])
 
         self.keys = {region: ZoneKeys(f"{name}-keys-{region}", ZoneKeysArgs(
-            zone_name=BASELINE_LABEL, region=region, account_id=identity.account_id, deployer=deployer,
+            zone_name=BASELINE_LABEL, region=region, account_id=identity.account_id, deployer=checked,
+            administrators=principals["key_administrators"], users=principals["key_users"],
             partition=baseline.partition, purposes=["audit", "volumes"] if region == home else ["volumes"],
             autoscaling_role_arn=self.autoscaling_role.arn if self.autoscaling_role else None), opts=on[region])
             for region in baseline.allowed_regions}

@@ -23,7 +23,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from regzone.config.errors import ConfigError, KeyedError, format_validation_error
 from regzone.config.loader import decode_config_value, load_stack_file, read_stack_file
-from regzone.config.model import RESERVED_ZONE_NAME, StackConfig, _valid_region
+from regzone.config.model import RESERVED_ZONE_NAME, KeyPrincipal, StackConfig, _valid_region
 from regzone.paths import BASELINE_DIR, STACKS_DIR
 from regzone.zone_stack import check_zone_stack, stack_name
 from regzone_core.policy.guardrails import load_guardrails
@@ -74,6 +74,11 @@ class BaselineSettings(_Strict):
     break_glass_role: Annotated[str, Field(pattern=_ROLE_NAME)] | None = None
     # scope: account
     zone_stacks: list[ZoneStackName] = []
+    # The baseline keys' principals (audit key, EBS default keys), as a zone's: administrators manage
+    # the keys and never use them, users use them through the AWS services of each key's purpose.
+    # Required and disjoint: the account root in their place would hold both duties (RAZ-KMS-003).
+    key_administrators: list[KeyPrincipal] = []
+    key_users: list[KeyPrincipal] = []
     autoscaling_service_linked_role: Literal["create", "existing"] | None = None
     organization_trail_arn: Annotated[str, Field(pattern=_TRAIL_ARN)] | None = None
     # scope: organization
@@ -90,6 +95,7 @@ class BaselineSettings(_Strict):
                 raise KeyedError(("service_control_policies",), "is only for scope organization (SCPs attach in "
                                  "the management account); valid: remove it, or a separate stack with scope "
                                  "organization")
+            self._check_key_duties()
             names = [stack_name(s) for s in self.zone_stacks]
             for i, name in enumerate(names):
                 if names.index(name) != i:
@@ -98,7 +104,8 @@ class BaselineSettings(_Strict):
             if self.service_control_policies is None:
                 raise KeyedError(("service_control_policies",), "is required for scope organization: the units "
                                  "of regulated accounts and their zone stacks")
-            for key in ("zone_stacks", "autoscaling_service_linked_role", "organization_trail_arn"):
+            for key in ("zone_stacks", "autoscaling_service_linked_role", "organization_trail_arn",
+                        "key_administrators", "key_users"):
                 if getattr(self, key):
                     raise KeyedError((key,), "is only for scope account; valid: remove it (the organization "
                                      "baseline attaches SCPs only)")
@@ -108,6 +115,34 @@ class BaselineSettings(_Strict):
                     raise KeyedError(("service_control_policies", "units", i, "id"), "lists a unit twice; "
                                      "valid: each unit once, with every zone stack of its accounts")
         return self
+
+    def _check_key_duties(self) -> None:
+        """The baseline keys separate duties as the zone keys do, with principals of the deployer's
+        account (checked to exist before any key policy names them); the deployer is no key user."""
+        for duty, what in (("key_administrators", "manage the baseline keys (never use them)"),
+                           ("key_users", "use the baseline keys through the AWS services of each key's purpose "
+                                         "(CloudTrail for the audit key, EBS for the default volumes keys)")):
+            principals = getattr(self, duty)
+            if not principals:
+                raise KeyedError((duty,), f"is required for scope account and may not be empty: the audit key and "
+                                 f"the EBS default keys need principals that {what}; without them the account "
+                                 "root would both administer and use the keys, which separates nothing "
+                                 "(RAZ-KMS-003); valid: a list of IAM role or user ARNs of the deployer's "
+                                 "account, disjoint from the other list")
+            for i, arn in enumerate(principals):
+                if _account(arn) != _account(self.deployer_role_arn):
+                    raise KeyedError((duty, i), f"is not in the account of deployer_role_arn "
+                                     f"({_account(self.deployer_role_arn)[1]}): principals are checked in the "
+                                     "deploying account before a key policy names them; valid: a role or user of "
+                                     "that account")
+        for i, arn in enumerate(self.key_users):
+            if arn in self.key_administrators:
+                raise KeyedError(("key_users", i), "is also in key_administrators: a key administrator must not use "
+                                 "the keys; valid: a principal that is not a key administrator")
+            if arn == self.deployer_role_arn:
+                raise KeyedError(("key_users", i), "is deployer_role_arn, which uses the keys only as AWS does as "
+                                 "the caller (catalog/key_caller_permissions.yaml); valid: an operator role that "
+                                 "is not the deployer")
 
 
 def _account(arn: str) -> tuple[str, str]:
