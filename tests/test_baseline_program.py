@@ -119,6 +119,23 @@ def test_a_missing_autoscaling_role_fails_naming_the_baseline_key():
     assert "create-service-linked-role" in str(raised.value)
 
 
+def test_baseline_keys_separate_duties_between_checked_principals(dev):
+    config = load_baseline("dev").settings
+    for key in of_type(dev, "aws:kms/key:Key"):
+        statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
+        assert statements["KeyAdministration"]["Principal"]["AWS"] == config.key_administrators
+        assert statements["KeyUseThroughZoneServices"]["Principal"]["AWS"] == config.key_users
+
+
+def test_a_missing_key_principal_fails_naming_the_baseline_key():
+    user = load_baseline("hipaa").settings.key_users[0]
+    mocks = ZoneMocks("us-east-2", caller_arn=f"arn:aws:sts::{ACCOUNT}:assumed-role/regzone-baseline-deployer/ci",
+                      absent_principals=frozenset({user}))
+    with pytest.raises(ProgramError) as raised:
+        baseline("hipaa", mocks=mocks)
+    assert f"regzone-baseline:key_users[0]: IAM role {user} does not exist" in str(raised.value)
+
+
 def test_registry_scanning_and_replication_follow_the_zone_stacks():
     pci = baseline("pci")
     scanning = {r.inputs["region"]: r.inputs for r in of_type(pci, SINGLETONS[4])}

@@ -56,6 +56,17 @@ def test_the_allowed_regions_are_the_zone_stacks_union_home_first():
                                                                     "mean zone_stacks?)"),
     (lambda c: c.pop("regzone-baseline:autoscaling_service_linked_role"),
      "regzone-baseline:autoscaling_service_linked_role: required: a governed zone has node groups"),
+    (lambda c: c.pop("regzone-baseline:key_administrators"),
+     "regzone-baseline:key_administrators: is required for scope account and may not be empty"),
+    (lambda c: c.update({"regzone-baseline:key_users": []}), "regzone-baseline:key_users: is required for scope account"),
+    (lambda c: c.update({"regzone-baseline:key_users": c["regzone-baseline:key_administrators"]}),
+     "key_users[0] = 'arn:aws:iam::111122223333:role/regzone-baseline-key-admin': is also in key_administrators"),
+    (lambda c: c.update({"regzone-baseline:key_users": [c["regzone-baseline:deployer_role_arn"]]}),
+     "key_users[0] = 'arn:aws:iam::111122223333:role/regzone-baseline-deployer': is deployer_role_arn"),
+    (lambda c: c.update({"regzone-baseline:key_administrators": ["arn:aws:iam::444455556666:role/admin"]}),
+     "key_administrators[0] = 'arn:aws:iam::444455556666:role/admin': is not in the account of deployer_role_arn"),
+    (lambda c: c.update({"regzone-baseline:key_users": ["arn:aws:iam::111122223333:group/ops"]}),
+     "regzone-baseline:key_users[0] = 'arn:aws:iam::111122223333:group/ops'"),
     (lambda c: c.update({"aws:region": "us-east-1"}), "aws:region = 'us-east-1': the account trail and its WORM bucket "
                                                       "would be outside every governed zone stack's allowed_regions"),
 ])
