@@ -10,7 +10,7 @@ import datetime
 import fnmatch
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -527,6 +527,17 @@ class Zone(_Strict):
 
 class StackConfig(_Strict):
     """Everything under the `regzone:` namespace of a stack file."""
+
+    # Former keys for account-wide singletons, now the account baseline's (docs/baseline.md): a stack
+    # that still sets one is told where it went, instead of an unknown-key error.
+    moved_keys: ClassVar[dict[str, str]] = {
+        "autoscaling_service_linked_role": "the EC2 Auto Scaling service-linked role is the account baseline's: set "
+                                           "regzone-baseline:autoscaling_service_linked_role (create or existing)",
+        "registry_settings_owner": "ECR registry scanning and replication are the account baseline's, for every "
+                                   "zone stack it lists in regzone-baseline:zone_stacks",
+        "management_events": "the management-event trail is the account baseline's (or an organization trail: "
+                             "regzone-baseline:organization_trail_arn)",
+    }
 
     region: Region
     allowed_regions: list[Region] = Field(min_length=1)

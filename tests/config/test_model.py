@@ -205,7 +205,9 @@ def test_the_baseline_reference_names_a_baseline_stack(dev_config, value, expect
 def test_account_singletons_are_no_longer_zone_keys(dev_config, key, value):
     """The account baseline owns them (regzone-baseline:*): a zone stack that still sets one is told so."""
     dev_config[f"regzone:{key}"] = value
-    assert f"regzone:{key}: unknown key" in error_of(dev_config)
+    message = error_of(dev_config)
+    assert f"regzone:{key}: no longer a key of regzone: " in message and "account baseline" in message
+    assert "regzone:baseline_stack" in message and "docs/baseline.md" in message and "unknown key" not in message
 
 
 def test_no_zone_takes_the_baseline_label(dev_config):
