@@ -75,6 +75,7 @@ def _preview(args: argparse.Namespace) -> int:
 def _matrix(args: argparse.Namespace) -> int:
     from regzone import matrix
     from regzone.catalog import load_catalog
+    from regzone.coverage import catalog_coverage, coverage_problems
     from regzone.matrix.model import build_matrix, pack_policy_names
     from regzone.matrix.render import FORMATS
     from regzone.preview.analyzer import PackError
@@ -93,6 +94,8 @@ def _matrix(args: argparse.Namespace) -> int:
             _write(FORMATS[args.format](catalog, rows), args.output)
         return EXIT_OK
     failures = [f"{control}: {gap}" for control, gaps in matrix.gaps(rows).items() for gap in gaps]
+    failures += [f"{control}: {problem}" for control, problems in
+                 coverage_problems(catalog_coverage(catalog)).items() for problem in problems]
     failures += [f"{path} is out of date: run `regzone matrix --write-docs` (make docs)"
                  for path in matrix.stale_docs(catalog, rows)]
     for failure in failures:

@@ -14,39 +14,31 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from regulated_ai import exposure
 from regulated_ai.framework import ResourceView, StackView, stack_policy
+from regulated_ai.kubernetes_objects import objects
 from regulated_ai.policies.tagging import effective_tags, is_aws_resource
 from regulated_ai.settings import Settings
-from regulated_ai.values import Unverifiable, is_unknown
+from regulated_ai.types import (CLOUDTRAIL_TRAIL, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, LOG_GROUP,
+                                VPC)
+from regulated_ai.values import InvalidValue, Unverifiable, is_unknown
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
 
-# Pod-bearing Kubernetes kinds and where their labels live (label values cannot hold '+', so
-# several classes are joined with '.').
-_POD = ("metadata.labels", "spec.template.metadata.labels")
+# Pod-bearing Kubernetes kinds (and their patches) and where their labels live: the object's and its
+# pod template's (label values cannot hold '+', so several classes are joined with '.').
 WORKLOAD_LABELS: dict[str, tuple[str, ...]] = {
-    "kubernetes:core/v1:Pod": ("metadata.labels",),
-    "kubernetes:apps/v1:Deployment": _POD, "kubernetes:apps/v1:StatefulSet": _POD,
-    "kubernetes:apps/v1:DaemonSet": _POD, "kubernetes:apps/v1:ReplicaSet": _POD,
-    "kubernetes:batch/v1:Job": _POD,
-    "kubernetes:batch/v1:CronJob": ("metadata.labels", "spec.jobTemplate.spec.template.metadata.labels"),
-    "kubernetes:core/v1:Service": ("metadata.labels",),
-}
-K8S_SERVICE = "kubernetes:core/v1:Service"
-_INTERNAL_LB_ANNOTATIONS = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-                            "service.beta.kubernetes.io/aws-load-balancer-internal": "true"}
-LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer",
-                  "aws:elb/loadBalancer:LoadBalancer")
-TRAIL = "aws:cloudtrail/trail:Trail"
-VPC = "aws:ec2/vpc:Vpc"
+    token: tuple(dict.fromkeys(("metadata.labels", path.removesuffix("spec") + "metadata.labels")))
+    for token, path in K8S_POD_TEMPLATE_PATHS.items()}
+WORKLOAD_LABELS.update({token: ("metadata.labels",) for token in K8S_SERVICES})
 NETWORK_BRIDGES = ("aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
                    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
-                   "aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+                   "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
+                   "aws:networkmanager/vpcAttachment:VpcAttachment",
+                   "aws:ec2/vpnGateway:VpnGateway", "aws:ec2/vpnGatewayAttachment:VpnGatewayAttachment")
 RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 LOG_PROTECTION = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
 LOG_ACCOUNT_POLICY = "aws:cloudwatch/logAccountPolicy:LogAccountPolicy"
 LOG_TIERS = ("operational", "audit", "sensitive")
-_ANYWHERE = ("0.0.0.0/0", "::/0")
 
 
 @dataclass
@@ -92,17 +84,23 @@ def _unverifiable(resource: ResourceView, path: str) -> str:
 def _placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
     for resource in stack.resources:
         try:
-            yield place(resource), None
+            for item in objects(resource):  # a Kubernetes List is its items
+                yield place(item), None
         except Unverifiable as missing:
             yield None, (resource.urn, _unverifiable(resource, missing.path))
         except ValueError as err:
             yield None, (resource.urn, f"'{resource.name}' ({resource.type}): {err}")
 
 
+def places(type_token: str) -> bool:
+    """Types whose zone and data classes placement reads: AWS resources and Kubernetes workloads."""
+    return is_aws_resource(type_token) or type_token in WORKLOAD_LABELS or K8S_LISTS.get(type_token) in WORKLOAD_LABELS
+
+
 @stack_policy(
     "data-class-placement",
     description="A resource or workload may only hold data classes that data_class_policy allows in its zone.",
-    controls=["RAZ-DCP-001"])
+    controls=["RAZ-DCP-001"], types=places)
 def data_class_placement(stack: StackView) -> Iterator[tuple[str, str]]:
     policy, registry = stack.settings.data_class_policy, stack.settings.zones
     for placed, problem in _placements(stack):
@@ -135,44 +133,8 @@ Finding = tuple[str, str]
 Judge = Callable[[str, list[ResourceView], StackView], Iterable[Finding]]
 
 
-def _public_ingress(resource: ResourceView) -> str | None:
-    """Why a resource opens the zone to inbound internet traffic, or None."""
-    t = resource.type
-    if t in LOAD_BALANCERS and resource.known("internal", False) is not True:
-        return "is an internet-facing load balancer (set internal=True)"
-    if t == "aws:ec2/subnet:Subnet" and resource.known("mapPublicIpOnLaunch", False) is True:
-        return "gives instances public IPs (mapPublicIpOnLaunch)"
-    if t == "aws:ec2/instance:Instance" and resource.known("associatePublicIpAddress", False) is True:
-        return "has a public IP"
-    if t == "aws:ec2/launchTemplate:LaunchTemplate":
-        interfaces = resource.known("networkInterfaces", []) or []
-        for i in range(len(interfaces) if isinstance(interfaces, list) else 0):
-            if str(resource.known(f"networkInterfaces.{i}.associatePublicIpAddress", "false")).lower() == "true":
-                return "launches instances with public IPs"
-    if t == "aws:eks/cluster:Cluster" and resource.known("vpcConfig.endpointPublicAccess", True) is not False:
-        return "has a public Kubernetes API endpoint (AWS enables it unless endpointPublicAccess=false)"
-    if t == "aws:ec2/securityGroup:SecurityGroup":
-        rules = resource.known("ingress", []) or []
-        for i in range(len(rules) if isinstance(rules, list) else 0):
-            if _open_cidrs(resource, f"ingress.{i}.cidrBlocks", f"ingress.{i}.ipv6CidrBlocks"):
-                return "allows ingress from anywhere"
-    if t == "aws:ec2/securityGroupRule:SecurityGroupRule" and resource.known("type", None) == "ingress":
-        if _open_cidrs(resource, "cidrBlocks", "ipv6CidrBlocks"):
-            return "allows ingress from anywhere"
-    if t == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-        if resource.known("cidrIpv4", None) in _ANYWHERE or resource.known("cidrIpv6", None) in _ANYWHERE:
-            return "allows ingress from anywhere"
-    if t == K8S_SERVICE and resource.known("spec.type", "ClusterIP") == "LoadBalancer":
-        annotations = resource.known("metadata.annotations", {}) or {}
-        internal = isinstance(annotations, dict) and any(
-            str(annotations.get(k, "")).lower() == v for k, v in _INTERNAL_LB_ANNOTATIONS.items())
-        if not internal:
-            return "is a LoadBalancer Service without the internal-scheme annotation"
-    return None
-
-
 def _known_strings(resource: ResourceView, path: str) -> list:
-    """A list property whose every element must be known (one unknown CIDR could be 0.0.0.0/0)."""
+    """A list property whose every element must be known."""
     values = resource.known(path, []) or []
     if not isinstance(values, list):
         return []
@@ -182,25 +144,25 @@ def _known_strings(resource: ResourceView, path: str) -> list:
     return values
 
 
-def _open_cidrs(resource: ResourceView, *paths: str) -> bool:
-    return any(c in _ANYWHERE for path in paths for c in _known_strings(resource, path))
-
-
 def _judge_private_ingress(zone: str, members: list[ResourceView], _: StackView) -> Iterator[Finding]:
+    """What opens a zone to the internet is judged as the network policies judge it (regulated_ai/exposure.py)."""
     for r in members:
         try:
-            reason = _public_ingress(r)
+            found = exposure.reasons(r)
         except Unverifiable as missing:
             yield r.urn, _unverifiable(r, missing.path)
             continue
-        if reason:
+        except InvalidValue as invalid:
+            yield r.urn, f"'{r.name}' ({r.type}): {invalid}, so its exposure cannot be judged."
+            continue
+        for reason in found:
             yield r.urn, f"'{r.name}' ({r.type}) {reason}, but zone '{zone}' requires private ingress."
 
 
 def _judge_audit_logging(zone: str, members: list[ResourceView], _: StackView) -> Iterator[Finding]:
     logging = []
     for r in members:
-        if r.type != TRAIL:
+        if r.type != CLOUDTRAIL_TRAIL:
             continue
         try:
             if r.known("enableLogging", True) is not False:
@@ -321,6 +283,14 @@ def _judge_redacted_logs(zone: str, members: list[ResourceView], stack: StackVie
                           "redacted logs: attach a CloudWatch Logs data protection policy that de-identifies.")
 
 
+_REQUIREMENT_TYPES = frozenset({CLOUDTRAIL_TRAIL, VPC, *NETWORK_BRIDGES, RULE_GROUP, LOG_GROUP})
+
+
+def judges_zone_requirements(type_token: str) -> bool:
+    """Types the zone requirements read: what exposes a zone (regulated_ai/exposure.py) and the rest."""
+    return exposure.exposes(type_token) or type_token in _REQUIREMENT_TYPES
+
+
 # Requirement -> how it is judged from the zone's resources.
 _JUDGES: dict[str, Judge] = {
     "require_private_ingress": _judge_private_ingress,
@@ -335,7 +305,7 @@ _JUDGES: dict[str, Judge] = {
     "zone-data-class-requirements",
     description="Every zone meets the requirements its data classes carry (private ingress, audit logging, "
                 "network segmentation, no external LLM calls, redacted logs).",
-    controls=["RAZ-DCP-002"])
+    controls=["RAZ-DCP-002"], types=judges_zone_requirements)
 def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
     settings = stack.settings
     classes: dict[str, set[str]] = defaultdict(set)
