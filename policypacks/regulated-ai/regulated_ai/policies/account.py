@@ -48,7 +48,7 @@ def _customer_key(default_key: ResourceView) -> bool:
     "ebs-encryption-by-default-cmk",
     description="Where a stack sets EBS encryption by default (an account baseline: in every allowed Region), it is "
                 "on and its default key is a customer-managed key of the stack.",
-    controls=["RAZ-ORG-005"])
+    controls=["RAZ-ORG-005"], types=(EBS_ENCRYPTION_BY_DEFAULT, EBS_DEFAULT_KMS_KEY))
 def ebs_encryption_by_default_cmk(stack: StackView) -> Iterator[tuple[str, str]]:
     enabled: dict[str, list[ResourceView]] = {}
     for setting in stack.of_type(EBS_ENCRYPTION_BY_DEFAULT):
@@ -75,7 +75,7 @@ def ebs_encryption_by_default_cmk(stack: StackView) -> Iterator[tuple[str, str]]
     "access-analyzer-external-access",
     description="Where a stack creates IAM Access Analyzer analyzers (an account baseline: in every allowed Region), "
                 "an ACCOUNT or ORGANIZATION analyzer reports external access there.",
-    controls=["RAZ-ORG-006"])
+    controls=["RAZ-ORG-006"], types=(ACCESS_ANALYZER,))
 def access_analyzer_external_access(stack: StackView) -> Iterator[tuple[str, str]]:
     covered = {region_of(a) or "" for a in stack.of_type(ACCESS_ANALYZER)
                if a.known("type", "ACCOUNT") in EXTERNAL_ACCESS_TYPES}

@@ -24,6 +24,8 @@ SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
 ORGANIZATION = "aws:organizations/organization:Organization"
 _BREAK_GLASS = re.compile(r"^arn:[^:]+:iam::[^:]*:role/[^/]+$")
 _SHOWN = 6
+# What the unit-level policies read: the SCPs and where they are attached (their coverage, regzone/coverage).
+SCP_TYPES = (ORGANIZATIONS_POLICY, ORGANIZATIONS_POLICY_ATTACHMENT)
 
 
 def is_scp(policy: ResourceView) -> bool:
@@ -123,7 +125,7 @@ def organization_scps_enabled(organization: ResourceView) -> Iterator[str]:
     "scp-region-deny",
     description="The SCPs attached to each unit deny every regional action outside the unit's allowed Regions, "
                 "for every principal.",
-    controls=["RAZ-ORG-001"])
+    controls=["RAZ-ORG-001"], types=SCP_TYPES)
 def scp_region_deny(stack: StackView) -> Iterator[tuple[str, str]]:
     for unit, policies, documents in _units(stack):
         allowed = stack.settings.organizational_units.get(unit, stack.settings.allowed_regions)
@@ -148,19 +150,19 @@ scp_protections_break_glass_only = stack_policy(
     "scp-protections-break-glass-only",
     description="The SCPs attached to each unit deny the protected audit, key and account-setting actions to every "
                 "principal but the break-glass role, and a key deletion window under 30 days to everyone.",
-    controls=["RAZ-ORG-002"])(_guardrail_policy(
+    controls=["RAZ-ORG-002"], types=SCP_TYPES)(_guardrail_policy(
         "RAZ-ORG-002", "Attach the baseline's guardrails SCP; exempt only the break-glass role "
                        "(settings break_glass_subjects, regzone-baseline:break_glass_role)."))
 
 scp_imdsv2_required = stack_policy(
     "scp-imdsv2-required",
     description="The SCPs attached to each unit deny launching an instance, or switching one, without IMDSv2.",
-    controls=["RAZ-ORG-003"])(_guardrail_policy(
+    controls=["RAZ-ORG-003"], types=SCP_TYPES)(_guardrail_policy(
         "RAZ-ORG-003", "Attach the baseline's guardrails SCP; the IMDSv2 deny exempts no principal."))
 
 scp_leave_organization_denied = stack_policy(
     "scp-leave-organization-denied",
     description="The SCPs attached to each unit deny leaving the organization to every principal.",
-    controls=["RAZ-ORG-004"])(_guardrail_policy(
+    controls=["RAZ-ORG-004"], types=SCP_TYPES)(_guardrail_policy(
         "RAZ-ORG-004", "Attach the baseline's guardrails SCP; leaving the organization has no exemption."))
 
