@@ -1,4 +1,4 @@
-"""`regzone`: the offline compliance preview and, in later subcommands, evidence and the matrix.
+"""`regzone`: the offline compliance preview, the deployment record, evidence and the matrix.
 
 Exit codes: 0 compliant, 1 a mandatory violation (or failing evidence), 2 config or usage error.
 """
@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from regzone.evidence.command import register as register_evidence
+from regzone.record.command import register as register_record
 from regzone.paths import STACKS_DIR
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="regenerate docs/compliance-matrix.md and docs/controls.md")
     matrix.set_defaults(handler=_matrix)
     register_evidence(commands)
+    register_record(commands)
     return parser
 
 

@@ -33,8 +33,8 @@ def test_csv_and_json_agree_with_the_rows(real_matrix):
     document = json.loads(json_text(catalog, rows))["controls"]
     assert [d["id"] for d in document] == [c.id for c in catalog.controls]
     assert document[at]["requirements"]["PCI-DSS"] == ["3.6.1", "3.7.4"]
-    assert document[at]["policies"][0]["tests"] == ["policypacks/regulated-ai/tests/test_kms.py",
-                                                    "policypacks/regulated-ai/tests/test_kms_siblings.py"]
+    assert {"policypacks/regulated-ai/tests/test_kms.py",
+            "policypacks/regulated-ai/tests/test_kms_siblings.py"} <= set(document[at]["policies"][0]["tests"])
     assert all(d["status"] == row.status and d["gaps"] == row.gaps() for d, row in zip(document, rows))
 
 

@@ -1,5 +1,6 @@
-"""KMS keys and key policies (controls RAZ-KMS-001..003). Key policies are judged by what they
-permit (regzone_core.policy.verdicts), as the evidence checks judge them."""
+"""KMS keys and key policies (controls RAZ-KMS-001..003; RAZ-CHG-003: who may sign deployment
+records). Key policies are judged by what they permit (regzone_core.policy.verdicts), as the
+evidence checks judge them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -54,7 +55,7 @@ def _key_purpose(key: ResourceView) -> str | None:
     "kms-key-policy-separation",
     description="KMS key policies must separate key administrators from key users and grant nothing to anyone "
                 "outside the zone's account.",
-    controls=["RAZ-KMS-003"], types=[*KMS_KEYS, KMS_KEY_POLICY])
+    controls=["RAZ-KMS-003", "RAZ-CHG-003"], types=[*KMS_KEYS, KMS_KEY_POLICY])
 def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
     try:
         document = parsed_policy(key)
