@@ -16,7 +16,7 @@ from tests.evidence.zone import (ACCOUNT_CHECKS, ACCOUNT_TRAIL, ADMIN_ROLE, LOG_
 # The account-setting checks are tested in tests/evidence/test_account_checks.py (ACCOUNT_CHECKS); the
 # record checks judge a deployment record (--record), which the seeded zone has none of: their PASS,
 # FAIL and ERROR cases are in tests/evidence/test_deployment_record.py.
-CHECKS = [c.name for c in load_checks() if c.name not in ACCOUNT_CHECKS | RECORD_CHECKS]
+CHECKS = [c.name for c in load_checks() if c.name not in {*ACCOUNT_CHECKS, *RECORD_CHECKS}]
 # Here the stubbed checks show only that moto's unimplemented API is an ERROR, never a PASS.
 MOTO_CHECKS = [c for c in CHECKS if c not in STUBBED_CHECKS]
 
