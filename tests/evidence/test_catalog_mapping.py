@@ -26,6 +26,7 @@ SUBJECT_READS = {
     "instance enclave options, AMD SEV-SNP CPU option and boot mode": ("ec2:DescribeInstances",),
     "key policy duty separation": ("kms:GetKeyPolicy",),
     "key policy principals": ("kms:GetKeyPolicy",),
+    "key grant principals": ("kms:ListGrants",),
     "key rotation": ("kms:GetKeyRotationStatus",),
     "launch template instance metadata options": ("ec2:DescribeLaunchTemplateVersions",),
     "launch template public IP": ("ec2:DescribeLaunchTemplateVersions",),
@@ -80,6 +81,8 @@ CONTROL_SUBJECTS = {
     "RAZ-CHG-004": {"deployment drift"},
     # administrators manage, users use; and no `*` principal without conditions
     "RAZ-KMS-003": {"key policy duty separation", "key policy principals"},
+    # grants to principals of other accounts
+    "RAZ-EGR-003": {"key grant principals"},
     "RAZ-IAM-001": {"identity policy action scope"},
     "RAZ-IAM-002": {"identity policy PassRole resources"},
     "RAZ-IAM-003": {"IAM user credentials"},

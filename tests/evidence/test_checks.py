@@ -87,6 +87,9 @@ BREAKS = {
     "kms_key_rotation_enabled": (lambda s, ids: s.client("kms").disable_key_rotation(KeyId=ids["key"]),
                                  ":key/", "disabled"),
     "kms_key_policy_no_public_principal": (_public_key_policy, ":key/", "Everyone allows principal *"),
+    "kms_grant_zone_principals": (lambda s, ids: s.client("kms").create_grant(
+        KeyId=ids["key"], GranteePrincipal="arn:aws:iam::999988887777:role/outsider", Operations=["Decrypt"]),
+        ":key/", "GranteePrincipal arn:aws:iam::999988887777:role/outsider"),
     "ecr_repository_immutable_tags": (lambda s, ids: s.client("ecr").put_image_tag_mutability(
         repositoryName=ids["repository"], imageTagMutability="MUTABLE"), "repository/good/model", "MUTABLE"),
     "ecr_repository_scan_on_push": (lambda s, ids: s.client("ecr").put_image_scanning_configuration(
@@ -197,6 +200,7 @@ ERRORS = {
     "s3_bucket_acls_disabled": ("s3.GetBucketOwnershipControls", "throttled", "s3:GetBucketOwnershipControls"),
     "kms_key_rotation_enabled": ("kms.GetKeyRotationStatus", "not_implemented", "kms:GetKeyRotationStatus"),
     "kms_key_policy_no_public_principal": ("kms.GetKeyPolicy", "access_denied", "kms:GetKeyPolicy"),
+    "kms_grant_zone_principals": ("kms.ListGrants", "access_denied", "kms:ListGrants"),
     "ecr_repository_immutable_tags": ("ecr.DescribeRepositories", "server_500", "ecr:DescribeRepositories"),
     "ecr_repository_scan_on_push": ("ecr.GetRegistryScanningConfiguration", "access_denied",
                                     "ecr:GetRegistryScanningConfiguration"),

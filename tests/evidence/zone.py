@@ -186,6 +186,9 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
                          Tags=[{"TagKey": TAG_ZONE, "TagValue": zone}])["KeyMetadata"]
     kms.enable_key_rotation(KeyId=key["KeyId"])
     ids["key"] = key_arn = key["Arn"]
+    # A grant to the zone's own workload role and one AWS makes for a service (RAZ-EGR-003 passes both).
+    for grantee in (f"arn:aws:iam::123456789012:role/{zone}-workload", "logs.us-east-1.amazonaws.com"):
+        kms.create_grant(KeyId=key["KeyId"], GranteePrincipal=grantee, Operations=["Decrypt"])
     if enclave_key:
         enclave = kms.create_key(Description=f"{zone} enclave key", Policy=enclave_policy(zone),
                                  Tags=[{"TagKey": TAG_ZONE, "TagValue": zone}])["KeyMetadata"]

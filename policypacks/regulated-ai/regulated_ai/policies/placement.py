@@ -19,8 +19,8 @@ from regulated_ai.framework import ResourceView, StackView, stack_policy
 from regulated_ai.kubernetes_objects import objects
 from regulated_ai.policies.tagging import effective_tags, is_aws_resource
 from regulated_ai.settings import Settings
-from regulated_ai.types import (CLOUDTRAIL_TRAIL, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, LOG_GROUP,
-                                VPC)
+from regulated_ai.types import (CLOUDTRAIL_TRAIL, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, LOG_ACCOUNT_POLICY,
+                                LOG_GROUP, VPC)
 from regulated_ai.values import InvalidValue, Unverifiable, is_unknown
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
 
@@ -37,7 +37,6 @@ NETWORK_BRIDGES = ("aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
                    "aws:ec2/vpnGateway:VpnGateway", "aws:ec2/vpnGatewayAttachment:VpnGatewayAttachment")
 RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
 LOG_PROTECTION = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
-LOG_ACCOUNT_POLICY = "aws:cloudwatch/logAccountPolicy:LogAccountPolicy"
 LOG_TIERS = ("operational", "audit", "sensitive")
 
 
@@ -301,6 +300,33 @@ _JUDGES: dict[str, Judge] = {
 }
 
 
+def zone_memberships(stack: StackView) -> tuple[dict[str, set[str]], dict[str, list[ResourceView]], list[Finding]]:
+    """Each zone's data classes (registry `data_classes` plus what its resources carry), its resources, and
+    the resources whose placement cannot be read."""
+    classes: dict[str, set[str]] = defaultdict(set)
+    members: dict[str, list[ResourceView]] = defaultdict(list)
+    problems: list[Finding] = []
+    for name, entry in stack.settings.zones.items():
+        classes[name].update(entry.data_classes)
+    for placed, problem in _placements(stack):
+        if problem is not None:
+            problems.append(problem)
+        elif placed is not None and placed.zone:
+            members[placed.zone].append(placed.resource)
+            classes[placed.zone].update(placed.classes)
+    return classes, members, problems
+
+
+def zones_requiring(stack: StackView, requirement: str) -> tuple[set[str], list[Finding]]:
+    """The zones whose data classes carry `requirement` (a DataClassRule flag such as require_private_ingress;
+    a class data_class_policy does not define counts as requiring it: fail closed, placement reports it), and
+    the resources whose zone or classes cannot be read, which may add a zone or a class to that set."""
+    classes, _, problems = zone_memberships(stack)
+    policy = stack.settings.data_class_policy
+    return {zone for zone, held in classes.items()
+            if any(c not in policy or getattr(policy[c], requirement) for c in held)}, problems
+
+
 @stack_policy(
     "zone-data-class-requirements",
     description="Every zone meets the requirements its data classes carry (private ingress, audit logging, "
@@ -308,16 +334,8 @@ _JUDGES: dict[str, Judge] = {
     controls=["RAZ-DCP-002"], types=judges_zone_requirements)
 def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
     settings = stack.settings
-    classes: dict[str, set[str]] = defaultdict(set)
-    members: dict[str, list[ResourceView]] = defaultdict(list)
-    for name, entry in settings.zones.items():
-        classes[name].update(entry.data_classes)
-    for placed, problem in _placements(stack):
-        if problem is not None:
-            yield problem
-        elif placed is not None and placed.zone:
-            members[placed.zone].append(placed.resource)
-            classes[placed.zone].update(placed.classes)
+    classes, members, problems = zone_memberships(stack)
+    yield from problems
     for zone in sorted(classes):
         rules = [settings.data_class_policy[c] for c in sorted(classes[zone]) if c in settings.data_class_policy]
         for requirement, judge in _JUDGES.items():
