@@ -38,6 +38,8 @@ _KMS_KEY_INPUT = re.compile(r"(?i)(kms(master)?key(id|arn|identifier)?|kmsarn|cm
 # Inputs named for any key (an API key, a signing key ...): a KMS key only when the value shows one.
 _ANY_KEY_INPUT = frozenset({"keyArn", "keyId"})
 _KMS_KEY_VALUE = re.compile(r"^(arn:[^:]+:kms:|alias/)")
+# Tags are metadata (string keys and values): no service uses a key a tag names.
+_TAG_INPUTS = frozenset({"tags", "tagsAll"})
 # What configures a key rather than using it: judged as part of the key.
 _KEY_CONFIGURATION = (KMS_KEY_POLICY, KMS_ALIAS)
 
@@ -108,8 +110,10 @@ def _keys_named_anywhere(resource: ResourceView, stack: StackView) -> list[tuple
     are AWS's. An unknown KMS key input without a key of the stack behind it cannot be judged."""
     found: list[tuple[ResourceView | None, str]] = []
     # Key inputs are found by name, scanning every input as a reference; each one found is read as
-    # the control depends on it.
+    # the control depends on it. Tags are metadata: a key named in a tag is no use of it.
     for top, value in reference(resource.props).items():
+        if top in _TAG_INPUTS:
+            continue
         inputs = [(path, resource.get(path)) for path, _ in _key_inputs(value, top)]
         if not inputs:
             continue
