@@ -66,7 +66,8 @@ for kind in sorted({w.kind for w in zone.workloads}):
 registry = pulumi.Output.concat(identity.account_id, ".dkr.ecr.", region, ".amazonaws.com/", zone.name)
 WorkloadAdmission(f"{zone.name}-admission", WorkloadAdmissionArgs(
     zone_name=zone.name, registry=registry,
-    exempt_namespaces=[*SYSTEM_NAMESPACES, *settings.admission_exempt_namespaces]), opts=on_cluster)
+    exempt_namespaces=[*SYSTEM_NAMESPACES, *settings.admission_exempt_namespaces],
+    confidential_classes=stack.strict_classes(stack.zone_data_classes(zone))), opts=on_cluster)
 # Each plugin image as the zone config's intake record promoted it into the zone registry, by digest.
 plugins = {name: zone.device_plugin_artifact(name) for name in zone.device_plugins_needed()}
 if plugins:

@@ -130,28 +130,43 @@ def test_air_gapped_zone_has_no_internet_path(zone_outputs, incluster_config, tm
     assert "allow-egress-allow-list" not in names and "default-deny" in names
 
 
+def _by_name(recording, type_token):
+    return {r.inputs["metadata"]["name"]: r for r in of_type(recording, type_token).values()}
+
+
+VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+
+
 def test_admission_policy_and_binding(incluster):
-    (policy,) = of_type(incluster, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").values()
+    policies = _by_name(incluster, VAP)
+    assert set(policies) == {"regzone-dev-ai-workloads", "regzone-dev-ai-services"}
+    policy = policies["regzone-dev-ai-workloads"]
     spec = policy.inputs["spec"]
+    assert [c["name"] for c in spec["matchConditions"]] == ["changes-what-is-judged"]
     assert spec["failurePolicy"] == "Fail"
     expressions = " ".join(v["expression"] for v in spec["validations"])
     assert '"111122223333.dkr.ecr.eu-west-1.amazonaws.com/dev-ai/"' in expressions
     assert '"dev-ai"' in expressions and "@sha256:" in expressions
     resources = {r for rule in spec["matchConstraints"]["resourceRules"] for r in rule["resources"]}
     assert {"pods", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"} <= resources
-    (binding,) = of_type(incluster,
-                         "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding").values()
-    assert binding.inputs["spec"]["policyName"] == policy.inputs["metadata"]["name"]
-    assert binding.inputs["spec"]["validationActions"] == ["Deny", "Audit"]
-    selector = binding.inputs["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]
-    assert selector["operator"] == "NotIn" and "default" not in selector["values"]
+    bindings = _by_name(incluster, VAP_BINDING)
+    assert set(bindings) == set(policies)
+    for name, binding in bindings.items():
+        assert binding.inputs["spec"]["policyName"] == name
+        assert binding.inputs["spec"]["validationActions"] == ["Deny", "Audit"]
+        selector = binding.inputs["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]
+        assert selector["operator"] == "NotIn" and "default" not in selector["values"]
+    services = policies["regzone-dev-ai-services"].inputs["spec"]
+    assert services["matchConstraints"]["resourceRules"][0]["resources"] == ["services"]
+    # dev's classes do not require confidential compute: no confidential-mode rule.
+    assert not any("confidential compute" in v["message"] for v in spec["validations"])
 
 
 def test_exempt_namespaces_extend_the_system_ones(zone_outputs, incluster_config):
     incluster_config["regzone-incluster:admission_exempt_namespaces"] = ["kyverno"]
     recording = record(incluster_config, zone_outputs)
-    (binding,) = of_type(recording,
-                         "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding").values()
+    binding = _by_name(recording, VAP_BINDING)["regzone-dev-ai-workloads"]
     values = binding.inputs["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["values"]
     assert values == ["kube-system", "kube-public", "kube-node-lease", "kyverno"]
 
