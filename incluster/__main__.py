@@ -73,7 +73,7 @@ plugins = {name: zone.device_plugin_artifact(name) for name in zone.device_plugi
 if plugins:
     DevicePlugins(f"{zone.name}-device-plugins", DevicePluginsArgs(zone_name=zone.name, images={
         name: pulumi.Output.concat(registry, "/", record.repository, "@", record.checksum)
-        for name, record in plugins.items()}), opts=on_cluster)
+        for name, record in plugins.items()}, data_classes=stack.zone_data_classes(zone)), opts=on_cluster)
 if settings.verify_image_signatures:
     ImageSignatures(f"{zone.name}-signatures", ImageSignaturesArgs(
         zone_name=zone.name, registry=registry, public_key_pem=settings.signer_public_key or ""), opts=on_cluster)

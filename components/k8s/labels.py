@@ -3,6 +3,8 @@
 Label values cannot hold several data classes, so each permitted class is its own key:
 a namespace says `data-class.regzone.io/<class>: permitted`, a workload `data-class.regzone.io/<class>: "true"`.
 """
+from collections.abc import Iterable
+
 from regzone.instance_types import LABEL_CONFIDENTIAL, LABEL_DATA_CLASS_PREFIX
 
 ZONE_LABEL = "regzone.io/zone"
@@ -37,6 +39,14 @@ LB_TARGET_TYPE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-nlb-ta
 
 def data_class_label(data_class: str) -> str:
     return f"{DATA_CLASS_PREFIX}{data_class}"
+
+
+def data_class_tolerations(data_classes: Iterable[str]) -> list[dict[str, str]]:
+    """Tolerations of the taints a node group holding `data_classes` carries (components/node_groups.py:
+    `data-class.regzone.io/<class>=true:NoSchedule` per class): a pod must tolerate every class of a
+    node group to land there, so pods that declare no class (and system pods not configured to) stay off."""
+    return [{"key": data_class_label(c), "operator": "Equal", "value": NODE_HOLDS, "effect": "NoSchedule"}
+            for c in sorted(set(data_classes))]
 
 # Node agents (DaemonSets the platform runs on every node of a kind, such as device plugins) live
 # here: it is one of the namespaces the zone's workload admission leaves to the platform
