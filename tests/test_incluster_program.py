@@ -217,13 +217,34 @@ def test_pod_identity_per_workload_least_privilege(incluster, zone_outputs):
     role = of_type(incluster, "aws:iam/role:Role")["dev-ai-support-finetune-role"]
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
-    assert trust["Condition"]["ArnEquals"]["aws:SourceArn"] == zone_outputs["clusters"]["dev-ai"]["arn"]
+    # The session tags EKS Pod Identity sets (EKS user guide, pod-id-role, pod-id-abac): this cluster,
+    # this namespace, this service account; no aws:SourceArn, which the guide does not promise.
+    assert trust["Condition"] == {"StringEquals": {
+        "aws:SourceAccount": "111122223333",
+        "aws:RequestTag/eks-cluster-arn": zone_outputs["clusters"]["dev-ai"]["arn"],
+        "aws:RequestTag/kubernetes-namespace": "dev-ai-training",
+        "aws:RequestTag/kubernetes-service-account": "support-finetune"}}
     policy = json.loads(of_type(incluster, "aws:iam/rolePolicy:RolePolicy")["dev-ai-support-finetune-permissions"]
                         .inputs["policy"])
     actions = {a for s in policy["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
     assert "*" not in actions and not any(a.endswith(":*") for a in actions)
     accounts = of_type(incluster, "kubernetes:core/v1:ServiceAccount")
     assert all(sa.inputs["automountServiceAccountToken"] is False for sa in accounts.values())
+
+
+def test_each_role_is_assumable_only_by_its_own_service_account(incluster):
+    """No two workload roles trust the same (namespace, service account); each names its association's."""
+    roles = {r.name: json.loads(r.inputs["assumeRolePolicy"])["Statement"] for r in
+             of_type(incluster, "aws:iam/role:Role").values() if "Pod Identity" in r.inputs["description"]}
+    bound = set()
+    for name, (statement,) in roles.items():
+        tags = statement["Condition"]["StringEquals"]
+        account = (tags["aws:RequestTag/kubernetes-namespace"], tags["aws:RequestTag/kubernetes-service-account"])
+        assert name == f"dev-ai-{account[1]}-role"
+        bound.add(account)
+    associations = {(r.inputs["namespace"], r.inputs["serviceAccount"])
+                    for r in of_type(incluster, "aws:eks/podIdentityAssociation:PodIdentityAssociation").values()}
+    assert bound == associations and len(bound) == len(roles) == 3
 
 
 def _permissions(recording, workload):
