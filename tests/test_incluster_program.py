@@ -21,7 +21,8 @@ ZONE_OUTPUTS = {
                             "endpoint": "https://0A1B2C3D.gr7.eu-west-1.eks.amazonaws.com",
                             "certificate_authority": "LS0tLS1CRUdJTi1NT0NLLUNBLS0tLS0=",
                             "node_role_arn": "arn:aws:iam::111122223333:role/dev-ai-eks-node-role"}},
-    "zones": {"dev-ai": {"key_arns": {"data": "arn:aws:kms:eu-west-1:111122223333:key/dev-ai-data"}}},
+    "zones": {"dev-ai": {"key_arns": {"data": "arn:aws:kms:eu-west-1:111122223333:key/dev-ai-data"},
+                         "endpoint_subnet_cidrs": ["10.40.0.0/20", "10.40.16.0/20"]}},
 }
 
 
@@ -91,15 +92,80 @@ def test_network_policies_default_deny_plus_needed_flows(incluster):
     for policy in of_type(incluster, "kubernetes:networking.k8s.io/v1:NetworkPolicy").values():
         by_ns.setdefault(policy.inputs["metadata"]["namespace"], {})[policy.inputs["metadata"]["name"]] = \
             policy.inputs["spec"]
-    assert set(by_ns["dev-ai-inference"]) == {"default-deny", "allow-dns", "allow-zone-endpoints",
-                                              "allow-pod-identity-agent", "allow-egress-allow-list", "allow-serving"}
-    assert set(by_ns["dev-ai-training"]) == {"default-deny", "allow-dns", "allow-zone-endpoints",
-                                             "allow-pod-identity-agent", "allow-egress-allow-list"}
+    common = {"default-deny", "allow-dns", "allow-zone-endpoints", "allow-s3-gateway", "allow-pod-identity-agent",
+              "allow-egress-allow-list"}
+    assert set(by_ns["dev-ai-inference"]) == common | {"allow-serving", "allow-intra-namespace"}
+    assert set(by_ns["dev-ai-training"]) == common | {"allow-intra-namespace"}
+    assert set(by_ns["dev-ai-batch-evaluation"]) == common
     deny = by_ns["dev-ai-training"]["default-deny"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     egress = by_ns["dev-ai-training"]["allow-egress-allow-list"]["egress"][0]
     assert egress["to"][0]["ipBlock"]["except"] == ["10.40.0.0/16", "169.254.0.0/16"]
     assert egress["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+def _policies(recording, name):
+    return {p.inputs["metadata"]["namespace"]: p.inputs["spec"]
+            for p in of_type(recording, "kubernetes:networking.k8s.io/v1:NetworkPolicy").values()
+            if p.inputs["metadata"]["name"] == name}
+
+
+def test_endpoints_are_reached_in_their_subnets_not_the_whole_vpc(incluster, zone_outputs):
+    for spec in _policies(incluster, "allow-zone-endpoints").values():
+        (rule,) = spec["egress"]
+        assert [peer["ipBlock"]["cidr"] for peer in rule["to"]] == \
+            zone_outputs["zones"]["dev-ai"]["endpoint_subnet_cidrs"]
+        assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+def test_s3_gateway_ranges_are_allowed_on_443(incluster):
+    """Through the gateway endpoint, S3 traffic goes to the ranges of S3's prefix list (the mocks answer
+    com.amazonaws.<region>.s3 with documentation ranges): exactly those, on 443."""
+    specs = _policies(incluster, "allow-s3-gateway")
+    assert len(specs) == 3
+    for spec in specs.values():
+        (rule,) = spec["egress"]
+        assert [peer["ipBlock"] for peer in rule["to"]] == [{"cidr": "192.0.2.0/24"}, {"cidr": "198.51.100.0/24"}]
+        assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+def test_intra_namespace_traffic_per_workload_kind(incluster):
+    """Multi-node training talks on any port inside its namespace, serving pods on the serving port,
+    batch evaluation not at all; nothing crosses namespaces."""
+    intra = _policies(incluster, "allow-intra-namespace")
+    assert set(intra) == {"dev-ai-training", "dev-ai-inference"}
+    training, inference = intra["dev-ai-training"], intra["dev-ai-inference"]
+    assert training["ingress"] == [{"from": [{"podSelector": {}}]}]
+    assert training["egress"] == [{"to": [{"podSelector": {}}]}]
+    assert inference["ingress"] == [{"from": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": 8443}]}]
+    assert inference["egress"] == [{"to": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": 8443}]}]
+    for spec in intra.values():
+        assert not any("namespaceSelector" in peer for rule in spec["ingress"] + spec["egress"]
+                       for peer in rule.get("from", rule.get("to", [])))
+
+
+def test_pod_security_pinned_to_the_cluster_version(incluster):
+    for ns in of_type(incluster, "kubernetes:core/v1:Namespace").values():
+        labels = ns.inputs["metadata"]["labels"]
+        assert {labels[f"pod-security.kubernetes.io/{m}-version"] for m in ("enforce", "audit", "warn")} == {"v1.35"}
+
+
+def test_limits_admit_requests_above_the_default_and_cap_at_the_largest_node(incluster):
+    """A container that requests 8Gi and sets no limit gets the default limit: it must not be below
+    the request (the LimitRanger refuses request > limit). dev's largest node is m6a.2xlarge or
+    g5.2xlarge: 8 vCPUs, 32 GiB."""
+    for limits in of_type(incluster, "kubernetes:core/v1:LimitRange").values():
+        (container,) = limits.inputs["spec"]["limits"]
+        assert container["max"] == container["default"] == {"cpu": "8", "memory": "32768Mi"}
+        assert container["defaultRequest"] == {"cpu": "250m", "memory": "512Mi"}
+
+
+def test_gpu_quota_follows_the_node_groups(incluster):
+    """dev's only GPU group is gpu-inference: g5.2xlarge (1 GPU) at most 2 nodes."""
+    quotas = {r.inputs["metadata"]["namespace"]: r.inputs["spec"]["hard"]
+              for r in of_type(incluster, "kubernetes:core/v1:ResourceQuota").values()}
+    assert {ns: q["requests.nvidia.com/gpu"] for ns, q in quotas.items()} == {
+        "dev-ai-training": "2", "dev-ai-inference": "2", "dev-ai-batch-evaluation": "2"}
 
 
 def test_workloads_reach_the_pod_identity_agent(incluster):
