@@ -270,9 +270,18 @@ def test_access_entries_map_iam_roles_to_duty_groups(incluster):
     entries = {r.inputs["principalArn"]: r.inputs for r in of_type(incluster, "aws:eks/accessEntry:AccessEntry").values()}
     assert entries["arn:aws:iam::111122223333:role/dev-ai-trainer"]["kubernetesGroups"] == ["regzone:trainers"]
     assert entries["arn:aws:iam::111122223333:role/dev-ai-auditor"]["kubernetesGroups"] == ["regzone:auditors"]
-    (view,) = of_type(incluster, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").values()
-    assert view.inputs["policyArn"].endswith("/AmazonEKSViewPolicy")
-    assert view.inputs["principalArn"] == "arn:aws:iam::111122223333:role/dev-ai-auditor"
+    # No EKS access policy: AmazonEKSViewPolicy would let auditors read ConfigMaps and pod logs cluster-wide.
+    assert of_type(incluster, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation") == {}
+
+
+def test_auditors_read_exactly_the_audit_objects(incluster):
+    (auditor,) = of_type(incluster, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").values()
+    readable = {(group, resource) for rule in auditor.inputs["rules"] for group in rule["apiGroups"]
+                for resource in rule["resources"]}
+    assert not readable & {("", "pods/log"), ("", "configmaps"), ("", "secrets"), ("", "pods/exec")}
+    assert not any("*" in rule["resources"] or "*" in rule["apiGroups"] for rule in auditor.inputs["rules"])
+    assert {("", "pods"), ("networking.k8s.io", "networkpolicies"), ("rbac.authorization.k8s.io", "rolebindings"),
+            ("admissionregistration.k8s.io", "validatingadmissionpolicies")} <= readable
 
 
 def test_pod_identity_per_workload_least_privilege(incluster, zone_outputs):
