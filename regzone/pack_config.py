@@ -21,6 +21,16 @@ from regzone.config.model import AUTOSCALING_SERVICE, StackConfig
 from regzone.paths import POLICY_PACK_DIR
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
+# Pulumi project -> the `program` setting the pack judges its stacks as (regulated_ai/settings.py).
+PROGRAMS = {"regzone": "zone", "regzone-incluster": "incluster"}
+
+
+def program_of(project: str) -> str:
+    """The pack's `program` setting for a stack of `project`; an unknown project is an error."""
+    if project not in PROGRAMS:
+        raise ConfigError(f"project {project!r} is not one of this repository's programs; valid: "
+                          f"{', '.join(sorted(PROGRAMS))}")
+    return PROGRAMS[project]
 ALL = "all"  # the CLI applies its enforcementLevel to every policy; it carries no settings
 
 
@@ -37,9 +47,11 @@ def _settings() -> ModuleType:
     return module
 
 
-def derive_settings(stack: StackConfig) -> dict[str, Any]:
-    """Settings that make the gate's placement and residency rules those of the stack."""
+def derive_settings(stack: StackConfig, program: str = "zone") -> dict[str, Any]:
+    """Settings that make the gate's placement and residency rules those of the stack, for a stack of
+    `program` (`zone`, or `incluster` for the in-cluster program building on that zone stack)."""
     return {
+        "program": program,
         "frameworks": list(stack.frameworks),
         "allowed_regions": list(stack.allowed_regions),
         "deployer_role_arn": stack.deployer_role_arn,
@@ -57,9 +69,9 @@ def derive_settings(stack: StackConfig) -> dict[str, Any]:
     }
 
 
-def derive_pack_config(stack: StackConfig, policy_names: list[str]) -> dict[str, Any]:
+def derive_pack_config(stack: StackConfig, policy_names: list[str], program: str = "zone") -> dict[str, Any]:
     """A full `--policy-pack-config` document: the stack's settings under every policy."""
-    settings = derive_settings(stack)
+    settings = derive_settings(stack, program)
     return {name: dict(settings) for name in sorted(policy_names)}
 
 

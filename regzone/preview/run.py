@@ -12,7 +12,7 @@ from google.protobuf import struct_pb2
 from regzone.config.errors import ConfigError
 from regzone.config.loader import parse_stack_config, read_stack_file
 from regzone.config.model import StackConfig
-from regzone.pack_config import derive_pack_config, validate_pack_config
+from regzone.pack_config import derive_pack_config, program_of, validate_pack_config
 from regzone.pack_config import load_pack_config as pack_config_file
 from regzone.paths import POLICY_PACK_DIR, STACKS_DIR
 from regzone.preview.analyzer import AnalyzerResource, Diagnostic, PolicyInfo, PolicyPackClient
@@ -110,24 +110,41 @@ def load_pack_config(path: Path | None) -> dict[str, Any] | None:
     return None if path is None else pack_config_file(path)
 
 
+def zone_stack_of(project: str, config: dict[str, Any], source: str) -> tuple[str, str] | None:
+    """For a program other than the zone program: the zone stack it builds on, as (its name, the
+    qualified name its StackReference reads); None when the config names none."""
+    key = f"{project}:{ZONE_STACK_KEY}"
+    reference = config.get(key)
+    if not reference:
+        return None
+    try:
+        return zone_stack_name(str(reference)), qualified_zone_stack(str(reference), ORGANIZATION)
+    except ValueError as err:
+        raise ConfigError(f"{source}: {key} = {reference!r}: {err}") from None
+
+
+def governing_stack(project: str, config: dict[str, Any], source: str
+                    ) -> tuple[StackConfig | None, tuple[str, str] | None]:
+    """The zone config that governs a program's stack and, for another program than the zone
+    program, the zone stack it builds on (zone_stack_of)."""
+    if project == PROJECT:
+        return parse_stack_config(config, source), None
+    found = zone_stack_of(project, config, source)
+    if found is None:
+        return None, None
+    zone_path = stack_file(found[0])
+    return parse_stack_config(read_stack_file(zone_path), str(zone_path)), found
+
+
 def _zone_context(project: str, config: dict[str, Any], source: str) -> tuple[StackConfig | None, dict]:
     """The zone config that governs a program, and the outputs of the zone stack it references.
     The zone program's own config is validated; another program's zone stack is recorded first so
     that its StackReference sees that stack's exports."""
-    if project == PROJECT:
-        return parse_stack_config(config, source), {}
-    key = f"{project}:{ZONE_STACK_KEY}"
-    reference = config.get(key)
-    if not reference:
-        return None, {}
-    try:
-        name, qualified = zone_stack_name(str(reference)), qualified_zone_stack(str(reference), ORGANIZATION)
-    except ValueError as err:
-        raise ConfigError(f"{source}: {key} = {reference!r}: {err}") from None
-    zone_path = stack_file(name)
-    zone_config = read_stack_file(zone_path)
-    stack_config = parse_stack_config(zone_config, str(zone_path))
-    zone = record_program(STACKS_DIR, name, zone_config)
+    stack_config, zone_stack = governing_stack(project, config, source)
+    if zone_stack is None:
+        return stack_config, {}
+    name, qualified = zone_stack
+    zone = record_program(STACKS_DIR, name, read_stack_file(stack_file(name)))
     # Keyed as the program's StackReference names it, under the organization the recorder runs it in.
     return stack_config, {qualified: zone.outputs}
 
@@ -151,7 +168,7 @@ def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = P
             _, policies = pack.info()
             names = [p.name for p in policies]
             if pack_config is None:  # placement and residency rules are the stack's own
-                pack_config = derive_pack_config(stack_config, names) if stack_config else {}
+                pack_config = derive_pack_config(stack_config, names, program_of(project)) if stack_config else {}
                 pack_config_name = f"policy pack config derived from {path}"
             pack.configure(policies, validate_pack_config(pack_config, pack_config_name, names))
             resources = to_analyzer_resources(recording, config)

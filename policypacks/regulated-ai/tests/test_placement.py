@@ -262,3 +262,76 @@ def test_requirements_come_from_resource_tags_too(gate):
     found = judge(gate, REQUIREMENTS, extra=in_zone("aws:lb/loadBalancer:LoadBalancer", {}, "standard-ai",
                                                     name="lb", data_class="ephi"))
     assert any("zone 'standard-ai' requires audit logging" in d.message for d in found)
+
+
+# --- Which program the stack is (issue 20): the in-cluster stack is judged on what it owns -------------
+INCLUSTER = {**SETTINGS, "program": "incluster"}
+
+
+@pytest.fixture(scope="module")
+def incluster_gate():
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone-incluster", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {p.name: INCLUSTER for p in policies})
+        yield client
+
+
+def namespace(zone, data_class, name):
+    return resource("kubernetes:core/v1:Namespace", {"metadata": {"name": name, "labels": {
+        "regzone.io/zone": zone, f"data-class.regzone.io/{data_class}": "permitted"}}}, name=name)
+
+
+def network_policy(namespace_name, policy_name, spec):
+    return resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", {
+        "metadata": {"name": policy_name, "namespace": namespace_name}, "spec": spec},
+        name=f"{namespace_name}-{policy_name}")
+
+
+DENY = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+INTERNET = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/16"]}}], "ports": [{"protocol": "TCP", "port": 443}]}]}
+
+
+def incluster_stack(*extra):
+    """What the in-cluster program creates for each zone: a role (tagged with the zone) and a
+    namespace per zone with its default deny."""
+    found = []
+    for zone in SETTINGS["zones"]:
+        found += [in_zone("aws:iam/role:Role", {"assumeRolePolicy": "{}"}, zone, name=f"{zone}-workload-role"),
+                  namespace(zone, CLASS_OF[zone], f"{zone}-training"),
+                  network_policy(f"{zone}-training", "default-deny", DENY)]
+    return found + list(extra)
+
+
+def test_incluster_stack_is_not_asked_for_the_zone_programs_trail_and_vpc(gate, incluster_gate):
+    """Judged as a zone stack it lacks a trail and a VPC (what `pulumi preview --policy-pack` on the
+    in-cluster stack of a regulated zone reported); judged as the in-cluster program it is compliant."""
+    as_zone = stack_violations(gate, REQUIREMENTS, incluster_stack())
+    assert any("no CloudTrail trail" in d.message for d in as_zone)
+    assert any("no VPC of its own" in d.message for d in as_zone)
+    assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack()) == []
+
+
+def test_incluster_namespace_without_default_deny_fires(incluster_gate):
+    resources = [r for r in incluster_stack() if r.name != "pci-ai-training-default-deny"]
+    found = stack_violations(incluster_gate, REQUIREMENTS, resources)
+    assert [d.message for d in found if "pci-ai-training" in d.message and "default-deny" in d.message]
+    no_namespace = [r for r in incluster_stack() if not r.name.startswith("pci-ai-training")]
+    assert any("creates no namespace" in d.message
+               for d in stack_violations(incluster_gate, REQUIREMENTS, no_namespace))
+
+
+def test_incluster_internet_egress_where_llm_calls_are_prohibited_fires(incluster_gate):
+    found = stack_violations(incluster_gate, REQUIREMENTS,
+                             incluster_stack(network_policy("pci-ai-training", "allow-egress-allow-list", INTERNET)))
+    assert any("prohibits external LLM calls" in d.message for d in found)
+    # A zone whose classes allow it may keep its allow-list path.
+    assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(
+        network_policy("regulated-ai-eu-training", "allow-egress-allow-list", INTERNET))) == []
+
+
+def test_a_zone_stack_claiming_to_be_incluster_is_refused(incluster_gate):
+    """`program: incluster` must not excuse a zone stack from its trail."""
+    vpc = in_zone("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}, "hipaa-ai", name="hipaa-vpc")
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(vpc))
+    assert any("belongs to the zone program" in d.message for d in found)

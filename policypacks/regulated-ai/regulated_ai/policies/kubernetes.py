@@ -255,7 +255,7 @@ def no_cluster_admin_binding(binding: ResourceView) -> Iterator[str]:
                    "bind a duty role instead, or list the subject in break_glass_subjects.")
 
 
-def _is_default_deny(policy: ResourceView) -> bool:
+def is_default_deny(policy: ResourceView) -> bool:
     selector = policy.get("spec.podSelector")
     types = policy.get("spec.policyTypes") or []
     return (selector == {} and not is_unknown(types) and {"Ingress", "Egress"} <= set(types)
@@ -270,7 +270,7 @@ def namespace_default_deny(stack: StackView) -> Iterator[tuple[str, str]]:
     denied = set()
     for policy in stack.of_type(*K8S_NETWORK_POLICIES):
         namespace = policy.known("metadata.namespace")
-        if _is_default_deny(policy):
+        if is_default_deny(policy):
             denied.add(namespace)
     for ns in stack.of_type(K8S_NAMESPACE):
         name = ns.known("metadata.name") or ns.name

@@ -14,8 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from components.k8s.labels import DATA_CLASS_PREFIX, NAMESPACE_PERMITS, ZONE_LABEL
 from regulated_ai.framework import ResourceView, StackView, stack_policy
+from regulated_ai.policies.kubernetes import is_default_deny
 from regulated_ai.policies.tagging import effective_tags, is_aws_resource
+from regulated_ai.types import K8S_NAMESPACE, K8S_NETWORK_POLICIES
 from regulated_ai.settings import Settings
 from regulated_ai.values import Unverifiable, is_unknown
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
@@ -321,14 +324,66 @@ def _judge_redacted_logs(zone: str, members: list[ResourceView], stack: StackVie
                           "redacted logs: attach a CloudWatch Logs data protection policy that de-identifies.")
 
 
-# Requirement -> how it is judged from the zone's resources.
-_JUDGES: dict[str, Judge] = {
-    "require_private_ingress": _judge_private_ingress,
-    "require_audit_logging": _judge_audit_logging,
-    "require_network_segmentation": _judge_segmentation,
-    "prohibit_external_llm_calls": _judge_no_llm_egress,
-    "require_redacted_logs": _judge_redacted_logs,
+def _namespaces(zone: str, stack: StackView) -> dict[str, tuple[ResourceView, set[str]]]:
+    """The in-cluster namespaces of `zone`: name -> (namespace, data classes it permits)."""
+    found = {}
+    for ns in stack.of_type(K8S_NAMESPACE):
+        labels = ns.known("metadata.labels", {}) or {}
+        if labels.get(ZONE_LABEL) == zone:
+            found[ns.known("metadata.name", ns.name)] = (ns, {
+                k.removeprefix(DATA_CLASS_PREFIX) for k, v in labels.items()
+                if k.startswith(DATA_CLASS_PREFIX) and v == NAMESPACE_PERMITS})
+    return found
+
+
+def _judge_namespace_segmentation(zone: str, _: list[ResourceView], stack: StackView) -> Iterator[Finding]:
+    """In-cluster: the zone has namespaces, and each denies all traffic by default."""
+    namespaces = _namespaces(zone, stack)
+    if not namespaces:
+        yield "", (f"zone '{zone}' requires network segmentation but the in-cluster stack creates no namespace "
+                   f"labelled {ZONE_LABEL}={zone}.")
+    denied = {p.known("metadata.namespace") for p in stack.of_type(*K8S_NETWORK_POLICIES) if is_default_deny(p)}
+    for name, (ns, _classes) in sorted(namespaces.items()):
+        if name not in denied:
+            yield ns.urn, (f"namespace '{name}' of zone '{zone}', which requires network segmentation, has no "
+                           "default-deny NetworkPolicy.")
+
+
+def _judge_no_internet_egress(zone: str, _: list[ResourceView], stack: StackView) -> Iterator[Finding]:
+    """In-cluster: no namespace permitting a class that prohibits external LLM calls lets pods
+    send to any address (the egress allow-list path)."""
+    rules = stack.settings.data_class_policy
+    for policy in stack.of_type(*K8S_NETWORK_POLICIES):
+        namespace = policy.known("metadata.namespace")
+        entry = _namespaces(zone, stack).get(namespace)
+        if entry is None or not any(c in rules and rules[c].prohibit_external_llm_calls for c in entry[1]):
+            continue
+        for rule in policy.known("spec.egress", []) or []:
+            for peer in rule.get("to", []) or []:
+                if (peer.get("ipBlock") or {}).get("cidr") in _ANYWHERE:
+                    yield policy.urn, (f"NetworkPolicy '{policy.name}' lets pods of '{namespace}' reach any address, "
+                                       f"but a data class it permits prohibits external LLM calls (zone '{zone}').")
+
+
+# Program -> requirement -> how it is judged from the resources that program owns. Audit logging and
+# redacted logs are the zone program's (trail, log groups); the in-cluster program is judged on its
+# namespaces' isolation and egress, the zone program on the rest.
+_JUDGES: dict[str, dict[str, Judge]] = {
+    "zone": {
+        "require_private_ingress": _judge_private_ingress,
+        "require_audit_logging": _judge_audit_logging,
+        "require_network_segmentation": _judge_segmentation,
+        "prohibit_external_llm_calls": _judge_no_llm_egress,
+        "require_redacted_logs": _judge_redacted_logs,
+    },
+    "incluster": {
+        "require_private_ingress": _judge_private_ingress,
+        "require_network_segmentation": _judge_namespace_segmentation,
+        "prohibit_external_llm_calls": _judge_no_internet_egress,
+    },
 }
+# Resources only the zone program creates: a stack holding them is not an in-cluster stack.
+ZONE_PROGRAM_TYPES = (VPC, TRAIL, "aws:eks/cluster:Cluster", "aws:kms/key:Key", RULE_GROUP)
 
 
 @stack_policy(
@@ -338,6 +393,11 @@ _JUDGES: dict[str, Judge] = {
     controls=["RAZ-DCP-002"])
 def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
     settings = stack.settings
+    if settings.program == "incluster":
+        for r in stack.of_type(*ZONE_PROGRAM_TYPES):
+            yield r.urn, (f"'{r.name}' ({r.type}) belongs to the zone program, but the pack config judges this "
+                          "stack as the in-cluster program (program: incluster); derive the pack config for "
+                          "the stack's own program (`regzone pack-config --program DIR`).")
     classes: dict[str, set[str]] = defaultdict(set)
     members: dict[str, list[ResourceView]] = defaultdict(list)
     for name, entry in settings.zones.items():
@@ -350,6 +410,6 @@ def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
             classes[placed.zone].update(placed.classes)
     for zone in sorted(classes):
         rules = [settings.data_class_policy[c] for c in sorted(classes[zone]) if c in settings.data_class_policy]
-        for requirement, judge in _JUDGES.items():
+        for requirement, judge in _JUDGES[settings.program].items():
             if any(getattr(rule, requirement) for rule in rules):
                 yield from judge(zone, members[zone], stack)
