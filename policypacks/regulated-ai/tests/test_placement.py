@@ -335,3 +335,10 @@ def test_a_zone_stack_claiming_to_be_incluster_is_refused(incluster_gate):
     vpc = in_zone("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}, "hipaa-ai", name="hipaa-vpc")
     found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(vpc))
     assert any("belongs to the zone program" in d.message for d in found)
+
+
+def test_incluster_egress_unknown_at_preview_is_reported(incluster_gate):
+    unknown = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": UNKNOWN_STRING}}]}]}
+    found = stack_violations(incluster_gate, REQUIREMENTS,
+                             incluster_stack(network_policy("pci-ai-training", "allow-later", unknown)))
+    assert any("unknown until deployment" in d.message for d in found)

@@ -353,16 +353,23 @@ def _judge_no_internet_egress(zone: str, _: list[ResourceView], stack: StackView
     """In-cluster: no namespace permitting a class that prohibits external LLM calls lets pods
     send to any address (the egress allow-list path)."""
     rules = stack.settings.data_class_policy
+    namespaces = _namespaces(zone, stack)
     for policy in stack.of_type(*K8S_NETWORK_POLICIES):
-        namespace = policy.known("metadata.namespace")
-        entry = _namespaces(zone, stack).get(namespace)
-        if entry is None or not any(c in rules and rules[c].prohibit_external_llm_calls for c in entry[1]):
+        try:
+            namespace = policy.known("metadata.namespace")
+            entry = namespaces.get(namespace)
+            if entry is None or not any(c in rules and rules[c].prohibit_external_llm_calls for c in entry[1]):
+                continue
+            cidrs = [(peer.get("ipBlock") or {}).get("cidr") for rule in policy.known("spec.egress", []) or []
+                     for peer in rule.get("to", []) or []]
+        except Unverifiable as missing:
+            yield policy.urn, _unverifiable(policy, missing.path)
             continue
-        for rule in policy.known("spec.egress", []) or []:
-            for peer in rule.get("to", []) or []:
-                if (peer.get("ipBlock") or {}).get("cidr") in _ANYWHERE:
-                    yield policy.urn, (f"NetworkPolicy '{policy.name}' lets pods of '{namespace}' reach any address, "
-                                       f"but a data class it permits prohibits external LLM calls (zone '{zone}').")
+        if any(is_unknown(c) for c in cidrs):
+            yield policy.urn, _unverifiable(policy, "spec.egress")
+        elif set(cidrs) & set(_ANYWHERE):
+            yield policy.urn, (f"NetworkPolicy '{policy.name}' lets pods of '{namespace}' reach any address, "
+                               f"but a data class it permits prohibits external LLM calls (zone '{zone}').")
 
 
 # Program -> requirement -> how it is judged from the resources that program owns. Audit logging and
