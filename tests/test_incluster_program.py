@@ -376,3 +376,11 @@ def test_missing_zone_outputs_fail_clearly(incluster_config):
         record(incluster_config, {"zones": {}})
     assert "has no output `clusters.dev-ai.name`" in str(raised.value)
 
+
+
+def test_missing_endpoint_subnets_fail_clearly(zone_outputs, incluster_config):
+    """Without the endpoint subnets the namespaces cannot name what pods may reach: no fallback to the VPC."""
+    del zone_outputs["zones"]["dev-ai"]["endpoint_subnet_cidrs"]
+    with pytest.raises(Exception) as raised:
+        record(incluster_config, zone_outputs)
+    assert "has no output `zones.dev-ai.endpoint_subnet_cidrs`" in str(raised.value)
