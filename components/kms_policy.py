@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from components.iam_documents import workload_role_path
 from regzone.attestation import CONDITION_PREFIX, IMAGE_KEY, is_attestation_key
 from regzone.key_caller_permissions import caller_permissions
+from regzone.record import signing
 
 # No "kms:Create*": it would include kms:CreateGrant, with which an administrator could grant itself use.
 ADMIN_ACTIONS = [
@@ -307,3 +308,58 @@ def _autoscaling_statements(role_arn: str) -> list[dict]:
             "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
         },
     ]
+
+
+# The zone's record-signing key (components/record_key.py, control RAZ-CHG-003): the deployer signs
+# the digest of each deployment record (regzone/record/store.py); the account's principals whose IAM
+# policies allow it (auditors) verify signatures and read the public key. Both condition keys are
+# carried by every Sign request (AWS KMS developer guide, "kms:SigningAlgorithm", "kms:MessageType"),
+# and kms:CallerAccount binds the signing to callers of the zone's account, as the deployer's other
+# statements are (the pack and evidence accept the deployer's Sign only in that form,
+# regzone/key_caller_permissions.py). What KMS checks of a key policy at CreateKey/PutKeyPolicy is
+# the lockout safety check, principals that exist, its size and characters (AWS KMS API reference,
+# CreateKey, "Policy"); it does not refuse actions that cannot apply to the key spec (the default
+# key policy grants kms:* on asymmetric keys too), but such a grant does nothing: KMS refuses
+# GenerateDataKey or Encrypt on a SIGN_VERIFY key (InvalidKeyUsageException), so the verifying
+# statement names only the signing key's own operations.
+RECORD_VERIFY_ACTIONS = ["kms:DescribeKey", "kms:GetPublicKey", "kms:Verify"]
+
+
+def record_signing_key_policy(*, account_id: str, partition: str, administrators: Sequence[str],
+                              deployer: str) -> str:
+    """The JSON key policy of a zone's asymmetric record-signing key: only the deployer signs."""
+    statements = [
+        {
+            "Sid": "KeyAdministration",
+            "Effect": "Allow",
+            "Principal": {"AWS": list(administrators)},
+            "Action": ADMIN_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "DeployerManagesKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": [deployer]},
+            "Action": DEPLOYER_ACTIONS,
+            "Resource": "*",
+        },
+        {
+            "Sid": "DeployerSignsRecordDigests",
+            "Effect": "Allow",
+            "Principal": {"AWS": [deployer]},
+            "Action": sorted(signing.SIGNER_ACTIONS),
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:CallerAccount": account_id,
+                                           "kms:SigningAlgorithm": signing.ALGORITHM,
+                                           "kms:MessageType": signing.MESSAGE_TYPE}},
+        },
+        {
+            "Sid": "AccountVerifiesRecords",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+            "Action": RECORD_VERIFY_ACTIONS,
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:CallerAccount": account_id}},
+        },
+    ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

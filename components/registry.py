@@ -8,7 +8,6 @@ images expire, and the intake record of each promoted artifact is kept as a mani
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +18,7 @@ from components.iam_documents import service_trust_policy
 from components.kms_policy import key_policy
 from components.zone_keys import DELETION_WINDOW_DAYS
 from regzone.tags import TAG_ZONE
+from regzone_core.registry_scanning import scanning_problem
 
 PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
 PUSH_ACTIONS = ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
@@ -133,20 +133,6 @@ def intake_manifest(zone_name: str, artifacts: Sequence[ArtifactRecord]) -> str:
          "signer": a.signer, "approval": a.approval,
          "permitted_environments": sorted(a.permitted_environments), "review_date": a.review_date}
         for a in artifacts]}, sort_keys=True)
-
-
-def scanning_problem(scan_type: str | None, rules: Sequence[Mapping] | None, repositories: Sequence[str]) -> str | None:
-    """Why a live registry scanning configuration does not scan `repositories` continuously (None: it does)."""
-    if scan_type != "ENHANCED":
-        return f"the registry scan type is {scan_type or 'BASIC'}, not ENHANCED"
-    continuous = [f.get("filter", "") for rule in rules or [] if rule.get("scan_frequency") == "CONTINUOUS_SCAN"
-                  for f in rule.get("repository_filters") or [] if f.get("filter_type") == "WILDCARD"]
-    # ECR wildcard filters: `*` matches any characters; nothing else is special.
-    unscanned = [repo for repo in repositories
-                 if not any(re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), repo) for pattern in continuous)]
-    if unscanned:
-        return f"no CONTINUOUS_SCAN rule covers {', '.join(unscanned)}"
-    return None
 
 
 def _checked_scanning(zone_name: str, region: str, repositories: Sequence[str], live) -> str:

@@ -12,6 +12,7 @@ from components.data_buckets import DataBuckets, DataBucketsArgs
 from components.cluster import AddonVersions, PrivateCluster, PrivateClusterArgs
 from components.network import ZoneNetwork, ZoneNetworkArgs
 from components.principal_checks import existing_principal, verified_deployer
+from components.record_key import RecordKey, RecordKeyArgs
 from components.node_groups import ConfidentialNodeGroup, ConfidentialNodeGroupArgs
 from components.registry import ArtifactRecord, RestrictedRegistry, RestrictedRegistryArgs
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
@@ -34,6 +35,7 @@ class RegulatedAiZone(pulumi.ComponentResource):
     """A zone: keys first (everything else encrypts with them), then the components that use them."""
 
     keys: ZoneKeys
+    record_key: RecordKey
     pki: ZonePki
     audit_bucket: AuditBucket
     data_buckets: DataBuckets
@@ -80,6 +82,11 @@ class RegulatedAiZone(pulumi.ComponentResource):
             enclave_attestation=zone.enclave_attestation.conditions() if zone.enclave_attestation else None,
             producers=[principals[where] for where, _ in zone.named_principals()
                        if where[0] == "key_users" or where == ("registry", "promotion_role_arn")]), opts=child)
+        # After the zone keys, so that it too waits for every principal check (the volumes key's included).
+        self.record_key = RecordKey(f"{name}-record-key", RecordKeyArgs(
+            zone_name=zone.name, account_id=identity.account_id, deployer=all_checked, partition=partition.partition,
+            administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.keys]))
         self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
             zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
             key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,

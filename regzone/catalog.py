@@ -25,6 +25,16 @@ class Framework(BaseModel):
     min_audit_retention_days: int = Field(ge=0)
 
 
+class CoverSelector(BaseModel):
+    """Resource types whose SDK inputs can express a control's setting: every type matching one of
+    `types` (type-token globs) that has an input matching one of `inputs` (dot-separated wire names,
+    `*` one name, `**` any depth; regzone/coverage/sdk.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+    types: list[str] = Field(min_length=1)
+    inputs: list[str] = Field(min_length=1)
+
+
 class Control(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^RAZ-[A-Z0-9]+-\d{3}$")
@@ -37,6 +47,18 @@ class Control(BaseModel):
     policies: list[str] = []
     evidence: list[str] = []
     justification: str | None = None
+    # The SDK inputs that express the controlled setting (the candidate types are derived from the SDKs),
+    # and the candidates none of the control's policies judges, each with its reason: type token (or
+    # glob) -> reason (regzone/coverage).
+    covers: list[CoverSelector] = []
+    excused: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _excuses_have_reasons(self) -> "Control":
+        blank = sorted(token for token, reason in self.excused.items() if not reason.strip())
+        if blank:
+            raise ValueError(f"control {self.id} excuses {', '.join(blank)} without a reason")
+        return self
 
     @model_validator(mode="after")
     def _gaps_are_justified(self) -> "Control":

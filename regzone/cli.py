@@ -1,4 +1,4 @@
-"""`regzone`: the offline compliance preview and, in later subcommands, evidence and the matrix.
+"""`regzone`: the offline compliance preview, the deployment record, evidence and the matrix.
 
 Exit codes: 0 compliant, 1 a mandatory violation (or failing evidence), 2 config or usage error.
 """
@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from regzone.evidence.command import register as register_evidence
+from regzone.record.command import register as register_record
 from regzone.paths import STACKS_DIR
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
@@ -75,6 +76,7 @@ def _preview(args: argparse.Namespace) -> int:
 def _matrix(args: argparse.Namespace) -> int:
     from regzone import matrix
     from regzone.catalog import load_catalog
+    from regzone.coverage import catalog_coverage, coverage_problems
     from regzone.matrix.model import build_matrix, pack_policy_names
     from regzone.matrix.render import FORMATS
     from regzone.preview.analyzer import PackError
@@ -93,6 +95,8 @@ def _matrix(args: argparse.Namespace) -> int:
             _write(FORMATS[args.format](catalog, rows), args.output)
         return EXIT_OK
     failures = [f"{control}: {gap}" for control, gaps in matrix.gaps(rows).items() for gap in gaps]
+    failures += [f"{control}: {problem}" for control, problems in
+                 coverage_problems(catalog_coverage(catalog)).items() for problem in problems]
     failures += [f"{path} is out of date: run `regzone matrix --write-docs` (make docs)"
                  for path in matrix.stale_docs(catalog, rows)]
     for failure in failures:
@@ -161,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="regenerate docs/compliance-matrix.md and docs/controls.md")
     matrix.set_defaults(handler=_matrix)
     register_evidence(commands)
+    register_record(commands)
     return parser
 
 

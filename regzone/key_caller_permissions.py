@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from regzone.paths import CATALOG_DIR
+from regzone.record import signing
 from regzone_core.policy.kms import GRANT_OPERATIONS, CallerUse
 
 Purpose = Literal["data", "audit", "artifacts", "secrets", "volumes"]
@@ -44,9 +45,10 @@ class CallerPermission(BaseModel):
     those its service principals make afterwards (`service_uses`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    resource: str = Field(pattern=r"^aws:[a-zA-Z0-9]+/[a-zA-Z0-9]+:[A-Za-z0-9]+$")
+    # A Pulumi type token, or `regzone:record` (regzone/record: the deploy workflow's record step).
+    resource: str = Field(pattern=r"^(aws:[a-zA-Z0-9]+/[a-zA-Z0-9]+:[A-Za-z0-9]+|regzone:record)$")
     # The input naming the key (`a.b`, `a[].b` for every list item), or "(...)" when the key is
-    # reached through another resource whose row judges the same requests.
+    # reached through another resource whose row judges the same requests, or by no resource.
     key_property: str
     purpose: Purpose
     actions: tuple[str, ...] = ()
@@ -91,7 +93,7 @@ class CallerPermission(BaseModel):
 
     def caller_use(self) -> CallerUse:
         """The row as the policy semantics judges a statement against it (regzone_core.policy.kms)."""
-        return CallerUse(frozenset(self.actions), self.via_service or "", self.grant_for_aws_resource,
+        return CallerUse(frozenset(self.actions), self.via_service, self.grant_for_aws_resource,
                          tuple(self.encryption_context))
 
     def statements(self, *, partition: str, region: str, account: str, zone: str) -> list[tuple[list[str], dict[str, Any]]]:
@@ -138,9 +140,15 @@ def caller_permissions() -> CallerPermissions:
 
 def deployer_caller_use(deployer: str | None, purpose: str | None) -> dict[str, list[CallerUse]]:
     """The deployer's use of a key that is only what AWS performs as the caller for a key of this
-    purpose (every purpose when it is not known), as the separation verdict takes it
-    (regzone_core.policy.verdicts.duty_conflicts); no deployer named: none."""
+    purpose (every purpose when it is not known), and its signing of deployment records, as the
+    separation verdict takes it (regzone_core.policy.verdicts.duty_conflicts); no deployer named: none."""
     if deployer is None:
         return {}
-    return {deployer: [row.caller_use() for row in caller_permissions().rows
-                       if row.actions and purpose in (None, row.purpose)]}
+    uses = [row.caller_use() for row in caller_permissions().rows if row.actions and purpose in (None, row.purpose)]
+    if purpose in (None, signing.PURPOSE):
+        # The deployer signs deployment records with the zone's record-signing key itself, for its
+        # own account (components/kms_policy.py, record_signing_key_policy). Sign works on
+        # SIGN_VERIFY keys only (AWS KMS API reference, Sign), so allowing it where the purpose is
+        # unknown admits no use of an encryption key.
+        uses.append(CallerUse(signing.SIGNER_ACTIONS, None))
+    return {deployer: uses}

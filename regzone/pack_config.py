@@ -66,6 +66,10 @@ def derive_settings(stack: StackConfig, program: str = "zone") -> dict[str, Any]
         "data_class_policy": {name: rule.model_dump(exclude_defaults=True)
                               for name, rule in sorted(stack.data_class_policy.items())},
         "management_trail_arn": stack.management_trail_arn,
+        # The clusters' administrators are the reviewed, named holders of cluster-admin (the stack gives
+        # them AmazonEKSClusterAdminPolicy through access entries): RAZ-K8S-007 admits only them.
+        "break_glass_subjects": sorted({arn for zone in stack.zones if zone.cluster is not None
+                                        for arn in zone.cluster.admin_role_arns}),
     }
 
 

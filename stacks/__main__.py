@@ -46,6 +46,7 @@ stack_registry_settings(
     stack.registry_settings_owner, providers[stack.zones[0].name])
 
 pulumi.export("zones", {name: {"key_arns": z.keys.key_arns, "audit_bucket": z.audit_bucket.bucket.bucket,
+                               "record_key_arn": z.record_key.key.arn,  # read by `regzone record`
                                "access_log_bucket": z.audit_bucket.access_log_bucket.bucket,
                                "trail_arn": z.audit_trail.trail.arn,
                                "data_buckets": {c: b.bucket for c, b in z.data_buckets.buckets.items()},

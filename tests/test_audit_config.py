@@ -34,8 +34,11 @@ def test_key_policies_name_the_configured_duties(tmp_path, dev_config):
     write_stack(tmp_path, "duties", dev_config)
     (tmp_path / "__main__.py").write_text((STACKS_DIR / "__main__.py").read_text())
     recording = record_program(tmp_path, "duties", dev_config)
-    keys = [r for r in recording.resources if r.type == "aws:kms/key:Key"]
+    keys = [r for r in recording.resources if r.type == "aws:kms/key:Key" and "ZoneKeys" in r.parent]
     assert len(keys) == 5
+    (record_key,) = [r for r in recording.resources if r.type == "aws:kms/key:Key" and "RecordKey" in r.parent]
+    statements = {s["Sid"]: s for s in json.loads(record_key.inputs["policy"])["Statement"]}
+    assert statements["KeyAdministration"]["Principal"] == {"AWS": [ADMIN]}
     for key in keys:
         statements = {s["Sid"]: s for s in json.loads(key.inputs["policy"])["Statement"]}
         assert statements["KeyAdministration"]["Principal"] == {"AWS": [ADMIN]}

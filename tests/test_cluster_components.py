@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from components.registry import scanning_problem
+from regzone_core.registry_scanning import scanning_problem
 from regzone.paths import REPO_ROOT
 from regzone.preview import recorder
 from regzone.preview.mocks import REGISTRY_SCANNING, ZoneMocks

@@ -29,7 +29,7 @@ def test_zone_component_and_provider(dev):
 
 
 def test_one_protected_rotating_key_per_purpose(dev):
-    keys = {k.name: k for k in of_type(dev, "aws:kms/key:Key")}
+    keys = {k.name: k for k in of_type(dev, "aws:kms/key:Key") if "RecordKey" not in k.parent}
     assert set(keys) == {f"dev-ai-keys-{p}" for p in ("data", "audit", "artifacts", "secrets", "volumes")}
     for key in keys.values():
         assert key.inputs["enableKeyRotation"] is True
@@ -39,6 +39,18 @@ def test_one_protected_rotating_key_per_purpose(dev):
         assert key.provider.startswith("urn:pulumi:dev::regzone::")
     aliases = {a.inputs["name"] for a in of_type(dev, "aws:kms/alias:Alias")}
     assert "alias/dev-ai/audit" in aliases
+
+
+def test_one_protected_record_signing_key_per_zone(dev):
+    (key,) = [k for k in of_type(dev, "aws:kms/key:Key")
+              if k.parent.endswith("regzone:security:RecordKey::dev-ai-record-key")]
+    assert (key.inputs["keyUsage"], key.inputs["customerMasterKeySpec"]) == ("SIGN_VERIFY", "ECC_NIST_P256")
+    assert key.inputs["enableKeyRotation"] is False and key.inputs["deletionWindowInDays"] == 30
+    assert key.protect and key.retain_on_delete and key.inputs["tags"]["purpose"] == "deployment-records"
+    signers = [s for s in json.loads(key.inputs["policy"])["Statement"] if "kms:Sign" in s["Action"]]
+    assert [s["Principal"]["AWS"] for s in signers] == [["arn:aws:iam::111122223333:role/regzone-deployer"]]
+    aliases = {a.inputs["name"] for a in of_type(dev, "aws:kms/alias:Alias")}
+    assert "alias/dev-ai/deployment-records" in aliases
 
 
 def test_only_audit_key_admits_log_services(dev):

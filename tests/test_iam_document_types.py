@@ -1,6 +1,7 @@
 """Which pulumi-aws resource types carry identity or trust policy documents, derived from the
-installed SDK (every input whose name says it holds a policy and whose type is a JSON string or a
-policy document, nested argument lists included), so that no type escapes the RAZ-IAM policies.
+installed SDK as regzone/coverage/sdk.py reads it (every input whose name says it holds a policy and
+whose type is a JSON string or a policy document, nested argument lists included), so that no type
+escapes the RAZ-IAM policies.
 
 Every such input is either judged as an identity or trust document (regulated_ai/types.py) or
 listed below as another kind of document, with why it is not one. A pulumi-aws release that adds
@@ -8,18 +9,12 @@ a type fails here until someone decides which it is."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-import pulumi_aws
 
 from regulated_ai.types import IDENTITY_POLICY_DOCUMENTS, TRUST_POLICY_DOCUMENTS
+from regzone.coverage.sdk import sdk_index
 
-SDK = Path(pulumi_aws.__file__).resolve().parent
-_TOKEN = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'(aws:[^']+)'")
-_INIT = re.compile(r"def _internal_init\(__self__,(.*?)__props__=None\)", re.S)
-_PARAM = re.compile(r"^\s*(\w+): (pulumi\.Input\[.*?\]) = None,?$", re.M)
-_DOCUMENT_NAME = re.compile(r"polic(y|ies)(_document|_text|_body)?$")
-_ARGS = re.compile(r"'(\w+Args)'")
+# Wire names that say the input holds a policy: `policy`, `assumeRolePolicy`, `inlinePolicies`, `policyDocument` ...
+_DOCUMENT_NAME = re.compile(r"[Pp]olic(y|ies)(Document|Text|Body)?$")
 
 # Session policies can only narrow the role they apply to (the effective permissions are the
 # intersection), so a wildcard there grants nothing.
@@ -113,38 +108,27 @@ NOT_IAM = {
 }
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-def _nested_fields(module: Path, cls: str) -> list[tuple[str, str]]:
-    match = re.search(rf"class {cls}:\n    def __init__\(__self__, \*,(.*?)\):", (module / "_inputs.py").read_text(), re.S)
-    return re.findall(r"(\w+): (pulumi\.Input\[.*?\])(?: = None)?,?\n", match.group(1) + "\n") if match else []
-
-
-def _is_document(name: str, typ: str) -> bool:
-    return bool(_DOCUMENT_NAME.search(name)) and ("_builtins.str" in typ or "PolicyDocumentArgs" in typ) \
-        and "Sequence[pulumi.Input[_builtins.str]]" not in typ
+def _is_document(annotation: str | None) -> bool:
+    """A JSON string or a policy document; not a list of names (`terminationPolicies`)."""
+    return annotation is not None and ("_builtins.str" in annotation or "PolicyDocumentArgs" in annotation) \
+        and "Sequence[pulumi.Input[_builtins.str]]" not in annotation
 
 
 def sdk_documents() -> set[str]:
-    """`type path` of every policy-document input of every resource type in the installed SDK."""
+    """`type path` of every policy-document input of every pulumi-aws resource type: a top-level input, or a
+    field (`[]`) of the elements of a policy-named input (a role's `inlinePolicies[].policy`)."""
+    index = sdk_index()
     found = set()
-    for source in SDK.rglob("*.py"):
-        if source.name.startswith(("_", "get_")):
+    for token in index.types():
+        if not token.startswith("aws:"):
             continue
-        text = source.read_text(encoding="utf-8")
-        token, init = _TOKEN.search(text), _INIT.search(text)
-        if not token or not init:
-            continue
-        for name, typ in _PARAM.findall(init.group(1)):
-            if _is_document(name, typ):
-                found.add(f"{token.group(1)} {_camel(name)}")
-            for cls in set(_ARGS.findall(typ)) - {"PolicyDocumentArgs"}:
-                found |= {f"{token.group(1)} {_camel(name)}[].{_camel(field)}"
-                          for field, field_type in _nested_fields(source.parent, cls)
-                          if _DOCUMENT_NAME.search(name) and _is_document(field, field_type)}
+        for name in index.paths(token, "*"):
+            if not _DOCUMENT_NAME.search(name):
+                continue
+            if _is_document(index.annotation(token, name)):
+                found.add(f"{token} {name}")
+            found |= {f"{token} {name}[].{path.rsplit('.', 1)[1]}" for path in index.paths(token, f"{name}.*")
+                      if _DOCUMENT_NAME.search(path.rsplit(".", 1)[1]) and _is_document(index.annotation(token, path))}
     return found
 
 

@@ -141,3 +141,13 @@ ROW = {"resource": "aws:eks/cluster:Cluster", "key_property": "k", "purpose": "s
 def test_rows_that_no_request_could_match_are_refused(changes, expected):
     with pytest.raises(ValidationError, match=expected):
         CallerPermission.model_validate({**ROW, **changes})
+
+
+def test_deployer_writes_records_with_the_audit_key_into_the_zone_audit_buckets_only():
+    """The record step puts each deployment record into the audit bucket with SSE-KMS under the audit key."""
+    (statement,) = [s for s in policy("audit") if s["Sid"] == "DeployerThroughS3"]
+    assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey"]
+    assert statement["Condition"]["StringEquals"]["kms:ViaService"] == "s3.eu-west-1.amazonaws.com"
+    assert statement["Condition"]["StringLike"] == {"kms:EncryptionContext:aws:s3:arn": "arn:aws:s3:::dev-ai-audit*"}
+    for purpose in ("data", "artifacts", "secrets", "volumes"):
+        assert "DeployerThroughS3" not in {s["Sid"] for s in policy(purpose)}

@@ -39,6 +39,9 @@ def test_derived_settings_follow_the_stack(dev_config):
     assert settings["management_trail_arn"] == "arn:aws:cloudtrail:eu-west-1:111122223333:trail/dev-ai-audit"
     # kms-key-policy-separation accepts this role's caller use of the keys (catalog/key_caller_permissions.yaml).
     assert parse_settings(settings).deployer_role_arn == dev_config["regzone:deployer_role_arn"]
+    # The cluster administrators the stack names are the only holders of cluster-admin RAZ-K8S-007 admits.
+    admins = {arn for z in dev_config["regzone:zones"] for arn in (z.get("cluster") or {}).get("admin_role_arns", [])}
+    assert admins and settings["break_glass_subjects"] == sorted(admins)
 
 
 def test_derived_config_puts_the_settings_under_every_policy(dev_config):

@@ -46,7 +46,7 @@ def dev():
 
 
 def key_policies(recording):
-    return {k.name.rsplit("-", 1)[1]: json.loads(k.inputs["policy"])["Statement"]
+    return {k.inputs["tags"]["purpose"]: json.loads(k.inputs["policy"])["Statement"]
             for k in recording.resources if k.type == KEY}
 
 
@@ -58,7 +58,7 @@ def test_deployer_can_change_every_key_policy_again(hipaa):
     """KMS's lockout safety check: the policy must let the caller call PutKeyPolicy later. The hipaa
     stack names key administrators, so without a deployer statement no key could be created."""
     policies = key_policies(hipaa)
-    assert set(policies) == {"data", "audit", "artifacts", "secrets", "volumes", "enclave"}
+    assert set(policies) == {"data", "audit", "artifacts", "secrets", "volumes", "enclave", "deployment-records"}
     for purpose, statements in policies.items():
         unconditioned = [s for s in deployer_statements(statements) if "Condition" not in s]
         assert any("kms:PutKeyPolicy" in s["Action"] for s in unconditioned), purpose
@@ -70,8 +70,10 @@ def test_deployer_never_deletes_disables_or_uses_directly(hipaa):
             actions = statement["Action"]
             assert not [a for a in actions if a.startswith(("kms:ScheduleKeyDeletion", "kms:Disable", "kms:Cancel"))]
             if "Condition" not in statement:
-                assert not [a for a in actions if a in ("kms:Encrypt", "kms:Decrypt", "kms:CreateGrant")
+                assert not [a for a in actions if a in ("kms:Encrypt", "kms:Decrypt", "kms:CreateGrant", "kms:Sign")
                             or a.startswith(("kms:GenerateDataKey", "kms:ReEncrypt"))], purpose
+            elif purpose == "deployment-records":  # signing record digests is its one use of this key
+                assert actions == ["kms:Sign"] and statement["Condition"]["StringEquals"]["kms:MessageType"] == "DIGEST"
             else:
                 assert statement["Condition"]["StringEquals"]["kms:ViaService"].endswith(".us-east-2.amazonaws.com")
 

@@ -29,6 +29,10 @@ _PERMISSIONS = {
     "s3:GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
     "s3:GetBucketPolicy": "s3:GetBucketPolicy",
     "s3control:GetPublicAccessBlock": "s3:GetAccountPublicAccessBlock",
+    # HeadObject is authorized as GetObject; its Object Lock fields need GetObjectRetention too
+    # (Amazon S3 API reference, HeadObject), which deployment_record_verified holds.
+    "s3:HeadObject": "s3:GetObject",
+    "s3:ListObjectsV2": "s3:ListBucket",
 }
 _IAM_PREFIX = {"s3control": "s3"}
 _ACCOUNT_HOST_PREFIX = re.compile(r"^\d{12}\.")

@@ -7,6 +7,8 @@ import re
 import sys
 from pathlib import Path
 
+from regzone.paths import STACKS_DIR
+
 FORMATS = ("json", "markdown", "junit", "ocsf")
 
 
@@ -26,18 +28,65 @@ def register(commands) -> None:
                         help="required Object Lock retention for audit buckets (overrides --framework)")
     parser.add_argument("--check", action="append", dest="checks", metavar="CHECK", default=[],
                         help="run only this check (repeatable)")
-    parser.add_argument("--stack", type=Path, metavar="FILE",
-                        help="the zone stack file (stacks/Pulumi.<stack>.yaml): the enclave measurements the live enclave "
-                             "keys must carry (without it they are reported as not compared: ERROR) and the deployer role")
+    parser.add_argument("--stack", metavar="NAME|FILE",
+                        help="the zone stack: a name (Pulumi.<NAME>.yaml in --program) or its stack file: the enclave "
+                             "measurements the live enclave keys must carry (without it they are reported as not "
+                             "compared: ERROR), the deployer role, and with --record latest the stack whose records to read")
     parser.add_argument("--deployer-role-arn", metavar="ARN",
                         help="the role that runs `pulumi up` (default with --stack: its regzone:deployer_role_arn): its "
                              "use of a key that is only what AWS performs as the caller is not a key-duty conflict")
     parser.add_argument("--max-workers", type=int, default=16, help="API calls in flight (default: 16)")
     parser.add_argument("--max-attempts", type=int, default=5, help="attempts per API call, retries included")
     parser.add_argument("--retry-mode", choices=["adaptive", "standard"], default="adaptive")
+    parser.add_argument("--record", action="append", dest="records", default=[], metavar="s3://BUCKET/KEY|latest",
+                        help="also verify this deployment record and report drift against it (repeatable); "
+                             "`latest` with --stack: the newest record of each zone of the stack")
+    parser.add_argument("--program", type=Path, default=STACKS_DIR,
+                        help="the program directory holding Pulumi.<stack>.yaml, for --stack NAME (default: stacks/)")
     parser.add_argument("--print-iam-policy", action="store_true",
                         help="print the least-privilege IAM policy the collector needs, and exit")
     parser.set_defaults(handler=run)
+
+
+def stack_path(args: argparse.Namespace) -> Path | None:
+    """--stack as a file: a value naming a YAML file is one; a bare name is Pulumi.<NAME>.yaml in --program."""
+    if args.stack is None:
+        return None
+    if args.stack.endswith((".yaml", ".yml")) or "/" in args.stack:
+        return Path(args.stack)
+    return args.program / f"Pulumi.{args.stack}.yaml"
+
+
+def resolve_records(args: argparse.Namespace, session) -> tuple[str, ...]:
+    """The record URIs to verify: as given, and `latest` as each zone's newest record of --stack."""
+    from regzone.config.errors import ConfigError
+    from regzone.config.loader import load_stack_file
+    from regzone.evidence.model import ScanError
+    from regzone.preview.recorder import project_of
+    from regzone.record import store
+
+    uris = []
+    for record in dict.fromkeys(args.records):
+        if record != "latest":
+            try:
+                store.parse_uri(record)
+            except store.RecordError as error:
+                raise ScanError(f"--record {error}") from None
+            uris.append(record)
+            continue
+        path = stack_path(args)
+        name = re.fullmatch(r"Pulumi\.(.+)\.ya?ml", path.name) if path is not None else None
+        if name is None:
+            raise ScanError("--record latest needs --stack NAME or --stack stacks/Pulumi.<NAME>.yaml "
+                            "(the stack whose records to read)")
+        try:
+            stack = load_stack_file(path)
+            for zone in stack.zones:
+                bucket = store.audit_bucket(session, zone.name)
+                uris.append(store.latest(session, bucket, project_of(path.parent), name.group(1)))
+        except (ConfigError, store.RecordError) as error:
+            raise ScanError(f"--record latest: {error}") from None
+    return tuple(dict.fromkeys(uris))
 
 
 def stack_settings(path: Path) -> tuple[dict[str, tuple[str, dict[str, list[str]]]], str]:
@@ -81,13 +130,18 @@ def run(args: argparse.Namespace) -> int:
     if not regions:
         print("regzone evidence: no region: pass --region or set AWS_REGION / AWS_DEFAULT_REGION", file=sys.stderr)
         return 2
+    try:
+        records = resolve_records(args, session)
+    except ScanError as error:
+        print(f"regzone evidence: {error}", file=sys.stderr)
+        return 2
     catalog = load_catalog()
     retention = (args.min_retention_days if args.min_retention_days is not None
                  else catalog.min_retention_days(args.frameworks or list(catalog.frameworks)))
     attestation, deployer = None, args.deployer_role_arn
     if args.stack is not None:
         try:
-            attestation, stack_deployer = stack_settings(args.stack)
+            attestation, stack_deployer = stack_settings(stack_path(args))
         except ConfigError as error:
             print(f"regzone evidence: --stack: {error}", file=sys.stderr)
             return 2
@@ -95,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     options = ScanOptions(regions=regions, zone=args.zone, min_retention_days=retention,
                           checks=tuple(args.checks), max_workers=args.max_workers,
                           retry_mode=args.retry_mode, max_attempts=args.max_attempts,
-                          deployer_role_arn=deployer, attestation=attestation)
+                          deployer_role_arn=deployer, attestation=attestation, records=records)
     try:
         report = scan(options, session, Progress())
     except ScanError as error:

@@ -18,6 +18,7 @@ from regzone.evidence.collectors import GLOBAL, GLOBAL_SERVICES, CollectContext,
 from regzone.evidence.model import ApiError, Finding, Inventory, NotJudged, Result, ScanError, Skipped, Status
 
 _SERVICE_WORKERS = 8
+RECORD_CHECKS = ("deployment_drift", "deployment_record_verified")   # judge --record only
 __all__ = ["Progress", "Report", "ScanError", "ScanOptions", "scan", "select_checks"]
 
 
@@ -36,6 +37,7 @@ class ScanOptions:
     # The role that runs `pulumi up`: its use of a key that is only what AWS performs as the caller
     # (catalog/key_caller_permissions.yaml) is not a duty conflict, as at preview.
     deployer_role_arn: str | None = None
+    records: tuple[str, ...] = ()         # s3:// URIs of deployment records to verify and compare
 
 
 @dataclass
@@ -124,6 +126,16 @@ def select_checks(names: tuple[str, ...]) -> tuple[Check, ...]:
     return tuple(c for c in checks if not names or c.name in names)
 
 
+def _verified(session: boto3.Session, uri: str):
+    """The record at `uri`, verified; one that cannot be read carries why instead of a document."""
+    from regzone.record.store import RecordError, Verification, verify
+
+    try:
+        return verify(session, uri)
+    except RecordError as error:
+        return Verification(uri, None, [str(error)])
+
+
 def _collect(cctx: CollectContext, service: str, region: str) -> Inventory:
     try:
         return collectors()[service](cctx, region)
@@ -174,6 +186,9 @@ def scan(options: ScanOptions, session: boto3.Session | None = None, progress: P
     session = session or boto3.Session()
     progress = progress or Progress()
     checks = select_checks(options.checks)
+    if not options.records and set(options.checks) & set(RECORD_CHECKS):
+        raise ScanError(f"--check {', '.join(sorted(set(options.checks) & set(RECORD_CHECKS)))} needs a deployment "
+                        "record: pass --record s3://BUCKET/KEY or --record latest --stack NAME")
     check_regions(session, options.regions)
     identity = identify(session, options.regions[0])
     account, partition = identity["Account"], identity["Arn"].split(":")[1]
@@ -188,8 +203,9 @@ def scan(options: ScanOptions, session: boto3.Session | None = None, progress: P
     try:
         with ThreadPoolExecutor(options.max_workers, thread_name_prefix="evidence-call") as calls, \
                 ThreadPoolExecutor(min(_SERVICE_WORKERS, len(tasks) or 1), thread_name_prefix="evidence-svc") as svc:
-            cctx = CollectContext(aws, account, partition, options.regions, options.zone is not None, calls,
-                                  progress.resource)
+            # Drift finds the resources of the record's zone by their tags, so records need them too.
+            cctx = CollectContext(aws, account, partition, options.regions,
+                                  options.zone is not None or bool(options.records), calls, progress.resource)
             futures = {svc.submit(_collect, cctx, s, r): (s, r) for s, r in tasks}
             for future in as_completed(futures):
                 collected[futures[future]] = future.result()
@@ -198,7 +214,8 @@ def scan(options: ScanOptions, session: boto3.Session | None = None, progress: P
         progress.finish()
 
     ctx = ScanContext(account, partition, options.regions, options.zone, options.min_retention_days, collected,
-                      deployer_role_arn=options.deployer_role_arn, attestation=options.attestation)
+                      deployer_role_arn=options.deployer_role_arn, attestation=options.attestation,
+                      records=tuple(_verified(session, uri) for uri in options.records))
     findings = []
     for check in checks:
         ctx.check = check.name

@@ -171,14 +171,16 @@ class PolicyPackClient:
         return info, policies
 
     def configure(self, policies: list[PolicyInfo], pack_config: dict[str, Any] | None = None,
-                  stack_config: dict[str, str] | None = None) -> None:
+                  stack_config: dict[str, str] | None = None) -> dict[str, str]:
         """Send config the way the CLI does for `--policy-pack-config`: every policy gets its
-        enforcement level (its own entry, else `all`, else its default) and its properties."""
+        enforcement level (its own entry, else `all`, else its default) and its properties.
+        Returns the level each policy was given."""
         pack_config = pack_config or {}
         self._call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(
             stack=self.stack, project=self.project, dry_run=True, config=stack_config or {}))
         request = analyzer_pb2.ConfigureAnalyzerRequest()
         default_level = pack_config.get("all")
+        levels = {}
         for policy in policies:
             entry = pack_config.get(policy.name, default_level or policy.enforcement)
             if isinstance(entry, str):
@@ -187,11 +189,13 @@ class PolicyPackClient:
             if level not in _ENFORCEMENT_VALUE:
                 raise PackError(f"policy pack config: {policy.name}.enforcementLevel {level!r} is not one of "
                                 f"{', '.join(_ENFORCEMENT_VALUE)}")
+            levels[policy.name] = level
             properties = struct_pb2.Struct()
             properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
             request.policyConfig[policy.name].CopyFrom(
                 analyzer_pb2.PolicyConfig(enforcementLevel=_ENFORCEMENT_VALUE[level], properties=properties))
         self._call("Configure", request)
+        return levels
 
     def analyze(self, resource: AnalyzerResource) -> list[Diagnostic]:
         response = self._call("Analyze", resource.analyze_request())

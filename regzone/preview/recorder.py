@@ -55,6 +55,8 @@ class RecordedResource:
     retain_on_delete: bool
     properties: struct_pb2.Struct
     source: SourceLocation | None = None
+    id: str = ""  # the id and outputs the mocks gave it (what a provider would return at `pulumi up`)
+    outputs: struct_pb2.Struct | None = None
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -93,7 +95,7 @@ class _RecordingMonitor(MockMonitor):
                 property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 provider=request.provider, protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete), properties=request.object,
-                source=pending.popleft() if pending else None))
+                source=pending.popleft() if pending else None, id=response.id, outputs=response.object))
         return response
 
 

@@ -18,6 +18,7 @@ from regzone.paths import POLICY_PACK_DIR, STACKS_DIR
 from regzone.preview.analyzer import AnalyzerResource, Diagnostic, PolicyInfo, PolicyPackClient
 from regzone.preview.recorder import (ORGANIZATION, PROJECT, RecordedResource, Recording, project_of,
                                      record_program)
+from regzone.preview.tally import PolicyTally, pack_scopes, tally
 from regzone.zone_stack import qualified_zone_stack, zone_stack_name
 
 DEFAULT_PROVIDER_URN = "urn:pulumi:{stack}::{project}::pulumi:providers:aws::default"
@@ -45,6 +46,7 @@ class PreviewResult:
     recording: Recording
     policies: list[PolicyInfo]
     violations: list[Violation] = field(default_factory=list)
+    tallies: list[PolicyTally] = field(default_factory=list)  # per policy: resources judged and passed
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -170,7 +172,7 @@ def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = P
             if pack_config is None:  # placement and residency rules are the stack's own
                 pack_config = derive_pack_config(stack_config, names, program_of(project)) if stack_config else {}
                 pack_config_name = f"policy pack config derived from {path}"
-            pack.configure(policies, validate_pack_config(pack_config, pack_config_name, names))
+            levels = pack.configure(policies, validate_pack_config(pack_config, pack_config_name, names))
             resources = to_analyzer_resources(recording, config)
             diagnostics = [d for resource in resources for d in pack.analyze(resource)]
             diagnostics += pack.analyze_stack(resources)
@@ -178,4 +180,5 @@ def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = P
             wait([starting])
             pack.close()
     return PreviewResult(stack=stack, recording=recording, policies=policies,
-                         violations=_violations(diagnostics, {p.name: p for p in policies}, recording.by_urn()))
+                         violations=_violations(diagnostics, {p.name: p for p in policies}, recording.by_urn()),
+                         tallies=tally(policies, levels, pack_scopes(pack_dir), resources, diagnostics))

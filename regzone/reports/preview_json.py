@@ -7,6 +7,7 @@ from regzone.preview.run import PreviewResult
 
 
 def as_dict(result: PreviewResult) -> dict:
+    controls = {p.name: p.controls for p in result.policies}
     return {
         "stack": result.stack,
         "resources": [
@@ -18,6 +19,12 @@ def as_dict(result: PreviewResult) -> dict:
             {"policy": v.policy, "enforcement": v.enforcement, "urn": v.urn, "type": v.type,
              "message": v.message, "controls": v.controls, "severity": v.severity}
             for v in result.violations],
+        # Per policy: resources judged and passed (regzone/preview/tally.py says how they are derived).
+        "policies": [
+            {"policy": t.policy, "enforcement": t.enforcement, "scope": t.scope, "evaluated": t.evaluated,
+             "passed": t.passed, "failed": t.failed, "violations": t.violations,
+             "controls": controls.get(t.policy, [])}
+            for t in result.tallies],
         "summary": {"resources": len(result.recording.resources), "violations": len(result.violations),
                     "mandatory": len(result.mandatory)},
     }

@@ -32,9 +32,11 @@ GRANT_OPERATIONS = frozenset({"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGr
 
 @dataclass(frozen=True)
 class CallerUse:
-    """What AWS performs with a key as the caller through one service (one row of a caller table)."""
+    """What AWS performs with a key as the caller through one service (one row of a caller table),
+    or, with no service, the one use a principal makes of the key itself (the deployer signing
+    deployment records with the record-signing key, regzone/record)."""
     actions: frozenset[str]
-    via_service: str                         # the service's name in kms:ViaService, e.g. "secretsmanager"
+    via_service: str | None                  # the service's name in kms:ViaService, e.g. "secretsmanager"
     grant_for_aws_resource: bool = False     # grant operations only with kms:GrantIsForAWSResource true
     encryption_context: tuple[str, ...] = ()  # kms:EncryptionContext:<name> keys the statement must bind
 
@@ -92,16 +94,17 @@ def _bound(conditions: list[Condition]) -> bool:
 
 
 def within_caller_use(statement: Statement, use: CallerUse, account: str | None) -> bool:
-    """The statement grants no more than `use`: only its actions, only through its service, only
-    for callers of `account` (any one account when None), with its grant and context conditions.
+    """The statement grants no more than `use`: only its actions, only through its service (when it
+    names one), only for callers of `account` (any one account when None), with its grant and context conditions.
     Extra conditions only narrow a statement, so they are allowed."""
     granted = granted_kms_actions(statement)
     if not granted or not granted <= use.actions:
         return False
     keys = _by_key(statement)
-    via = re.compile(rf"{re.escape(use.via_service)}\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
-    if not _only_values(keys.get("kms:viaservice", []), lambda v: bool(via.fullmatch(v))):
-        return False
+    if use.via_service is not None:
+        via = re.compile(rf"{re.escape(use.via_service)}\.[a-z0-9-]+\.amazonaws\.com(\.cn)?")
+        if not _only_values(keys.get("kms:viaservice", []), lambda v: bool(via.fullmatch(v))):
+            return False
     caller_accounts = keys.get("kms:calleraccount", [])
     if account is not None:
         if not _only_values(caller_accounts, lambda v: v == account):

@@ -55,11 +55,17 @@ SUBJECT_READS = {
                               "route53resolver:ListResolverQueryLogConfigs"),
     "egress firewall policy": ("network-firewall:DescribeFirewall", "network-firewall:DescribeFirewallPolicy",
                                "network-firewall:DescribeRuleGroup"),
+    "deployment record integrity": ("s3:GetObject", "s3:GetObjectRetention", "kms:Verify"),
+    "deployment drift": ("s3:GetBucketTagging", "kms:ListResourceTags", "ec2:DescribeVpcs", "kms:GetKeyPolicy"),
 }
 
 # control -> the subjects whose evidence proves it (read from each control's title and description).
 CONTROL_SUBJECTS = {
     "RAZ-KMS-001": {"key rotation"},
+    # the record verifies (signed by the zone's record key, locked); the account matches it
+    "RAZ-CHG-002": {"deployment record integrity"},
+    "RAZ-CHG-003": {"deployment record integrity"},
+    "RAZ-CHG-004": {"deployment drift"},
     # administrators manage, users use; and no `*` principal without conditions
     "RAZ-KMS-003": {"key policy duty separation", "key policy principals"},
     "RAZ-IAM-001": {"identity policy action scope"},

@@ -106,3 +106,21 @@ def test_deployer_role_arn_must_be_a_role(capsys):
     from regzone.cli import main
     assert main(["evidence", "--region", "eu-west-1", "--deployer-role-arn", "arn:aws:iam::111122223333:user/x"]) == 2
     assert "--deployer-role-arn" in capsys.readouterr().err
+
+
+def record_key(purpose):
+    """The zone's record-signing key as the zone builds it, read back from the account."""
+    from components.kms_policy import record_signing_key_policy
+    document = json.loads(record_signing_key_policy(account_id="111122223333", partition="aws", administrators=[ADMIN],
+                                                    deployer=DEPLOYER))
+    return Resource("arn:aws:kms:eu-west-1:111122223333:key/r", "eu-west-1",
+                    {"metadata": {"KeyManager": "CUSTOMER"}, "policy": document, "tags": {"purpose": purpose}})
+
+
+def test_deployer_signing_records_is_no_conflict_on_the_record_key_only():
+    """The deployer manages the record-signing key and signs with it (as the preview accepts); the same
+    statement on a key of another purpose is the deployer using a key it manages."""
+    assert duties.judge(record_key("deployment-records"), _Ctx(DEPLOYER))[0] is Status.PASS
+    status, message = duties.judge(record_key("audit"), _Ctx(DEPLOYER))
+    assert status is Status.FAIL and message.startswith(f"{DEPLOYER} may both administer") and "kms:Sign" in message
+    assert duties.judge(record_key("deployment-records"), _Ctx(None))[0] is Status.FAIL

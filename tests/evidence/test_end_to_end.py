@@ -14,6 +14,7 @@ from moto.server import ThreadedMotoServer
 
 from regzone.evidence.aws import strip_account_host_prefix
 from regzone.evidence.checks import load_checks
+from regzone.evidence.runner import RECORD_CHECKS
 from regzone.paths import REPO_ROOT
 from tests.evidence.zone import ENCLAVE_KEY_CHECKS, REGION, RETENTION_DAYS, STUBBED_CHECKS, seed_zone
 
@@ -70,7 +71,9 @@ EXPECTED_DEFECTS = {
 STUBBED = sorted(STUBBED_CHECKS)
 # Confidential compute is judged in-process (test_confidential_evidence.py): a moto server reports no
 # instance's confidential options, and the enclave key's release rule needs a stack's measurements.
-IN_PROCESS_ONLY = {"ec2_instance_confidential_compute", *ENCLAVE_KEY_CHECKS}
+# The record checks judge a deployment record (--record), which the seeded zones have none of: a record
+# written by `regzone record` is verified and compared in tests/evidence/test_deployment_record.py.
+IN_PROCESS_ONLY = {"ec2_instance_confidential_compute", *ENCLAVE_KEY_CHECKS, *RECORD_CHECKS}
 MOTO_CHECKS = [c.name for c in load_checks() if c.name not in STUBBED_CHECKS | IN_PROCESS_ONLY]
 
 

@@ -226,5 +226,16 @@ DEPLOYER_USE = [
          key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
     Case("the deployer's Decrypt through S3, which creates nothing the deployer names a secrets key for",
          _key(_MANAGES, _through(["kms:Decrypt"], _via("s3"))), key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
+    # The record-signing key (components/kms_policy.py): the deployer signs record digests itself.
+    Case("the deployer signs for its own account (the record-signing key)",
+         _key(_MANAGES, _through(["kms:Sign"], {"StringEquals": {"kms:CallerAccount": ACCOUNT,
+                                                                 "kms:SigningAlgorithm": "ECDSA_SHA_256"}})),
+         key_both=(DEPLOYER,), deployer_both=()),
+    Case("the deployer signs with no kms:CallerAccount",
+         _key(_MANAGES, _through(["kms:Sign"], {"StringEquals": {"kms:SigningAlgorithm": "ECDSA_SHA_256"}})),
+         key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
+    Case("the deployer signs and decrypts",
+         _key(_MANAGES, _through(["kms:Sign", "kms:Decrypt"], {"StringEquals": {"kms:CallerAccount": ACCOUNT}})),
+         key_both=(DEPLOYER,), deployer_both=(DEPLOYER,)),
 ]
 CASES = GRANTS + TLS + SEPARATION + DEPLOYER_USE

@@ -12,7 +12,10 @@ from regzone.paths import REPO_ROOT
 
 WORKFLOW_FILE = REPO_ROOT / ".github" / "workflows" / "compliance.yml"
 WORKFLOW = yaml.safe_load(WORKFLOW_FILE.read_text())
-JOBS = WORKFLOW["jobs"]
+DEPLOY_FILE = REPO_ROOT / ".github" / "workflows" / "deploy.yml"
+DEPLOY = yaml.safe_load(DEPLOY_FILE.read_text())
+JOBS = {**WORKFLOW["jobs"], **DEPLOY["jobs"]}
+WORKFLOW_FILES = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 # `uses: owner/repo[/path]@<commit>  # vMAJOR.MINOR.PATCH`: a tag can be moved to other code, a commit cannot.
 PINNED = re.compile(r"^\s*(?:-\s+)?uses:\s+([\w.-]+/[\w.-]+(?:/[\w./-]+)?)@([0-9a-f]{40})\s+#\s+v\d+\.\d+\.\d+\s*$")
 
@@ -75,7 +78,7 @@ def test_fork_job_needs_no_secrets_and_no_elevated_token():
     assert "permissions" not in job and "secrets." not in yaml.safe_dump(job)
 
 
-@pytest.mark.parametrize("job", ["preview", "offline", "matrix"])
+@pytest.mark.parametrize("job", ["preview", "offline", "matrix", "deploy"])
 def test_regzone_commands_parse(job):
     commands = regzone_commands(job)
     assert commands
@@ -83,8 +86,9 @@ def test_regzone_commands_parse(job):
         build_parser().parse_args(argv)  # exits (SystemExit) on an unknown flag or format
 
 
-def test_every_action_is_pinned_to_a_commit_with_its_version():
-    lines = [line for line in WORKFLOW_FILE.read_text().splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda p: p.name)
+def test_every_action_is_pinned_to_a_commit_with_its_version(path):
+    lines = [line for line in path.read_text().splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
     assert lines
     unpinned = [line.strip() for line in lines if not PINNED.match(line)]
     assert unpinned == [], "pin each action to a full commit SHA with `# vX.Y.Z` after it"
@@ -102,7 +106,7 @@ def test_pinning_rule_rejects_tags_and_short_shas():
 def test_pulumi_cli_is_the_release_of_the_pinned_sdk():
     pins = dict(d.split("==") for d in tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
                 ["dependencies"])
-    versions = {s["with"].get("pulumi-version") for s in JOBS["preview"]["steps"]
+    versions = {s["with"].get("pulumi-version") for job in ("preview", "deploy") for s in JOBS[job]["steps"]
                 if s.get("uses", "").startswith("pulumi/actions@")}
     assert versions == {pins["pulumi"]}
 
@@ -117,3 +121,35 @@ def test_preview_job_installs_as_the_deploying_guide_says():
     installs = [i for i, s in enumerate(JOBS["preview"]["steps"]) if "pulumi install" in s.get("run", "")]
     first_regzone = next(i for i, s in enumerate(JOBS["preview"]["steps"]) if "regzone " in s.get("run", ""))
     assert installs and installs[0] < first_regzone
+
+
+def test_deploy_runs_on_main_only_queued_never_cancelled():
+    assert DEPLOY[True] == {"push": {"branches": ["main"]}}  # YAML 1.1 reads the key `on` as True
+    assert DEPLOY["permissions"] == {"contents": "read"}
+    assert DEPLOY["concurrency"]["cancel-in-progress"] is False
+    job = JOBS["deploy"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "read"}
+    assert job["environment"] == "${{ matrix.stack }}" and job["strategy"]["max-parallel"] == 1
+
+
+def test_deploy_records_after_up_and_verifies_what_it_wrote():
+    """`pulumi up` with the pack, then the state export, the record (failing the job when it cannot be
+    written) and the verification of exactly the records it wrote, as the deployer role."""
+    steps = JOBS["deploy"]["steps"]
+    aws = step("deploy", "aws-actions/configure-aws-credentials@")
+    assert aws["with"]["role-to-assume"] == "${{ secrets.AWS_DEPLOY_ROLE_ARN }}" and "aws-access-key-id" not in aws["with"]
+    up = step("deploy", "pulumi/actions@", command="up")
+    assert up["with"]["policyPacks"] == "policypacks/regulated-ai" and up["with"]["policyPackConfigs"] == "pack-config.json"
+    record = next(c for c in regzone_commands("deploy") if c[0] == "record")
+    lines = run_lines("deploy")
+    export = next(line for line in lines if line.startswith("pulumi stack export"))
+    state = shlex.split(export)[shlex.split(export).index("--file") + 1]
+    assert record[record.index("--state") + 1] == state
+    assert record[record.index("--policy-pack-config") + 1] == up["with"]["policyPackConfigs"]
+    assert f"xargs regzone record verify < {record[record.index('--output') + 1]}" in lines
+    order = [i for i, s in enumerate(steps) if s is aws or s is up or "pulumi stack export" in s.get("run", "")
+             or "regzone record" in s.get("run", "")]
+    assert order == sorted(order) and len(order) == 5
+    assert not any(s.get("continue-on-error") for s in steps)
+    # the exported state (encrypted secrets) never outlives the job
+    assert any(s.get("if") == "always()" and f'rm -f "{state}"' in s.get("run", "") for s in steps)

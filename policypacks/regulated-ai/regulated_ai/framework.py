@@ -22,7 +22,7 @@ from pulumi_policy import (EnforcementLevel, Policy, PolicyComplianceFramework, 
                            StackValidationArgs, StackValidationPolicy)
 
 from regulated_ai.settings import DEFAULTS, SETTINGS_SCHEMA, Settings, SettingsError, settings_from_config
-from regulated_ai.values import UNKNOWN, Unverifiable, is_unknown, lookup, plain
+from regulated_ai.values import UNKNOWN, InvalidValue, Unverifiable, as_bool, as_number, is_unknown, lookup, plain
 from regzone.catalog import Control, load_catalog
 
 _REGISTRY: list[Policy] = []
@@ -154,6 +154,17 @@ class ResourceView:
             raise Unverifiable(path)
         return value
 
+    def flag(self, path: str, default: bool | None = None) -> bool | None:
+        """The boolean at `path` as the provider reads it ("true", "1", 1 ...; values.as_bool), or
+        `default` when unset; an unknown raises Unverifiable, a non-boolean InvalidValue."""
+        value = as_bool(lookup(self.props, path), path)
+        return default if value is None else value
+
+    def number(self, path: str, default: float | None = None) -> float | None:
+        """The number at `path` as the provider reads it ("30" is 30; values.as_number), or `default`."""
+        value = as_number(lookup(self.props, path), path)
+        return default if value is None else value
+
 
 class StackView:
     """All resources of a stack, indexed by type and URN once, so stack policies stay linear."""
@@ -207,6 +218,10 @@ def _unverifiable_message(path: str) -> str:
             "Give it a literal value so that the control is checked before anything is deployed.")
 
 
+def _invalid_value_message(err: InvalidValue) -> str:
+    return f"{err}: the control cannot be judged on it. Give it a literal value of that type."
+
+
 def _policy_error(err: Exception) -> str:
     """An unexpected failure is a violation (fail closed), not a crashed preview."""
     if isinstance(err, SettingsError):
@@ -246,6 +261,8 @@ def resource_policy(name: str, *, description: str, controls: Sequence[str],
                     report_violation(prefix + message, None)
             except Unverifiable as missing:
                 report_violation(prefix + _unverifiable_message(missing.path), None)
+            except InvalidValue as invalid:
+                report_violation(prefix + _invalid_value_message(invalid), None)
             except Exception as err:  # noqa: BLE001 - any failure must block, not crash the preview
                 report_violation(prefix + _policy_error(err), None)
 
@@ -260,9 +277,12 @@ def resource_policy(name: str, *, description: str, controls: Sequence[str],
 
 
 def stack_policy(name: str, *, description: str, controls: Sequence[str],
+                 types: Collection[str] | Callable[[str], bool] = (),
                  enforcement: EnforcementLevel = EnforcementLevel.MANDATORY
                  ) -> Callable[[Callable[[StackView], Iterable[tuple[str, str]]]], StackValidationPolicy]:
-    """Declare a stack policy; the check yields `(urn, message)` per violation."""
+    """Declare a stack policy; the check yields `(urn, message)` per violation. `types` are the
+    resource types whose settings it judges (the coverage of its controls, regzone/coverage); a
+    stack policy sees every resource regardless."""
     if not _NAME.match(name):
         raise ValueError(f"policy name {name!r} must be kebab-case")
 
@@ -277,12 +297,15 @@ def stack_policy(name: str, *, description: str, controls: Sequence[str],
                     report_violation(prefix + message, urn)
             except Unverifiable as missing:
                 report_violation(prefix + _unverifiable_message(missing.path), None)
+            except InvalidValue as invalid:
+                report_violation(prefix + _invalid_value_message(invalid), None)
             except Exception as err:  # noqa: BLE001 - any failure must block, not crash the preview
                 report_violation(prefix + _policy_error(err), None)
 
         policy = StackValidationPolicy(name=name, description=description, validate=validate,
                                        enforcement_level=enforcement, **_metadata(name, controls))
         policy.check = check
+        policy.types = types if callable(types) else frozenset(types)
         _register(policy, controls)
         return policy
 
@@ -332,5 +355,5 @@ def policy_controls() -> dict[str, list[str]]:
     return dict(_POLICY_CONTROLS)
 
 
-__all__ = ["UNKNOWN", "ResourceView", "StackView", "Unverifiable", "is_unknown", "policy_controls",
-           "registered_policies", "resource_policy", "stack_policy"]
+__all__ = ["UNKNOWN", "InvalidValue", "ResourceView", "StackView", "Unverifiable", "as_bool", "as_number",
+           "is_unknown", "policy_controls", "registered_policies", "resource_policy", "stack_policy"]

@@ -7,13 +7,14 @@ import json
 
 import pytest
 
-from analyzer_helpers import resource, stack_violations, violations
+from analyzer_helpers import resource, stack_violations
 from components.kms_policy import enclave_key_policy, key_policy
 from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import PolicyPackClient
 
 KEY = "aws:kms/key:Key"
 NG = "aws:eks/nodeGroup:NodeGroup"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
 ACCOUNT = "111122223333"
 DEPLOYER = f"arn:aws:iam::{ACCOUNT}:role/regzone-deployer"
 ADMIN = f"arn:aws:iam::{ACCOUNT}:role/key-admin"
@@ -150,31 +151,121 @@ def test_unknown_zone_tag_is_reported_not_passed(zone_pack):
 
 # --- GPU groups -------------------------------------------------------------------------------
 
-def node_group(instance_types=("g5.2xlarge",), classes=("ephi",), **tags):
-    return resource(NG, {"instanceTypes": list(instance_types), "amiType": "AL2023_x86_64_NVIDIA",
-                         "labels": {f"data-class.regzone.io/{c}": "true" for c in classes},
-                         "tags": {"regzone:confidential-required": "true", **tags}})
+def node_group(instance_types=("g5.2xlarge",), classes=("ephi",), template=None, **tags):
+    props = {"instanceTypes": list(instance_types), "amiType": "AL2023_x86_64_NVIDIA",
+             "labels": {f"data-class.regzone.io/{c}": "true" for c in classes},
+             "tags": {"regzone:confidential-required": "true", **tags}}
+    if template is None:
+        return resource(NG, props)
+    return resource(NG, {**props, "launchTemplate": {"id": "lt-1", "version": "1"}},
+                    property_dependencies={"launchTemplate": [template.urn]})
+
+
+def ack(pack, *resources):
+    return stack_violations(pack, ACK, list(resources))
 
 
 def test_acknowledged_gpu_group_passes(zone_pack):
     acknowledged = node_group(**{"regzone:gpu-processing-acknowledgement": "RISK-2026-014"})
-    assert violations(zone_pack, ACK, acknowledged) == []
+    assert ack(zone_pack, acknowledged) == []
 
 
 def test_gpu_group_without_acknowledgement_fires(zone_pack):
-    (found,) = violations(zone_pack, ACK, node_group())
+    (found,) = ack(zone_pack, node_group())
     assert "runs on GPU parents (g5.2xlarge) and may run ephi" in found.message and "RAZ-CMP-009" in found.message
 
 
 def test_gpu_group_without_strict_class_passes(zone_pack):
     group = resource(NG, {"instanceTypes": ["g5.2xlarge"], "labels": {"data-class.regzone.io/internal": "true"},
                           "tags": {"regzone:confidential-required": "false"}})
-    assert violations(zone_pack, ACK, group) == []
+    assert ack(zone_pack, group) == []
 
 
 def test_cpu_group_needs_no_acknowledgement(zone_pack):
-    assert violations(zone_pack, ACK, node_group(instance_types=["m6a.2xlarge"])) == []
+    assert ack(zone_pack, node_group(instance_types=["m6a.2xlarge"])) == []
 
 
 def test_uncatalogued_type_counts_as_gpu(zone_pack):
-    assert violations(zone_pack, ACK, node_group(instance_types=["g7e.2xlarge"]))
+    assert ack(zone_pack, node_group(instance_types=["g7e.2xlarge"]))
+
+
+def launch_template(**props):
+    return resource(LT, {"enclaveOptions": {"enabled": True}, **props}, name="gpu-lt")
+
+
+def test_gpu_type_in_the_launch_template_fires(zone_pack):
+    """EKS takes the group's types from its launch template when the group names none."""
+    template = launch_template(instanceType="g5.2xlarge")
+    (found,) = ack(zone_pack, node_group(instance_types=(), template=template), template)
+    assert "runs on GPU parents (g5.2xlarge)" in found.message
+
+
+def test_cpu_type_in_the_launch_template_passes(zone_pack):
+    template = launch_template(instanceType="m6a.2xlarge")
+    assert ack(zone_pack, node_group(instance_types=(), template=template), template) == []
+
+
+def test_acknowledged_group_with_gpu_type_in_the_launch_template_passes(zone_pack):
+    template = launch_template(instanceType="g5.2xlarge")
+    group = node_group(instance_types=(), template=template,
+                       **{"regzone:gpu-processing-acknowledgement": "RISK-2026-014"})
+    assert ack(zone_pack, group, template) == []
+
+
+def test_instance_requirements_in_the_launch_template_count_as_gpu(zone_pack):
+    template = launch_template(instanceRequirements={"vcpuCount": {"min": 4}, "memoryMib": {"min": 16384}})
+    (found,) = ack(zone_pack, node_group(instance_types=(), template=template), template)
+    assert "instanceRequirements" in found.message
+
+
+def test_launch_template_outside_the_stack_counts_as_gpu(zone_pack):
+    group = resource(NG, {"launchTemplate": {"name": "elsewhere"}, "tags": {"regzone:confidential-required": "true"},
+                          "labels": {"data-class.regzone.io/ephi": "true"}})
+    (found,) = ack(zone_pack, group)
+    assert "a launch template outside this stack" in found.message
+
+
+# --- every key type, and KeyPolicy resources ---------------------------------------------------
+
+@pytest.mark.parametrize("key_type", ["aws:kms/externalKey:ExternalKey", "aws:kms/replicaKey:ReplicaKey",
+                                      "aws:kms/replicaExternalKey:ReplicaExternalKey"])
+def test_enclave_key_of_every_key_type_is_judged(zone_pack, key_type):
+    bad = statements(enclave_document(), without=["NothingLeavesWithoutAttestation"])
+    bad["Statement"].append({"Sid": "Everyone", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                             "Action": "kms:Decrypt", "Resource": "*"})
+
+    def key(document):
+        return resource(key_type, {"policy": json.dumps(document), "tags": {"purpose": "enclave"}},
+                        name="clinical-enclave", provider_props=provider("clinical", ["ephi"]))
+    assert any("may call kms:Decrypt without an attestation document" in m for m in release(zone_pack, key(bad)))
+    assert release(zone_pack, key(enclave_document())) == []
+
+
+def key_policy_for(key, document, name="enclave-policy"):
+    return resource("aws:kms/keyPolicy:KeyPolicy", {"keyId": "k", "policy": json.dumps(document)}, name=name,
+                    property_dependencies={"keyId": [key.urn]}, provider_props=provider("clinical", ["ephi"]))
+
+
+def test_key_policy_resource_replacing_the_enclave_policy_fires(zone_pack):
+    """The key is created with the attested policy; a KeyPolicy resource replaces it with one that
+    lets the account decrypt without attestation."""
+    key = kms_key("enclave", enclave_document())
+    replaced = statements(enclave_document(), without=["NothingLeavesWithoutAttestation"])
+    replaced["Statement"].append({"Sid": "Everyone", "Effect": "Allow",
+                                  "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                                  "Action": "kms:Decrypt", "Resource": "*"})
+    messages = release(zone_pack, key, key_policy_for(key, replaced))
+    assert messages and all("(KeyPolicy 'enclave-policy')" in m for m in messages)
+
+
+def test_key_policy_resource_with_the_attested_policy_passes(zone_pack):
+    key = resource(KEY, {"tags": {"purpose": "enclave"}, "enableKeyRotation": True}, name="clinical-enclave",
+                   provider_props=provider("clinical", ["ephi"]))
+    assert release(zone_pack, key, key_policy_for(key, enclave_document())) == []
+
+
+def test_enclave_key_without_policy_fires(zone_pack):
+    key = resource(KEY, {"tags": {"purpose": "enclave"}, "enableKeyRotation": True}, name="clinical-enclave",
+                   provider_props=provider("clinical", ["ephi"]))
+    (message,) = release(zone_pack, key)
+    assert "it has no key policy" in message

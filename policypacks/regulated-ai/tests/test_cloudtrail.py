@@ -136,3 +136,37 @@ def test_trail_into_bucket_with_deprecated_inline_lock(pack, mode, fires):
     trail = resource(TRAIL, BASELINE, name="dev-ai-trail", protect=True,
                      property_dependencies={"s3BucketName": [bucket.urn]})
     assert bool(stack_violations(pack, "cloudtrail-bucket-compliance-locked", [bucket, trail])) is fires
+
+
+STORE = "aws:cloudtrail/eventDataStore:EventDataStore"
+
+
+def test_event_data_store_recording_management_events_in_one_region_fires(pack):
+    found = violations(pack, "cloudtrail-multi-region", resource(STORE, {"multiRegionEnabled": "false"}))
+    assert len(found) == 1 and "event data store" in found[0].message
+    assert violations(pack, "cloudtrail-multi-region", resource(STORE, {})) == []  # multi-region by default
+    data_only = [{"fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]},
+                                     {"field": "resources.type", "equals": ["AWS::S3::Object"]}]}]
+    assert violations(pack, "cloudtrail-multi-region", resource(
+        STORE, {"multiRegionEnabled": False, "advancedEventSelectors": data_only})) == []
+
+
+def test_event_data_store_must_use_the_audit_key(pack):
+    found = violations(pack, "cloudtrail-kms-encryption", resource(STORE, {}))
+    assert len(found) == 1 and "event data store" in found[0].message
+    assert violations(pack, "cloudtrail-kms-encryption", resource(STORE, {"kmsKeyId": KEY_ARN})) == []
+
+
+@pytest.mark.parametrize("value", ["false", "0", "F"])
+def test_string_false_excludes_management_events(pack, value):
+    """"false" is false to the provider: such a trail records no management events, so with no management
+    trail named it fires for that, not for being single-region."""
+    found = violations(pack, "cloudtrail-multi-region",
+                       trail(eventSelectors=[{"includeManagementEvents": value, "readWriteType": "All"}]))
+    assert found and "records no management events" in found[0].message
+
+
+@pytest.mark.parametrize("flag, value", [("enableLogFileValidation", "true"), ("isMultiRegionTrail", "1")])
+def test_string_booleans_the_provider_reads_as_true_pass(pack, flag, value):
+    policy = "cloudtrail-log-file-validation" if flag == "enableLogFileValidation" else "cloudtrail-multi-region"
+    assert violations(pack, policy, trail(**{flag: value})) == []

@@ -163,3 +163,83 @@ def test_sev_snp_on_unsupported_node_group_type_fires(pack, instance_type):
 def test_sev_snp_on_unsupported_launch_template_type_fires(pack):
     found = stack_violations(pack, "ec2-sev-snp-supported-instance-type", [template(instanceType="r6a.8xlarge")])
     assert found and "r6a.8xlarge does not support AMD SEV-SNP" in found[0].message
+
+
+# Every other type that launches an instance, or sets the account's metadata defaults, with its options.
+IMDS_SIBLINGS = [
+    ("aws:ec2/instance:Instance", "metadataOptions"),
+    ("aws:ec2/spotInstanceRequest:SpotInstanceRequest", "metadataOptions"),
+    ("aws:ec2/launchConfiguration:LaunchConfiguration", "metadataOptions"),
+    ("aws:ec2/instanceMetadataDefaults:InstanceMetadataDefaults", None),
+    ("aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration", "instanceMetadataOptions"),
+]
+
+
+def with_options(path, options):
+    return dict(options) if path is None else {path: options}
+
+
+@pytest.mark.parametrize("type_token, path", IMDS_SIBLINGS)
+def test_imds_siblings_pass_when_required_with_one_hop(pack, type_token, path):
+    good = resource(type_token, with_options(path, {"httpTokens": "required", "httpPutResponseHopLimit": "1"}))
+    assert violations(pack, "ec2-instance-imdsv2", good) == []
+
+
+@pytest.mark.parametrize("type_token, path", IMDS_SIBLINGS)
+@pytest.mark.parametrize("options, expected", [
+    ({"httpTokens": "optional", "httpPutResponseHopLimit": 1}, "allows IMDSv1"),
+    ({}, "allows IMDSv1 (httpTokens not set)"),
+    ({"httpTokens": "required", "httpPutResponseHopLimit": 2}, "hop limit of 2"),
+    ({"httpTokens": "required", "httpPutResponseHopLimit": -1}, "hop limit of -1"),
+])
+def test_imds_siblings_fire(pack, type_token, path, options, expected):
+    found = violations(pack, "ec2-instance-imdsv2", resource(type_token, with_options(path, options)))
+    assert any(expected in d.message for d in found), found
+
+
+def test_spot_fleet_launch_specifications_cannot_require_imdsv2(pack):
+    fleet = "aws:ec2/spotFleetRequest:SpotFleetRequest"
+    found = violations(pack, "ec2-instance-imdsv2", resource(fleet, {"launchSpecifications": [{"ami": "ami-1"}]}))
+    assert found and "cannot require IMDSv2" in found[0].message
+    from_template = {"launchTemplateConfigs": [{"launchTemplateSpecification": {"id": "lt-1", "version": "1"}}]}
+    assert violations(pack, "ec2-instance-imdsv2", resource(fleet, from_template)) == []
+
+
+ENCRYPTED = {"encrypted": True, "kmsKeyId": VOLUMES_KEY}
+VOLUME_SIBLINGS = [
+    ("aws:ec2/instance:Instance", {"rootBlockDevice": ENCRYPTED, "ebsBlockDevices": [ENCRYPTED]},
+     {"rootBlockDevice": ENCRYPTED, "ebsBlockDevices": [{"encrypted": "false"}]}),
+    ("aws:ec2/instance:Instance", {"rootBlockDevice": {**ENCRYPTED, "encrypted": "1"}}, {}),
+    ("aws:ec2/spotInstanceRequest:SpotInstanceRequest", {"rootBlockDevice": ENCRYPTED},
+     {"rootBlockDevice": {"encrypted": True, "kmsKeyId": "alias/aws/ebs"}}),
+    ("aws:ec2/spotFleetRequest:SpotFleetRequest",
+     {"launchSpecifications": [{"rootBlockDevices": [ENCRYPTED], "ebsBlockDevices": [ENCRYPTED]}]},
+     {"launchSpecifications": [{"rootBlockDevices": [ENCRYPTED]}, {"ebsBlockDevices": [{"encrypted": True}]}]}),
+    ("aws:ebs/volume:Volume", ENCRYPTED, {"encrypted": False}),
+    ("aws:ebs/snapshotCopy:SnapshotCopy", ENCRYPTED, {"encrypted": True}),
+    ("aws:ebs/snapshotImport:SnapshotImport", ENCRYPTED, {"kmsKeyId": VOLUMES_KEY}),
+]
+
+
+@pytest.mark.parametrize("type_token, good, bad", VOLUME_SIBLINGS,
+                         ids=[f"{t}-{i}" for i, (t, *_) in enumerate(VOLUME_SIBLINGS)])
+def test_volume_siblings_fire_unless_encrypted_with_the_zone_key(pack, type_token, good, bad):
+    assert violations(pack, "ec2-volumes-encrypted", resource(type_token, good)) == []
+    found = violations(pack, "ec2-volumes-encrypted", resource(type_token, bad))
+    assert found and all("RAZ-CMP-002" in d.message for d in found), found
+
+
+def test_launch_configuration_volumes_cannot_use_the_zone_key(pack):
+    found = violations(pack, "ec2-volumes-encrypted", resource(
+        "aws:ec2/launchConfiguration:LaunchConfiguration", {"rootBlockDevice": {"encrypted": True}}))
+    assert found and "can only use the default EBS key" in found[0].message
+
+
+def test_sev_snp_on_an_unsupported_instance_fires(pack):
+    instance = resource("aws:ec2/instance:Instance", {"instanceType": "m5.large", "cpuOptions": {"amdSevSnp": "enabled"}},
+                        name="vm")
+    found = stack_violations(pack, "ec2-sev-snp-supported-instance-type", [instance])
+    assert len(found) == 1 and "m5.large does not support AMD SEV-SNP" in found[0].message
+    supported = resource("aws:ec2/instance:Instance", {"instanceType": "m6a.2xlarge",
+                                                       "cpuOptions": {"amdSevSnp": "enabled"}}, name="vm")
+    assert stack_violations(pack, "ec2-sev-snp-supported-instance-type", [supported]) == []

@@ -206,6 +206,61 @@ def test_caller_permissions_without_a_configured_deployer_are_reported(pack):
     assert len(found) == 1 and "cannot be verified" in found[0].message and "deployer_role_arn" in found[0].message
 
 
+# Siblings of the recorded types: resources of types catalog/key_caller_permissions.yaml has no row for, each
+# naming a key through an input of its own shape (top-level, nested, in a list).
+UNRECORDED = [
+    ("aws:ebs/volume:Volume", "kmsKeyId", lambda k: {"availabilityZone": "eu-west-1a", "encrypted": True, "kmsKeyId": k}),
+    ("aws:ec2/instance:Instance", "rootBlockDevice", lambda k: {"rootBlockDevice": {"encrypted": True, "kmsKeyId": k}}),
+    ("aws:s3/bucket:Bucket", "serverSideEncryptionConfiguration", lambda k: {"serverSideEncryptionConfiguration": {
+        "rule": {"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": k}}}}),
+    ("aws:cloudtrail/eventDataStore:EventDataStore", "kmsKeyId", lambda k: {"name": "lake", "kmsKeyId": k}),
+    ("aws:cloudwatch/logAnomalyDetector:LogAnomalyDetector", "kmsKeyId", lambda k: {"kmsKeyId": k}),
+    ("aws:ssm/parameter:Parameter", "keyId", lambda k: {"type": "SecureString", "keyId": k}),
+    ("aws:networkfirewall/tlsInspectionConfiguration:TlsInspectionConfiguration", "encryptionConfigurations",
+     lambda k: {"encryptionConfigurations": [{"type": "CUSTOMER_KMS", "keyId": k}]}),
+]
+
+
+@pytest.mark.parametrize("type_token, prop, props", UNRECORDED, ids=[t for t, *_ in UNRECORDED])
+def test_a_type_without_a_row_cannot_use_a_key_of_the_stack(gate, type_token, prop, props):
+    k = key("data")
+    found = stack_violations(gate, CALLERS, [k, uses(type_token, props(UNKNOWN), k, prop)])
+    assert len(found) == 1 and "key 'zone-data'" in found[0].message and "not recorded" in found[0].message
+
+
+@pytest.mark.parametrize("type_token, prop, props", UNRECORDED, ids=[t for t, *_ in UNRECORDED])
+def test_a_type_without_a_row_on_an_aws_managed_key_or_none_passes(gate, type_token, prop, props):
+    managed = resource(type_token, props("alias/aws/ebs"), name="managed")
+    assert stack_violations(gate, CALLERS, [key("data"), managed, resource(type_token, {}, name="plain")]) == []
+
+
+def test_a_type_without_a_row_naming_a_key_by_alias_or_arn_fires(gate):
+    k = key("data")
+    alias = resource("aws:kms/alias:Alias", {"name": "alias/dev-ai/data", "targetKeyId": UNKNOWN}, name="alias",
+                     property_dependencies={"targetKeyId": [k.urn]})
+    by_alias = resource("aws:s3/bucketObjectv2:BucketObjectv2", {"key": "a", "kmsKeyId": "alias/dev-ai/data"}, name="o")
+    outside = resource("aws:ebs/snapshotCopy:SnapshotCopy", {"kmsKeyId": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/x"},
+                       name="copy")
+    found = stack_violations(gate, CALLERS, [k, alias, by_alias, outside])
+    assert len(found) == 2 and all("not recorded" in d.message for d in found)
+    assert any(f"uses arn:aws:kms:eu-west-1:{ACCOUNT}:key/x," in d.message for d in found)
+    assert any("uses key 'zone-data' (alias alias/dev-ai/data)," in d.message for d in found)
+
+
+def test_key_inputs_of_other_kinds_are_not_kms_keys(gate):
+    """`keyId` also names API keys: only a KMS ARN or alias, or a key of the stack behind it, makes it one."""
+    api_key = resource("aws:apigateway/usagePlanKey:UsagePlanKey", {"keyId": "abc123", "keyType": "API_KEY",
+                                                                     "usagePlanId": UNKNOWN}, name="plan-key")
+    unknown_api_key = resource("aws:apigateway/usagePlanKey:UsagePlanKey", {"keyId": UNKNOWN, "keyType": "API_KEY"},
+                               name="plan-key-2")
+    assert stack_violations(gate, CALLERS, [api_key, unknown_api_key]) == []
+
+
+def test_an_unknown_kms_key_of_a_type_without_a_row_cannot_be_verified(gate):
+    found = stack_violations(gate, CALLERS, [resource("aws:ebs/volume:Volume", {"kmsKeyId": UNKNOWN}, name="v")])
+    assert len(found) == 1 and "cannot be verified at preview" in found[0].message and "`kmsKeyId`" in found[0].message
+
+
 # --- RAZ-DEP-003: principals that must exist ------------------------------------------------------
 
 SERVICE_LINKED_ROLE = resource("aws:iam/serviceLinkedRole:ServiceLinkedRole",
@@ -237,3 +292,35 @@ def test_service_principals_must_be_aws_services(gate, principal, fires):
     found = stack_violations(gate, PRINCIPALS, [resource("aws:s3/bucketPolicy:BucketPolicy",
                                                          {"bucket": "audit", "policy": document}, name="p")])
     assert bool(found) is fires and all(principal in d.message and "Delivery" in d.message for d in found)
+
+
+def test_bypass_given_as_a_string_is_named_too(gate):
+    """bypassPolicyLockoutSafetyCheck "true" is true to the provider (values.as_bool)."""
+    document = without(zone_policy("data"), "DeployerManagesKey")
+    found = violations(gate, LOCKOUT, key(document=document, bypassPolicyLockoutSafetyCheck="true"))
+    assert len(found) == 1 and "bypassPolicyLockoutSafetyCheck" in found[0].message
+
+
+def _delivery(principal):
+    return {"Version": "2012-10-17", "Statement": [{
+        "Sid": "Delivery", "Effect": "Allow", "Principal": {"Service": principal}, "Action": "sqs:SendMessage",
+        "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}}]}
+
+
+# Documents of every shape a program sends them in: JSON text or an object, at the top, nested, in a list.
+DOCUMENT_SIBLINGS = [
+    ("aws:sqs/queue:Queue", lambda d: {"policy": json.dumps(d)}),
+    ("aws:iam/role:Role", lambda d: {"assumeRolePolicy": d}),
+    ("aws:iam/role:Role", lambda d: {"assumeRolePolicy": "{}", "inlinePolicies": [{"name": "i", "policy": json.dumps(d)}]}),
+    ("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", lambda d: {"policyName": "p", "policyDocument": json.dumps(d)}),
+    ("kubernetes:core/v1:ConfigMap", lambda d: {"data": {"policy.json": json.dumps(d)}}),
+]
+
+
+@pytest.mark.parametrize("type_token, props", DOCUMENT_SIBLINGS, ids=[f"{t}-{i}" for i, (t, _) in enumerate(DOCUMENT_SIBLINGS)])
+def test_principals_are_judged_in_every_resource_type(gate, type_token, props):
+    wrong = resource(type_token, props(_delivery("sqs.amazonaws")), name="wrong")
+    found = stack_violations(gate, PRINCIPALS, [wrong])
+    assert len(found) == 1 and "sqs.amazonaws" in found[0].message, [d.message for d in found]
+    right = resource(type_token, props(_delivery("sns.amazonaws.com")), name="right")
+    assert stack_violations(gate, PRINCIPALS, [right]) == []

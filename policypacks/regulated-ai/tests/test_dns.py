@@ -15,7 +15,8 @@ CONFIG = "aws:route53/resolverFirewallConfig:ResolverFirewallConfig"
 LOG_GROUP = ("aws:cloudwatch/logGroup:LogGroup", "dns-queries")
 QUERY_LOG = ("aws:route53/resolverQueryLogConfig:ResolverQueryLogConfig", "query-logging")
 QUERY_LOG_VPC = "aws:route53/resolverQueryLogConfigAssociation:ResolverQueryLogConfigAssociation"
-POLICIES = ["dns-firewall-vpc-default-block", "dns-firewall-fail-closed", "network-vpc-dns-query-logging"]
+POLICIES = ["dns-firewall-vpc-default-block", "dns-firewall-fail-closed", "network-vpc-dns-query-logging",
+            "network-dhcp-options-from-stack"]
 UNKNOWN = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
 
 
@@ -158,3 +159,38 @@ def test_dhcp_options_with_other_dns_servers_fire(pack, servers):
 def test_dhcp_options_that_keep_the_resolver_pass(pack, props):
     options = resource("aws:ec2/vpcDhcpOptions:VpcDhcpOptions", props, name="dhcp")
     assert violations(pack, "network-dns-through-resolver", options) == []
+
+
+DHCP_OPTIONS = ("aws:ec2/vpcDhcpOptions:VpcDhcpOptions", "dhcp")
+DHCP_ASSOCIATION = "aws:ec2/vpcDhcpOptionsAssociation:VpcDhcpOptionsAssociation"
+
+
+@pytest.mark.parametrize("association", [
+    res(DHCP_ASSOCIATION, "dhcp-vpc", {"dhcpOptionsId": "dopt-id", "vpcId": "v"}, dhcpOptionsId=DHCP_OPTIONS,
+        vpcId=VPC),
+    res(DHCP_ASSOCIATION, "dhcp-vpc", {"dhcpOptionsId": "default", "vpcId": "v"}, vpcId=VPC),
+])
+def test_dhcp_options_of_the_stack_or_none_pass(pack, association):
+    options = res(*DHCP_OPTIONS, {"domainNameServers": ["AmazonProvidedDNS"]})
+    assert stack_violations(pack, "network-dhcp-options-from-stack", zone() + [options, association]) == []
+
+
+@pytest.mark.parametrize("options_id, fragment", [
+    ("dopt-0123456789abcdef0", "which this stack does not define"),
+    (UNKNOWN, "cannot be verified at preview"),
+])
+def test_dhcp_options_from_outside_the_stack_fire(pack, options_id, fragment):
+    """The sibling path around network-dns-through-resolver: options defined elsewhere, associated here."""
+    association = res(DHCP_ASSOCIATION, "dhcp-vpc", {"dhcpOptionsId": options_id, "vpcId": "v"}, vpcId=VPC)
+    fires(pack, "network-dhcp-options-from-stack", zone() + [association], fragment)
+
+
+def test_priorities_are_read_as_the_provider_reads_them(pack):
+    """A string priority is a number to the provider: "50" comes before the block rule at 10000."""
+    fires(pack, "dns-firewall-vpc-default-block", zone(open=rule("open", "50", "ALLOW", "every-name")),
+          "rule 'open' ALLOWs *")
+
+
+def test_a_priority_that_is_no_number_is_reported(pack):
+    fires(pack, "dns-firewall-vpc-default-block", zone(open=rule("open", "first", "ALLOW", "every-name")),
+          "does not read as a number")

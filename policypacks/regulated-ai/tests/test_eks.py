@@ -75,3 +75,71 @@ def test_config_map_authentication_fires(pack, mode):
 def test_unset_authentication_mode_fires(pack):
     props = {k: v for k, v in BASELINE.items() if k != "accessConfig"}
     assert violations(pack, "eks-api-authentication-mode", resource(CLUSTER, props))
+
+
+@pytest.mark.parametrize("value", [True, "true", None])
+def test_creator_admin_bootstrap_fires_unless_false(pack, value):
+    access = {"authenticationMode": "API"}
+    if value is not None:
+        access["bootstrapClusterCreatorAdminPermissions"] = value
+    found = violations(pack, "eks-api-authentication-mode", cluster(accessConfig=access))
+    assert len(found) == 1 and "gives its creator cluster-admin" in found[0].message
+    access["bootstrapClusterCreatorAdminPermissions"] = "false"
+    assert violations(pack, "eks-api-authentication-mode", cluster(accessConfig=access)) == []
+
+
+@pytest.mark.parametrize("public", ["true", "1", 1])
+def test_public_endpoint_in_any_form_the_provider_reads_as_true_fires(pack, public):
+    found = violations(pack, "eks-endpoint-private-only", cluster(vpcConfig={
+        **BASELINE["vpcConfig"], "endpointPublicAccess": public}))
+    assert found and "public API endpoint" in found[0].message
+
+
+def test_oidc_identity_provider_fires(pack):
+    found = violations(pack, "eks-no-oidc-identity-provider", resource(
+        "aws:eks/identityProviderConfig:IdentityProviderConfig",
+        {"clusterName": "dev-ai-eks", "oidc": {"clientId": "c", "identityProviderConfigName": "idp",
+                                               "issuerUrl": "https://idp.example.com"}}))
+    assert len(found) == 1 and "https://idp.example.com" in found[0].message
+
+
+ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+BREAK_GLASS = "arn:aws:iam::111122223333:role/break-glass"
+
+
+def association(policy, principal="arn:aws:iam::111122223333:role/ci"):
+    return resource(ASSOCIATION, {"clusterName": "dev-ai-eks", "policyArn": policy, "principalArn": principal,
+                                  "accessScope": {"type": "cluster"}})
+
+
+def test_cluster_admin_access_policy_fires_for_others(pack):
+    found = violations(pack, "eks-cluster-admin-access-break-glass", association(ADMIN_POLICY))
+    assert len(found) == 1 and "AmazonEKSClusterAdminPolicy" in found[0].message and "RAZ-K8S-007" in found[0].message
+    assert violations(pack, "eks-cluster-admin-access-break-glass", association(VIEW_POLICY)) == []
+
+
+def test_masters_group_in_an_access_entry_fires(pack):
+    entry = "aws:eks/accessEntry:AccessEntry"
+    found = violations(pack, "eks-cluster-admin-access-break-glass", resource(entry, {
+        "clusterName": "dev-ai-eks", "principalArn": "arn:aws:iam::111122223333:role/ci",
+        "kubernetesGroups": ["system:masters"]}))
+    assert len(found) == 1 and "system:masters" in found[0].message
+    assert violations(pack, "eks-cluster-admin-access-break-glass", resource(entry, {
+        "clusterName": "dev-ai-eks", "principalArn": "arn:aws:iam::111122223333:role/ci",
+        "kubernetesGroups": ["regzone:trainers"]})) == []
+
+
+def test_break_glass_principal_may_get_cluster_admin(zone_pack):
+    assert violations(zone_pack, "eks-cluster-admin-access-break-glass", association(ADMIN_POLICY, BREAK_GLASS)) == []
+
+
+@pytest.fixture(scope="module")
+def zone_pack():
+    from regzone.paths import POLICY_PACK_DIR
+    from regzone.preview.analyzer import PolicyPackClient
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {p.name: {"break_glass_subjects": [BREAK_GLASS]} for p in policies})
+        yield client

@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from analyzer_helpers import resource, stack_violations, violations
-from regulated_ai.types import K8S_POD_TEMPLATE_PATHS
+from regulated_ai.types import K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS
 from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import PolicyPackClient
 
@@ -19,7 +19,9 @@ SETTINGS = {"allowed_regions": ["eu-west-1"], "break_glass_subjects": [BREAK_GLA
                                   "public": {"allowed_zones": ["dev-ai"]}}}
 POD_POLICIES = ["k8s-image-zone-registry", "k8s-image-pinned-digest", "k8s-no-privileged-containers",
                 "k8s-no-host-namespaces", "k8s-run-as-non-root", "k8s-workload-data-class-label"]
-KINDS = sorted(K8S_POD_TEMPLATE_PATHS)
+KINDS = sorted(K8S_POD_TEMPLATE_PATHS)  # every pod-template kind of every API version, and their patches
+OBJECT_KINDS = [k for k in KINDS if not k.endswith("Patch")]
+PATCH_KINDS = [k for k in KINDS if k.endswith("Patch")]
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +69,22 @@ def test_compliant_workload_passes_every_kind(zone_pack, kind, policy):
     assert violations(zone_pack, policy, workload(kind)) == []
 
 
+def workload_list(list_kind, *specs):
+    """A `...List` resource whose items are manifests of its item kind."""
+    item_kind = K8S_POD_LISTS[list_kind]
+    return resource(list_kind, {"items": [manifest(item_kind, spec) for spec in specs]}, name="wl")
+
+
+@pytest.mark.parametrize("list_kind", sorted(K8S_POD_LISTS))
+def test_every_item_of_a_list_is_judged_as_its_kind(zone_pack, list_kind):
+    """A list is no way around a rule: the second item is privileged, the first compliant."""
+    privileged = pod_spec(containers=[{"name": "s", "image": IMAGE, "securityContext": {"privileged": True}}])
+    found = violations(zone_pack, "k8s-no-privileged-containers", workload_list(list_kind, pod_spec(), privileged))
+    assert len(found) == 1 and "'wl.items[1]'" in found[0].message
+    for policy in POD_POLICIES:
+        assert violations(zone_pack, policy, workload_list(list_kind, pod_spec(), pod_spec())) == [], policy
+
+
 def bad_init_image(image):
     spec = pod_spec()
     spec["initContainers"][0]["image"] = image
@@ -82,10 +100,14 @@ FIRING = [
     ("k8s-no-host-namespaces", lambda: pod_spec(hostNetwork=True), "hostNetwork"),
     ("k8s-no-host-namespaces", lambda: pod_spec(hostPID=True), "hostPID"),
     ("k8s-no-host-namespaces", lambda: pod_spec(hostIPC=True), "hostIPC"),
-    ("k8s-run-as-non-root", lambda: pod_spec(securityContext={}), "may run as root"),
     ("k8s-run-as-non-root",
      lambda: pod_spec(containers=[{"name": "s", "image": IMAGE, "securityContext": {"runAsNonRoot": False}}]),
      "may run as root"),
+    # Booleans as the Kubernetes provider reads them: a string "true" is true.
+    ("k8s-no-host-namespaces", lambda: pod_spec(hostNetwork="true"), "hostNetwork"),
+    ("k8s-no-privileged-containers",
+     lambda: pod_spec(containers=[{"name": "s", "image": IMAGE, "securityContext": {"privileged": "True"}}]),
+     "privileged"),
 ]
 
 
@@ -97,7 +119,27 @@ def test_one_change_fires_for_every_kind(zone_pack, kind, policy, spec, expected
     assert found[0].enforcement == "mandatory" and "RAZ-K8S-00" in found[0].message
 
 
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("kind", OBJECT_KINDS)
+def test_unset_run_as_non_root_fires_for_every_object_kind(zone_pack, kind):
+    found = violations(zone_pack, "k8s-run-as-non-root", workload(kind, pod_spec(securityContext={})))
+    assert found and "may run as root" in found[0].message
+
+
+@pytest.mark.parametrize("kind", PATCH_KINDS)
+def test_a_patch_is_judged_on_what_it_sets(zone_pack, kind):
+    """A patch keeps what it leaves out (an image, runAsNonRoot) but may not set anything the rules forbid."""
+    keeps = {"containers": [{"name": "serve", "env": [{"name": "LOG_LEVEL", "value": "debug"}]}]}
+    for policy in POD_POLICIES:
+        assert violations(zone_pack, policy, workload(kind, keeps, labels={})) == [], policy
+    turns_off = {"securityContext": {"runAsNonRoot": False}}
+    found = violations(zone_pack, "k8s-run-as-non-root", workload(kind, turns_off, labels={}))
+    assert found and "runAsNonRoot: false" in found[0].message
+    swaps_image = {"containers": [{"name": "serve", "image": "docker.io/library/python:3"}]}
+    assert violations(zone_pack, "k8s-image-pinned-digest", workload(kind, swaps_image, labels={}))
+    assert violations(zone_pack, "k8s-image-zone-registry", workload(kind, swaps_image, labels={}))
+
+
+@pytest.mark.parametrize("kind", OBJECT_KINDS)
 def test_missing_data_class_label_fires_for_every_kind(zone_pack, kind):
     found = violations(zone_pack, "k8s-workload-data-class-label", workload(kind, labels={"app": "x"}))
     assert len(found) == 1 and "declares no data class" in found[0].message
@@ -251,3 +293,68 @@ def test_namespace_with_default_deny_passes(zone_pack):
 def test_namespace_without_default_deny_fires(zone_pack, policies):
     found = stack_violations(zone_pack, "k8s-namespace-default-deny", [namespace(), *policies])
     assert len(found) == 1 and "no default-deny NetworkPolicy" in found[0].message
+
+
+def test_service_patch_and_list_are_judged(zone_pack):
+    patch = resource("kubernetes:core/v1:ServicePatch", {"metadata": {"name": "s"}, "spec": {"type": "LoadBalancer"}},
+                     name="s")
+    assert violations(zone_pack, "k8s-service-internal-only", patch)
+    annotations_only = resource("kubernetes:core/v1:ServicePatch",
+                                {"metadata": {"name": "s", "annotations": {"team": "ml"}}}, name="s")
+    assert violations(zone_pack, "k8s-service-internal-only", annotations_only) == []
+    listed = resource("kubernetes:core/v1:ServiceList", {"items": [
+        {"metadata": {"name": "a"}, "spec": {"type": "ClusterIP"}},
+        {"metadata": {"name": "b"}, "spec": {"type": "NodePort"}}]}, name="svcs")
+    found = violations(zone_pack, "k8s-service-internal-only", listed)
+    assert len(found) == 1 and "'svcs.items[1]'" in found[0].message
+
+
+def test_patch_adding_subjects_to_the_builtin_cluster_admin_binding_fires(zone_pack):
+    patch = resource("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBindingPatch",
+                     {"metadata": {"name": "cluster-admin"}, "subjects": [{"kind": "User", "name": "mallory"}]},
+                     name="b")
+    found = violations(zone_pack, "k8s-no-cluster-admin-binding", patch)
+    assert len(found) == 1 and "User 'mallory'" in found[0].message
+    other = resource("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBindingPatch",
+                     {"metadata": {"name": "view"}, "subjects": [{"kind": "User", "name": "mallory"}]}, name="b")
+    assert violations(zone_pack, "k8s-no-cluster-admin-binding", other) == []
+
+
+@pytest.mark.parametrize("version", ["v1", "v1beta1", "v1alpha1"])
+def test_binding_lists_are_judged(zone_pack, version):
+    listed = resource(f"kubernetes:rbac.authorization.k8s.io/{version}:ClusterRoleBindingList", {"items": [
+        {"roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": "User", "name": "eve"}]}]},
+        name="bl")
+    found = violations(zone_pack, "k8s-no-cluster-admin-binding", listed)
+    assert len(found) == 1 and "User 'eve'" in found[0].message
+
+
+def test_namespace_patch_may_not_weaken_pod_security(zone_pack):
+    weaker = resource("kubernetes:core/v1:NamespacePatch", {"metadata": {"name": "dev-ai-training", "labels": {
+        "pod-security.kubernetes.io/enforce": "privileged"}}}, name="ns")
+    found = violations(zone_pack, "k8s-namespace-pod-security-restricted", weaker)
+    assert len(found) == 1 and "enforce='privileged'" in found[0].message
+    untouched = resource("kubernetes:core/v1:NamespacePatch", {"metadata": {"name": "dev-ai-training",
+                                                                            "annotations": {"a": "b"}}}, name="ns")
+    for policy in ("k8s-namespace-pod-security-restricted", "k8s-namespace-data-class-label"):
+        assert violations(zone_pack, policy, untouched) == [], policy
+
+
+def test_namespace_list_items_are_judged(zone_pack):
+    listed = resource("kubernetes:core/v1:NamespaceList", {"items": [NAMESPACE,
+                                                                     {"metadata": {"name": "open"}}]}, name="nsl")
+    found = violations(zone_pack, "k8s-namespace-pod-security-restricted", listed)
+    assert len(found) == 3 and all("'nsl.items[1]'" in d.message for d in found)
+
+
+def test_a_patch_that_opens_the_default_deny_policy_fires(zone_pack):
+    deny = network_policy("dev-ai-training", DENY_ALL)
+    opened = resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch",
+                      {"metadata": {"name": "np", "namespace": "dev-ai-training"},
+                       "spec": {"ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}}, name="np-open")
+    found = stack_violations(zone_pack, "k8s-namespace-default-deny", [namespace(), deny, opened])
+    assert len(found) == 1 and "a patch in this stack changes it" in found[0].message
+    relabel = resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch",
+                       {"metadata": {"name": "np", "namespace": "dev-ai-training", "labels": {"a": "b"}}},
+                       name="np-label")
+    assert stack_violations(zone_pack, "k8s-namespace-default-deny", [namespace(), deny, relabel]) == []

@@ -207,6 +207,120 @@ def test_other_addons_need_no_eks_auth_endpoint(pack):
     assert stack_violations(pack, "network-private-endpoints-required", zone() + [coredns]) == []
 
 
+def test_internet_route_in_the_main_route_table_fires(pack):
+    """Subnets with no association use the VPC's main table: an IGW route there reaches workloads."""
+    main = res("aws:ec2/defaultRouteTable:DefaultRouteTable", "main-rt",
+               {"routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-0abc"}], "tags": {TIER: "egress"}})
+    found = stack_violations(pack, "network-workload-no-internet-route", zone() + [main])
+    assert len(found) == 1 and "tier main" in found[0].message and found[0].urn == urn(*main.urn.split("::")[-2:])
+    assert stack_violations(pack, "network-workload-no-internet-route",
+                            zone() + [res("aws:ec2/defaultRouteTable:DefaultRouteTable", "main-rt", {"routes": []})]) == []
+
+
+def test_route_on_the_vpc_main_table_output_fires(pack):
+    main_route = res(ROUTE, "main-default", {"destinationCidrBlock": "0.0.0.0/0", "gatewayId": "igw-id"},
+                     routeTableId=VPC, gatewayId=IGW)
+    found = stack_violations(pack, "network-workload-no-internet-route", zone() + [main_route])
+    assert len(found) == 1 and "tier main" in found[0].message
+
+
+def test_an_edge_table_made_main_is_no_longer_edge(pack):
+    made_main = res("aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation", "main-assoc", {},
+                    routeTableId=("aws:ec2/routeTable:RouteTable", "egress-rt"), vpcId=VPC)
+    found = stack_violations(pack, "network-workload-no-internet-route", zone() + [made_main])
+    assert len(found) == 1 and "'egress-rt'" in found[0].message and "tier main" in found[0].message
+
+
+SG_TYPE = ("aws:ec2/securityGroup:SecurityGroup", "app-sg")
+PREFIX_LIST = ("aws:ec2/managedPrefixList:ManagedPrefixList", "partners")
+
+
+def ingress_rule(name, props, **deps):
+    return res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name,
+               {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, **props}, securityGroupId=SG_TYPE, **deps)
+
+
+def test_rules_that_add_up_to_the_internet_across_resources_fire(pack):
+    resources = [res(*SG_TYPE, {"vpcId": "vpc-1", "ingress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443,
+                                                                "cidrBlocks": ["0.0.0.0/1"]}]}),
+                 ingress_rule("upper-half", {"cidrIpv4": "128.0.0.0/1"})]
+    found = stack_violations(pack, "security-group-ingress-adds-up", resources)
+    assert len(found) == 1 and "the IPv4 internet" in found[0].message and found[0].urn == urn(*SG_TYPE)
+    assert stack_violations(pack, "security-group-ingress-adds-up", resources[:1]) == []
+
+
+def test_a_prefix_list_that_adds_up_to_the_internet_fires(pack):
+    plist = res(*PREFIX_LIST, {"addressFamily": "IPv4", "maxEntries": 5, "entries": [{"cidr": "0.0.0.0/1"}]})
+    entry = res("aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry", "partners-2", {"cidr": "128.0.0.0/1"},
+                prefixListId=PREFIX_LIST)
+    rule = ingress_rule("from-partners", {"prefixListId": "pl-id"}, prefixListId=PREFIX_LIST)
+    group = res(*SG_TYPE, {"vpcId": "vpc-1"})
+    found = stack_violations(pack, "security-group-ingress-adds-up", [group, plist, entry, rule])
+    assert len(found) == 1 and "the IPv4 internet" in found[0].message
+    assert stack_violations(pack, "security-group-ingress-adds-up", [group, plist, rule]) == []
+
+
+def test_ingress_from_a_prefix_list_outside_the_stack_is_reported(pack):
+    rule = ingress_rule("from-elsewhere", {"prefixListId": "pl-0123456789abcdef0"})
+    found = stack_violations(pack, "security-group-ingress-adds-up", [res(*SG_TYPE, {"vpcId": "vpc-1"}), rule])
+    assert len(found) == 1 and "this stack does not create" in found[0].message
+
+
+DEFAULT_SG = ("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg")
+DEFAULT_NACL = ("aws:ec2/defaultNetworkAcl:DefaultNetworkAcl", "default-nacl")
+
+
+def test_closed_defaults_pass(pack):
+    closed = [res(*DEFAULT_SG, {"ingress": [], "egress": []}, vpcId=VPC),
+              res(*DEFAULT_NACL, {"ingress": [], "egress": []})]
+    assert stack_violations(pack, "vpc-default-security-group-closed", zone() + closed) == []
+
+
+@pytest.mark.parametrize("extra, expected", [
+    (res(*DEFAULT_SG, {"ingress": [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]}, vpcId=VPC),
+     "default security group 'default-sg' keeps ingress rules"),
+    (res(*DEFAULT_NACL, {"egress": [{"ruleNo": 100, "action": "allow", "protocol": "-1", "cidrBlock": "0.0.0.0/0",
+                                     "fromPort": 0, "toPort": 0}]}), "default NACL 'default-nacl' keeps egress rules"),
+    (res("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "via-vpc-output",
+         {"ipProtocol": "-1", "cidrIpv4": "10.0.0.0/8"}, securityGroupId=VPC), "default security group"),
+    (res("aws:ec2/securityGroupRule:SecurityGroupRule", "via-adopted",
+         {"type": "ingress", "protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["10.0.0.0/8"]},
+         securityGroupId=DEFAULT_SG), "default security group"),
+    (res("aws:ec2/networkAclRule:NetworkAclRule", "nacl-rule",
+         {"ruleNumber": 100, "ruleAction": "allow", "protocol": "-1", "cidrBlock": "10.0.0.0/8"},
+         networkAclId=VPC), "default NACL"),
+])
+def test_rules_in_the_default_security_group_or_nacl_fire(pack, extra, expected):
+    closed = {name: res(type_token, name, {"ingress": [], "egress": []}, vpcId=VPC)
+              for type_token, name in (DEFAULT_SG, DEFAULT_NACL)}
+    closed[extra.name] = extra
+    found = stack_violations(pack, "vpc-default-security-group-closed", zone() + list(closed.values()))
+    assert len(found) == 1 and expected in found[0].message and found[0].urn == extra.urn
+
+
+def test_rules_on_the_zone_nacl_and_groups_pass(pack):
+    zone_nacl = ("aws:ec2/networkAcl:NetworkAcl", "zone-nacl")
+    rules = [res(*zone_nacl, {"vpcId": "vpc-1"}),
+             res("aws:ec2/networkAclRule:NetworkAclRule", "nacl-rule",
+                 {"ruleNumber": 100, "ruleAction": "allow", "protocol": "-1", "cidrBlock": "10.0.0.0/8"},
+                 networkAclId=zone_nacl),
+             res(*SG_TYPE, {"vpcId": "vpc-1"}), ingress_rule("in-zone", {"cidrIpv4": "10.40.0.0/16"})]
+    assert stack_violations(pack, "vpc-default-security-group-closed", zone() + rules) == []
+
+
+def test_a_carrier_gateway_needs_the_firewall_too(pack):
+    carrier = res("aws:ec2/carrierGateway:CarrierGateway", "carrier", {}, vpcId=VPC)
+    found = stack_violations(pack, "network-igw-requires-firewall", zone(firewall=None, igw=None) + [carrier])
+    assert any("no Network Firewall" in d.message for d in found)
+
+
+def test_a_firewall_endpoint_associated_with_the_vpc_counts(pack):
+    association = res("aws:networkfirewall/vpcEndpointAssociation:VpcEndpointAssociation", "fw-assoc",
+                      {"firewallArn": "arn:aws:network-firewall:eu-west-1:111122223333:firewall/shared"}, vpcId=VPC)
+    found = stack_violations(pack, "network-igw-requires-firewall", zone(firewall=None) + [association])
+    assert not any("no Network Firewall" in d.message for d in found)
+
+
 @pytest.mark.parametrize("replace, expected", [
     ({"flow-log-archive": None}, "no flow log of ALL traffic delivers to S3"),
     ({"flow-log-archive": archive_flow_log(traffic="REJECT")}, "no flow log of ALL traffic delivers to S3"),
@@ -242,3 +356,34 @@ def test_firewall_configuration_with_a_literal_customer_key_passes(pack, type_to
 def test_firewall_configuration_without_a_customer_key_fires(pack, type_token, props, expected):
     found = stack_violations(pack, "network-firewall-customer-key", zone() + [resource(type_token, props, name="x")])
     assert len(found) == 1 and expected in found[0].message, [d.message for d in found]
+
+
+TLS_INSPECTION = "aws:networkfirewall/tlsInspectionConfiguration:TlsInspectionConfiguration"
+AUDIT_KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/audit"
+
+
+def test_tls_inspection_configuration_with_a_customer_key_passes(pack):
+    """Its list of encryption configurations, each judged like a firewall's one block."""
+    inspection = resource(TLS_INSPECTION, {"encryptionConfigurations": [
+        {"type": "CUSTOMER_KMS", "keyId": AUDIT_KEY_ARN}]}, name="inspection")
+    assert stack_violations(pack, "network-firewall-customer-key", zone() + [inspection]) == []
+
+
+@pytest.mark.parametrize("props, expected", [
+    ({}, "an AWS owned key"),
+    ({"encryptionConfigurations": []}, "an AWS owned key"),
+    ({"encryptionConfigurations": [{"type": "CUSTOMER_KMS", "keyId": AUDIT_KEY_ARN},
+                                   {"type": "AWS_OWNED_KMS_KEY"}]}, "encryptionConfigurations.1"),
+    ({"encryptionConfigurations": [{"type": "CUSTOMER_KMS", "keyId": UNKNOWN}]}, "cannot be verified at preview"),
+])
+def test_tls_inspection_configuration_without_a_customer_key_fires(pack, props, expected):
+    found = stack_violations(pack, "network-firewall-customer-key",
+                             zone() + [resource(TLS_INSPECTION, props, name="inspection")])
+    assert len(found) == 1 and expected in found[0].message, [d.message for d in found]
+
+
+def test_archive_bucket_lock_flag_is_read_as_the_provider_reads_it(pack):
+    """objectLockEnabled "true" is Object Lock (values.as_bool): the bucket is judged on its retention mode."""
+    found = stack_violations(pack, "network-vpc-flow-logs-worm",
+                             zone(**{"audit-lock": None, "audit": res(*AUDIT_BUCKET, {"objectLockEnabled": "true"})}))
+    assert len(found) == 1 and "no COMPLIANCE-mode default retention" in found[0].message

@@ -2,11 +2,15 @@
 components/k8s/device_plugins.py) that can do no more than a plugin needs holds no data class and
 may run as root, and nothing else is excused: outside kube-system, any other kind in kube-system, or
 a DaemonSet with a token, a capability or another host path, the rules fire as before, and a node
-agent still needs a zone registry image pinned by digest, unprivileged, without host namespaces."""
+agent still needs a zone registry image pinned by digest, unprivileged, without host namespaces.
+Every DaemonSet kind qualifies, and so does a DaemonSet item of a `...List`; a `DaemonSetPatch`
+never does (what it leaves out keeps the live object's values)."""
 import pytest
+from google.protobuf import json_format
 
 from analyzer_helpers import resource, violations
 from components.k8s.device_plugins import plugin_pod_spec
+from regulated_ai.types import K8S_DAEMON_SETS
 from regzone.device_plugins import device_plugins
 from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import PolicyPackClient
@@ -75,3 +79,59 @@ def test_a_container_with_more_than_a_plugin_needs_is_no_node_agent(zone_pack, p
     spec = plugin_pod_spec("nvidia", device_plugins()["nvidia"], IMAGE, "dev-ai")
     containers = [{**spec["containers"][0], "securityContext": context}]
     assert violations(zone_pack, policy, agent(containers=containers))
+
+
+# --- sibling types: every DaemonSet kind, List items, patches -------------------------------------
+
+@pytest.mark.parametrize("kind", K8S_DAEMON_SETS)
+@pytest.mark.parametrize("policy", EXCUSED)
+def test_every_daemon_set_kind_in_kube_system_is_a_node_agent(zone_pack, policy, kind):
+    assert violations(zone_pack, policy, agent(kind=kind)) == []
+
+
+def as_list(*items, kind=f"{DAEMON_SET}List"):
+    return resource(kind, {"items": [item_props(i) for i in items]})
+
+
+def item_props(res):
+    return json_format.MessageToDict(res.properties)
+
+
+@pytest.mark.parametrize("policy", EXCUSED)
+def test_a_node_agent_in_a_daemon_set_list_is_one(zone_pack, policy):
+    assert violations(zone_pack, policy, as_list(agent())) == []
+
+
+@pytest.mark.parametrize("policy", EXCUSED)
+def test_a_list_item_that_can_do_more_than_a_plugin_fires(zone_pack, policy):
+    """The item with a token is judged as a workload, whatever the other item of the list is."""
+    (found,) = violations(zone_pack, policy, as_list(agent(), agent(automountServiceAccountToken=True)))
+    assert ".items[1]" in found.message
+
+
+@pytest.mark.parametrize("policy", EXCUSED)
+def test_a_deployment_list_in_kube_system_is_no_node_agent(zone_pack, policy):
+    deployment = agent(kind="kubernetes:apps/v1:Deployment")
+    assert violations(zone_pack, policy, as_list(deployment, kind="kubernetes:apps/v1:DeploymentList"))
+
+
+def root_containers(run_as_non_root):
+    spec = plugin_pod_spec("nvidia", device_plugins()["nvidia"], IMAGE, "dev-ai")
+    return [{**c, "securityContext": {**c["securityContext"], "runAsNonRoot": run_as_non_root}}
+            for c in spec["containers"]]
+
+
+def test_a_node_agent_may_say_it_runs_as_root(zone_pack):
+    assert violations(zone_pack, "k8s-run-as-non-root", agent(containers=root_containers(False))) == []
+
+
+def test_a_daemon_set_patch_in_kube_system_that_turns_root_on_fires(zone_pack):
+    """The same spec as a patch is no node agent: what it leaves out keeps the live object's values."""
+    patch = agent(kind=f"{DAEMON_SET}Patch", containers=root_containers(False))
+    (found,) = violations(zone_pack, "k8s-run-as-non-root", patch)
+    assert "DaemonSetPatch" in found.message and "may run as root" in found.message
+
+
+def test_a_daemon_set_patch_in_kube_system_that_keeps_non_root_passes(zone_pack):
+    patch = agent(kind=f"{DAEMON_SET}Patch", containers=root_containers(True))
+    assert violations(zone_pack, "k8s-run-as-non-root", patch) == []

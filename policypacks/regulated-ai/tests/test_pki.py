@@ -90,3 +90,31 @@ def test_leaf_issued_by_non_ca_or_literal_fires(pack):
 def test_secret_uses_zone_key(pack, props, fires):
     found = violations(pack, "secretsmanager-secret-zone-key", resource(SECRET, props, name="s"))
     assert bool(found) is fires
+
+
+PARAMETER = "aws:ssm/parameter:Parameter"
+ZONE_KEY = "arn:aws:kms:eu-west-1:111122223333:key/secrets"
+
+
+def test_secret_replica_under_the_aws_managed_key_fires(pack):
+    replicated = resource(SECRET, {"kmsKeyId": ZONE_KEY, "replicas": [
+        {"region": "eu-central-1", "kmsKeyId": "arn:aws:kms:eu-central-1:111122223333:key/secrets"},
+        {"region": "eu-north-1"}]})
+    found = violations(pack, "secretsmanager-secret-zone-key", replicated)
+    assert len(found) == 1 and "replica 1 (eu-north-1)" in found[0].message
+
+
+@pytest.mark.parametrize("props, fires", [
+    ({"type": "SecureString", "value": "x"}, True),
+    ({"type": "SecureString", "value": "x", "keyId": "alias/aws/ssm"}, True),
+    ({"type": "SecureString", "value": "x", "keyId": ZONE_KEY}, False),
+    ({"type": "String", "value": "not secret"}, False),
+])
+def test_secure_string_parameters_use_the_zone_key(pack, props, fires):
+    assert bool(violations(pack, "secretsmanager-secret-zone-key", resource(PARAMETER, props))) is fires
+
+
+@pytest.mark.parametrize("bits, fires", [("4096", False), ("2048", True)])
+def test_rsa_bits_read_as_the_provider_reads_numbers(pack, bits, fires):
+    key = resource("tls:index/privateKey:PrivateKey", {"algorithm": "RSA", "rsaBits": bits})
+    assert bool(violations(pack, "pki-private-key-strength", key)) is fires

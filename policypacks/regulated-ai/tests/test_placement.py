@@ -162,11 +162,23 @@ def test_trail_with_logging_off_fires(gate):
     ("lb", ("aws:lb/loadBalancer:LoadBalancer", {}), "internet-facing load balancer"),
     ("lb", ("aws:alb/loadBalancer:LoadBalancer", {"internal": False}), "internet-facing load balancer"),
     ("eks", ("aws:eks/cluster:Cluster", {"vpcConfig": {}}), "public Kubernetes API endpoint"),
-    ("sg", ("aws:ec2/securityGroup:SecurityGroup", {"ingress": [{"cidrBlocks": ["0.0.0.0/0"]}]}), "from anywhere"),
-    ("sg", ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {"cidrIpv6": "::/0"}), "from anywhere"),
+    ("sg", ("aws:ec2/securityGroup:SecurityGroup", {"ingress": [{"cidrBlocks": ["0.0.0.0/0"]}]}),
+     "admits the IPv4 internet"),
+    ("sg", ("aws:ec2/securityGroup:SecurityGroup", {"ingress": [{"cidrBlocks": ["0.0.0.0/1"]},
+                                                                {"cidrBlocks": ["128.0.0.0/1"]}]}),
+     "admits the IPv4 internet"),
+    ("sg", ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", {"cidrIpv6": "::/0"}),
+     "admits the IPv6 internet"),
     ("sg", ("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": True}), "public IPs"),
+    ("sg", ("aws:ec2/subnet:Subnet", {"mapPublicIpOnLaunch": "1"}), "public IPs"),
     ("sg", ("aws:ec2/launchTemplate:LaunchTemplate",
-            {"networkInterfaces": [{"associatePublicIpAddress": "true"}]}), "public IPs"),
+            {"networkInterfaces": [{"associatePublicIpAddress": "true"}]}), "gets a public address"),
+    # Siblings judged exactly as the network policies judge them (regulated_ai/exposure.py).
+    ("sg", ("aws:ecs/service:Service", {"networkConfiguration": {"assignPublicIp": True}}), "gets a public address"),
+    ("sg", ("aws:sagemaker/notebookInstance:NotebookInstance", {}), "directInternetAccess is not set"),
+    ("sg", ("aws:ec2/eip:Eip", {"instance": "i-1"}), "gets a public address"),
+    ("lb", ("aws:elasticloadbalancingv2/loadBalancer:LoadBalancer", {"internal": "false"}),
+     "internet-facing load balancer"),
 ])
 def test_public_ingress_in_a_private_zone_fires(gate, key, replacement, expected):
     type_token, props = replacement
@@ -179,7 +191,7 @@ def test_public_kubernetes_service_fires_and_internal_one_passes(gate):
         return resource("kubernetes:core/v1:Service", {
             "metadata": {"labels": {"zone": "hipaa-ai", "data-class": "ephi"}, "annotations": annotations},
             "spec": {"type": "LoadBalancer"}}, name="svc")
-    assert "without the internal-scheme annotation" in judge(gate, REQUIREMENTS, svc=service({}))[0].message
+    assert "without the internal load balancer annotation" in judge(gate, REQUIREMENTS, svc=service({}))[0].message
     internal = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}
     assert judge(gate, REQUIREMENTS, svc=service(internal)) == []
 

@@ -10,7 +10,11 @@ TRAIL = "aws:cloudtrail/trail:Trail"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
-@pytest.mark.parametrize("type_token", [BUCKET, BUCKET_V2, TRAIL, LOG_GROUP])
+@pytest.mark.parametrize("type_token", [BUCKET, BUCKET_V2, TRAIL, LOG_GROUP,
+                                        "aws:s3/directoryBucket:DirectoryBucket",
+                                        "aws:s3tables/tableBucket:TableBucket",
+                                        "aws:s3/vectorsVectorBucket:VectorsVectorBucket",
+                                        "aws:cloudtrail/eventDataStore:EventDataStore"])
 def test_unprotected_regulated_resource_fires(pack, type_token):
     assert violations(pack, "regulated-resource-protected", resource(type_token, {}, protect=True)) == []
     found = violations(pack, "regulated-resource-protected", resource(type_token, {}, protect=False))

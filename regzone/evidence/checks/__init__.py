@@ -90,6 +90,7 @@ class ScanContext:
     deployer_role_arn: str | None = None               # the role that runs `pulumi up` (--deployer-role-arn)
     # Zone -> (region, attestation condition key -> measurements) configured in the stack file, or None.
     attestation: dict[str, tuple[str, dict[str, list[str]]]] | None = None
+    records: tuple = ()                                # --record: regzone.record.store.Verification each
     zone_asked: bool = False                           # some check judges zone-scoped resources
     zone_matched: bool = False                         # with --zone: some resource carried the tag
     zones_seen: set[str] = field(default_factory=set)  # zone tags seen, for a --zone that matches nothing

@@ -6,7 +6,9 @@ The key policy is judged by what it permits (regzone.attestation on regzone_core
 wildcard or IfExists measurement, an unconditioned grant to the account, or a statement for
 another path fails however it is written. A zone's classes come from its keys' data-class tag
 (provider default tags included) and the pack config's zone registry; a class the pack config
-does not know counts as requiring confidential compute (fail closed).
+does not know counts as requiring confidential compute (fail closed). Every key type can be the
+enclave key (imported material and replicas too), and a KeyPolicy resource for it replaces its
+policy, so each KeyPolicy of an enclave key is judged as the key's policy is.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from collections.abc import Iterator
 from components.kms_policy import ENCLAVE_PURPOSE
 from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, stack_policy
 from regulated_ai.policies.tagging import effective_tags
-from regulated_ai.types import KMS_KEY
+from regulated_ai.types import KMS_KEY_POLICY, KMS_KEYS
 from regzone.attestation import attested_release_problems
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
 from regzone_core.policy import PolicyError
@@ -31,7 +33,7 @@ def _known_tag(tags: dict, key: str) -> str | None:
 def _zones(stack: StackView) -> dict[str, tuple[set[str], list[ResourceView]]]:
     """Zone -> (its data classes, its KMS keys), from the keys' effective tags."""
     zones: dict[str, tuple[set[str], list[ResourceView]]] = {}
-    for key in stack.of_type(KMS_KEY):
+    for key in stack.of_type(*KMS_KEYS):
         tags = effective_tags(key)
         zone = _known_tag(tags, TAG_ZONE)
         if zone is None:
@@ -49,7 +51,7 @@ def _zones(stack: StackView) -> dict[str, tuple[set[str], list[ResourceView]]]:
     "kms-enclave-key-attested-release",
     description="A zone holding a class that requires confidential compute has an enclave key that releases data "
                 "keys to its workload roles only inside attested Nitro enclaves, and to nobody without attestation.",
-    controls=["RAZ-CMP-008"])
+    controls=["RAZ-CMP-008"], types=(*KMS_KEYS, KMS_KEY_POLICY))
 def kms_enclave_key_attested_release(stack: StackView) -> Iterator[tuple[str, str]]:
     rules = stack.settings.data_class_policy
     deployer = stack.settings.deployer_role_arn
@@ -69,10 +71,22 @@ def kms_enclave_key_attested_release(stack: StackView) -> Iterator[tuple[str, st
             continue
         account, partition = deployer.split(":")[4], deployer.split(":")[1]
         for key in enclave_keys:
-            try:
-                problems = attested_release_problems(key.known("policy"), zone=zone, account=account,
-                                                     partition=partition)
-            except PolicyError as error:
-                problems = [f"its policy cannot be evaluated: {error}"]
-            for problem in problems:
-                yield key.urn, f"enclave key '{key.name}' of zone {zone}: {problem}."
+            for holder, what in _policies_of(key, stack):
+                document = holder.known("policy")
+                try:
+                    problems = (attested_release_problems(document, zone=zone, account=account, partition=partition)
+                                if document is not None else
+                                ["it has no key policy, so the default one lets the account decrypt without "
+                                 "attestation: set the enclave key policy"])
+                except PolicyError as error:
+                    problems = [f"{what} cannot be evaluated: {error}"]
+                for problem in problems:
+                    yield holder.urn, f"enclave key '{key.name}' of zone {zone} ({what}): {problem}."
+
+
+def _policies_of(key: ResourceView, stack: StackView) -> list[tuple[ResourceView, str]]:
+    """(resource holding the policy, how to name it): the KeyPolicy resources for the key, which
+    replace its policy (each one, as any may be the last applied), else the key itself."""
+    attached = [(p, f"KeyPolicy '{p.name}'") for p in stack.of_type(KMS_KEY_POLICY)
+                if key in p.property_dependencies.get("keyId", [])]
+    return attached or [(key, "its policy")]

@@ -15,16 +15,17 @@ from regulated_ai.policies.network_stack import _refs, _vpc_of
 from regulated_ai.types import (DNS_FIREWALL_ASSOCIATION, DNS_FIREWALL_CONFIG, DNS_FIREWALL_DOMAIN_LIST,
                                 DNS_FIREWALL_RULE, DNS_FIREWALL_RULE_GROUP, LOG_GROUP, RESOLVER_QUERY_LOG_ASSOCIATION,
                                 RESOLVER_QUERY_LOG_CONFIG, ROUTE53_PROFILE_ASSOCIATION, S3_BUCKETS, VPC,
-                                VPC_DHCP_OPTIONS)
+                                VPC_DHCP_OPTIONS, VPC_DHCP_OPTIONS_ASSOCIATION)
 from regzone_core.dns_firewall import DnsRule, default_problem
 
 AMAZON_PROVIDED_DNS = "AmazonProvidedDNS"
 
 
 def _priority(resource: ResourceView) -> float:
-    value = resource.known("priority")
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise ValueError(f"'{resource.name}' has priority {value!r}; valid: a number")
+    """The priority as the provider reads it ("100" is 100; values.as_number)."""
+    value = resource.number("priority")
+    if value is None:
+        raise ValueError(f"'{resource.name}' has no priority; valid: a number")
     return value
 
 
@@ -63,7 +64,9 @@ def _vpc_default(vpc: ResourceView, associations: list[ResourceView],
 @stack_policy(
     "dns-firewall-vpc-default-block",
     description="Every VPC must have a DNS Firewall rule group association that blocks every name it does not allow.",
-    controls=["RAZ-NET-008"])
+    controls=["RAZ-NET-008"],
+    types=(VPC, DNS_FIREWALL_ASSOCIATION, DNS_FIREWALL_RULE_GROUP, DNS_FIREWALL_RULE, DNS_FIREWALL_DOMAIN_LIST,
+           ROUTE53_PROFILE_ASSOCIATION))
 def dns_firewall_vpc_default_block(stack: StackView) -> Iterator[tuple[str, str]]:
     rules_of: dict[str, list[ResourceView]] = {}
     for rule in stack.of_type(DNS_FIREWALL_RULE):
@@ -89,7 +92,7 @@ def dns_firewall_vpc_default_block(stack: StackView) -> Iterator[tuple[str, str]
 @stack_policy(
     "dns-firewall-fail-closed",
     description="Every VPC's DNS Firewall configuration must fail closed (firewallFailOpen DISABLED).",
-    controls=["RAZ-NET-008"])
+    controls=["RAZ-NET-008"], types=(DNS_FIREWALL_CONFIG, VPC))
 def dns_firewall_fail_closed(stack: StackView) -> Iterator[tuple[str, str]]:
     closed: set[str] = set()
     for config in stack.of_type(DNS_FIREWALL_CONFIG):
@@ -123,10 +126,33 @@ def network_dns_through_resolver(options: ResourceView) -> Iterator[str]:
                "bypass the VPC resolver and its DNS Firewall. Use AmazonProvidedDNS only.")
 
 
+# AssociateDhcpOptions takes the id of an options set, or `default` for none (Amazon EC2 API reference,
+# AssociateDhcpOptions: "The ID of the DHCP options set, or default to associate no DHCP options").
+NO_DHCP_OPTIONS = "default"
+
+
+@stack_policy(
+    "network-dhcp-options-from-stack",
+    description="A VPC may be associated only with DHCP options this stack defines (which network-dns-through-resolver "
+                "judges), or with none.",
+    controls=["RAZ-NET-008"], types=(VPC_DHCP_OPTIONS_ASSOCIATION, VPC_DHCP_OPTIONS))
+def network_dhcp_options_from_stack(stack: StackView) -> Iterator[tuple[str, str]]:
+    for association in stack.of_type(VPC_DHCP_OPTIONS_ASSOCIATION):
+        if _refs(association, "dhcpOptionsId", VPC_DHCP_OPTIONS):
+            continue
+        options = association.get("dhcpOptionsId")
+        if is_unknown(options):
+            raise Unverifiable(f"{association.name}.dhcpOptionsId")
+        if options != NO_DHCP_OPTIONS:
+            yield association.urn, (f"DHCP options association '{association.name}' gives a VPC the options {options!r}, "
+                                    "which this stack does not define, so the DNS servers they hand out cannot be "
+                                    "verified: define the options in the stack with AmazonProvidedDNS only.")
+
+
 @stack_policy(
     "network-vpc-dns-query-logging",
     description="Every VPC must log its Resolver DNS queries to a log group or bucket of the stack.",
-    controls=["RAZ-NET-009"])
+    controls=["RAZ-NET-009"], types=(RESOLVER_QUERY_LOG_CONFIG, RESOLVER_QUERY_LOG_ASSOCIATION, VPC))
 def network_vpc_dns_query_logging(stack: StackView) -> Iterator[tuple[str, str]]:
     logged: set[str] = set()
     elsewhere: dict[str, str] = {}

@@ -7,11 +7,13 @@ from collections.abc import Iterator
 
 from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
 from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, resource_policy
-from regulated_ai.types import (ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY, ECR_REPLICATION_CONFIGURATION,
-                                ECR_REPOSITORY, ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
+from regulated_ai.types import (ECR_PUBLIC_REPOSITORY_POLICY, ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY,
+                                ECR_REGISTRY_SCANNING_CONFIGURATION, ECR_REPLICATION_CONFIGURATION, ECR_REPOSITORY,
+                                ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
 from regzone_core.policy import Policy, grants
 from regzone_core.policy.evaluation import account_of, is_account_principal
 from regzone_core.policy.verdicts import open_grants
+from regzone_core.registry_scanning import scanning_problem
 from regzone_core.registry_tags import exclusion_problem
 
 IMMUTABLE = ("IMMUTABLE", "IMMUTABLE_WITH_EXCLUSION")
@@ -51,9 +53,38 @@ def ecr_repository_immutable_tags(repo: ResourceView) -> Iterator[str]:
     description="ECR repositories must scan every image on push.",
     controls=["RAZ-ECR-002"], types=[ECR_REPOSITORY])
 def ecr_repository_scan_on_push(repo: ResourceView) -> Iterator[str]:
-    if repo.known("imageScanningConfiguration.scanOnPush", False) is not True:
+    if repo.flag("imageScanningConfiguration.scanOnPush", False) is not True:
         yield (f"ECR repository '{repo.name}' does not scan on push: set "
                "imageScanningConfiguration.scanOnPush to true.")
+
+
+def _rule_dict(rule: dict) -> dict:
+    """A scanning rule in the shape scanning_problem reads (the API's own names)."""
+    filters = rule.get("repositoryFilters") or []
+    return {"scan_frequency": rule.get("scanFrequency"),
+            "repository_filters": [{"filter": f.get("filter"), "filter_type": f.get("filterType")}
+                                   for f in filters if isinstance(f, dict)]}
+
+
+@resource_policy(
+    "ecr-registry-scanning-enhanced",
+    description="A registry scanning configuration (which replaces every repository's own scan-on-push setting) "
+                "must scan the zones' repositories continuously with enhanced scanning.",
+    controls=["RAZ-ECR-002"], types=[ECR_REGISTRY_SCANNING_CONFIGURATION])
+def ecr_registry_scanning_enhanced(config: ResourceView) -> Iterator[str]:
+    # The registry-level configuration is what ECR applies (PutImageScanningConfiguration "is being
+    # deprecated in favor of specifying the image scanning configuration at the registry level").
+    rules = config.known("rules", None) or []
+    for index, rule in enumerate(rules):
+        if is_unknown(rule) or not isinstance(rule, dict):
+            raise Unverifiable(f"rules.{index}")
+    repositories = [f"{zone}/any-repository" for zone in sorted(config.settings.zones)]
+    problem = scanning_problem(config.known("scanType", None), [_rule_dict(r) for r in rules], repositories)
+    if problem is None and not any(r.get("scanFrequency") == "CONTINUOUS_SCAN" for r in rules):
+        problem = "no rule scans continuously"
+    if problem:
+        yield (f"registry scanning configuration '{config.name}': {problem}. Set scanType ENHANCED with a "
+               "CONTINUOUS_SCAN rule whose WILDCARD filters cover '<zone>/*' for every zone (RegistrySettings does).")
 
 
 @resource_policy(
@@ -112,7 +143,8 @@ def _grant_problems(policy: ResourceView, document: Policy) -> Iterator[str]:
     "ecr-policy-no-public-or-foreign-principal",
     description="ECR repository, registry and creation-template policies may grant only named principals of "
                 "the zone's account.",
-    controls=["RAZ-ECR-004"], types=[ECR_REPOSITORY_POLICY, ECR_REGISTRY_POLICY, ECR_REPOSITORY_CREATION_TEMPLATE])
+    controls=["RAZ-ECR-004"], types=[ECR_REPOSITORY_POLICY, ECR_PUBLIC_REPOSITORY_POLICY, ECR_REGISTRY_POLICY,
+                                     ECR_REPOSITORY_CREATION_TEMPLATE])
 def ecr_policy_no_public_or_foreign_principal(policy: ResourceView) -> Iterator[str]:
     path = "repositoryPolicy" if policy.type == ECR_REPOSITORY_CREATION_TEMPLATE else "policy"
     try:

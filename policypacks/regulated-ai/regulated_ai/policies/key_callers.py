@@ -7,6 +7,11 @@ are data: catalog/key_caller_permissions.yaml (regzone/key_caller_permissions.py
 found through the input's dependency on a key (or on an alias of one); a KeyPolicy resource for the
 key replaces its policy. Each request is judged by regzone_core.policy.evaluate; a key the stack
 does not create cannot be judged and is reported.
+
+A resource of a type the file has no row for, that names a key in any key input (`kmsKeyId`,
+`...KmsKeyArn`, `kmsMasterKeyId`, an EBS block device's `kmsKeyId` ...), cannot be judged either: what
+AWS performs with the key for it is not recorded, so nothing shows the key policy allows it. It is
+reported until its row is added (the sibling an unrecorded type would otherwise be).
 """
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from collections.abc import Iterator
 from regulated_ai.documents import PolicyProblem, parsed_policy, partition_of, region_of, zone_account
 from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, stack_policy
 from regulated_ai.policies.key_lockout import key_arn
+from regulated_ai.policies.tagging import is_aws_resource
 from regulated_ai.types import KMS_ALIAS, KMS_KEY_POLICY, KMS_KEYS
 from regzone.key_caller_permissions import CallerPermission, caller_permissions
 from regzone_core.policy import Decision, Policy, Principal, Request, evaluate, parse_policy
@@ -25,6 +31,15 @@ from regzone_core.policy.lockout import role_session
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[A-Za-z0-9]+)?)\}")
 # AWS managed keys: AWS keeps their policies (use through the service, for the account).
 _AWS_MANAGED = re.compile(r"(^|:)alias/aws/")
+# Inputs that name a KMS key, at any depth, in pulumi-aws's wire names (read from the SDK by the coverage
+# test: kmsKeyId, kmsKeyArn, kmsKey, kmsMasterKeyId, kmsKeyIdentifier, volumeKmsKeyId, kmsArn, cmkArn ...).
+_KMS_KEY_INPUT = re.compile(r"(?i)(kms(master)?key(id|arn|identifier)?|kmsarn|cmkarn|kmsencryptionkey|"
+                            r"encryptionkeyarn)$")
+# Inputs named for any key (an API key, a signing key ...): a KMS key only when the value shows one.
+_ANY_KEY_INPUT = frozenset({"keyArn", "keyId"})
+_KMS_KEY_VALUE = re.compile(r"^(arn:[^:]+:kms:|alias/)")
+# What configures a key rather than using it: judged as part of the key.
+_KEY_CONFIGURATION = (KMS_KEY_POLICY, KMS_ALIAS)
 
 
 def _values(node, parts: list[str]) -> list:
@@ -41,16 +56,29 @@ def _values(node, parts: list[str]) -> list:
     return [v for item in items for v in _values(item, parts[1:])]
 
 
-def _keys_of(resource: ResourceView, row: CallerPermission, stack: StackView) -> list[tuple[ResourceView | None, str]]:
-    """(key resource, how the resource names it) for each key the resource uses; None: outside the stack."""
-    top = row.key_property.split(".", 1)[0].removesuffix("[]")
-    found: list[tuple[ResourceView | None, str]] = []
+def _stack_keys(resource: ResourceView, top: str) -> list[tuple[ResourceView, str]]:
+    """The keys of the stack the input `top` came from, directly or through an alias."""
+    found: list[tuple[ResourceView, str]] = []
     for dependency in resource.property_dependencies.get(top, []):
         if dependency.type in KMS_KEYS:
             found.append((dependency, f"key '{dependency.name}'"))
         elif dependency.type == KMS_ALIAS:
             found += [(key, f"key '{key.name}' (through alias '{dependency.name}')")
                       for key in dependency.property_dependencies.get("targetKeyId", []) if key.type in KMS_KEYS]
+    return found
+
+
+def _named_key(value: str, stack: StackView) -> list[tuple[ResourceView | None, str]]:
+    """The key a literal names: a key of the stack through its alias name, else None (outside the stack)."""
+    alias = next((a for a in stack.of_type(KMS_ALIAS) if a.get("name") == value), None)
+    targets = [k for k in alias.property_dependencies.get("targetKeyId", []) if k.type in KMS_KEYS] if alias else []
+    return [(key, f"key '{key.name}' (alias {value})") for key in targets] or [(None, value)]
+
+
+def _keys_of(resource: ResourceView, row: CallerPermission, stack: StackView) -> list[tuple[ResourceView | None, str]]:
+    """(key resource, how the resource names it) for each key the resource uses; None: outside the stack."""
+    found: list[tuple[ResourceView | None, str]] = list(
+        _stack_keys(resource, row.key_property.split(".", 1)[0].removesuffix("[]")))
     if found:
         return found
     for value in _values(resource.props, row.key_property.split(".")):
@@ -58,9 +86,44 @@ def _keys_of(resource: ResourceView, row: CallerPermission, stack: StackView) ->
             raise Unverifiable(row.key_property.replace("[]", ""))
         if not isinstance(value, str) or not value or _AWS_MANAGED.search(value):
             continue
-        alias = next((a for a in stack.of_type(KMS_ALIAS) if a.get("name") == value), None)
-        targets = [k for k in alias.property_dependencies.get("targetKeyId", []) if k.type in KMS_KEYS] if alias else []
-        found += [(key, f"key '{key.name}' (alias {value})") for key in targets] or [(None, value)]
+        found += _named_key(value, stack)
+    return found
+
+
+def _key_inputs(value, path: str) -> Iterator[tuple[str, object]]:
+    """(path, value) of every key input at any depth of `value`, the input at `path`."""
+    name = path.rsplit(".", 1)[-1]
+    if _KMS_KEY_INPUT.search(name) or name in _ANY_KEY_INPUT:
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _key_inputs(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _key_inputs(item, f"{path}.{index}")
+
+
+def _keys_named_anywhere(resource: ResourceView, stack: StackView) -> list[tuple[ResourceView | None, str]]:
+    """The keys any key input of the resource names (of the stack, or None: outside it); AWS managed ones
+    are AWS's. An unknown KMS key input without a key of the stack behind it cannot be judged."""
+    found: list[tuple[ResourceView | None, str]] = []
+    for top, value in resource.props.items():
+        inputs = list(_key_inputs(value, top))
+        if not inputs:
+            continue
+        keys = _stack_keys(resource, top)
+        if keys:
+            found += keys
+            continue
+        for path, named in inputs:
+            if is_unknown(named):
+                if _KMS_KEY_INPUT.search(path.rsplit(".", 1)[-1]):
+                    raise Unverifiable(path)
+                continue
+            kms_input = path.rsplit(".", 1)[-1] not in _ANY_KEY_INPUT
+            if isinstance(named, str) and named and not _AWS_MANAGED.search(named) \
+                    and (kms_input or _KMS_KEY_VALUE.match(named)):
+                found += _named_key(named, stack)
     return found
 
 
@@ -125,6 +188,11 @@ def _requests(resource: ResourceView, rows: list[CallerPermission], stack: Stack
                 yield row, principal, Request(who, action, "", context)
 
 
+def _recorded_types() -> frozenset[str]:
+    """Every type catalog/key_caller_permissions.yaml has a row for, judged here or not."""
+    return frozenset(row.resource for row in caller_permissions().rows)
+
+
 def _rows_by_type() -> dict[str, list[CallerPermission]]:
     rows: dict[str, list[CallerPermission]] = {}
     for row in caller_permissions().rows:
@@ -136,11 +204,13 @@ def _rows_by_type() -> dict[str, list[CallerPermission]]:
 @stack_policy(
     "key-caller-permissions",
     description="The policy of every key a resource uses allows what AWS performs with it for that resource "
-                "(as the caller, and as its service principals and service-linked roles).",
-    controls=["RAZ-DEP-002"])
+                "(as the caller, and as its service principals and service-linked roles); a resource of a type "
+                "whose requests are not recorded cannot use a key.",
+    controls=["RAZ-DEP-002"], types=is_aws_resource)
 def key_caller_permissions(stack: StackView) -> Iterator[tuple[str, str]]:
     deployer = stack.settings.deployer_role_arn
     account = zone_account(stack.settings)
+    yield from _unrecorded_uses(stack)
     for resource_type, rows in _rows_by_type().items():
         for resource in stack.of_type(resource_type):
             try:
@@ -178,3 +248,21 @@ def _judge(resource: ResourceView, rows: list[CallerPermission], stack: StackVie
                 yield resource.urn, (f"'{resource.name}' uses {named}, whose policy does not allow {who} "
                                      f"{request.action} ({decision.value}; request context {context}). AWS refuses "
                                      f"what it performs for the resource; see {row.sources[0]}.")
+
+
+def _unrecorded_uses(stack: StackView) -> Iterator[tuple[str, str]]:
+    recorded = _recorded_types()
+    for resource in stack.resources:
+        if not is_aws_resource(resource.type) or resource.type in recorded or resource.type in _KEY_CONFIGURATION:
+            continue
+        try:
+            keys = _keys_named_anywhere(resource, stack)
+        except Unverifiable as missing:
+            yield resource.urn, (f"'{resource.name}': which key it uses cannot be verified at preview: "
+                                 f"`{missing.path}` is unknown until deployment.")
+            continue
+        for _, named in keys:
+            yield resource.urn, (f"'{resource.name}' ({resource.type}) uses {named}, but what AWS performs with a key "
+                                 "for this resource type is not recorded in catalog/key_caller_permissions.yaml, so "
+                                 "nothing shows that the key's policy allows it: add the type's row (with the AWS page) "
+                                 "and the key policy statement it needs.")

@@ -46,7 +46,7 @@ def kms_key_policy_keeps_deployer(key: ResourceView) -> Iterator[str]:
     verdict = lockout(document, deployer, key_arn(key, zone_account(key.settings) or "*"))
     if not verdict.keeps_caller:
         bypass = " (bypassPolicyLockoutSafetyCheck would let KMS accept it and lock the key)" \
-            if key.get("bypassPolicyLockoutSafetyCheck") is True else ""
+            if key.flag("bypassPolicyLockoutSafetyCheck", False) else ""
         yield (f"'{key.name}': the key policy does not let the deployer {deployer} call kms:PutKeyPolicy "
                f"({verdict.decision.value}): KMS refuses a policy that locks its caller out{bypass}. Allow the "
                "deployer kms:PutKeyPolicy by its role ARN, or through a statement for the account root, which "

@@ -1,12 +1,13 @@
-"""KMS keys and key policies (controls RAZ-KMS-001..003). Key policies are judged by what they
-permit (regzone_core.policy.verdicts), as the evidence checks judge them."""
+"""KMS keys and key policies (controls RAZ-KMS-001..003; RAZ-CHG-003: who may sign deployment
+records). Key policies are judged by what they permit (regzone_core.policy.verdicts), as the
+evidence checks judge them."""
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
 from regulated_ai.framework import ResourceView, resource_policy
-from regulated_ai.types import KMS_KEY
+from regulated_ai.types import KMS_EXTERNAL_KEY, KMS_KEY, KMS_KEY_POLICY, KMS_KEYS, KMS_REPLICA_EXTERNAL_KEY
 from regzone.key_caller_permissions import deployer_caller_use
 from regzone_core.policy.verdicts import duty_conflicts, mixed_statements, open_grants
 
@@ -15,24 +16,32 @@ MIN_DELETION_WINDOW_DAYS = 30
 
 @resource_policy(
     "kms-key-rotation-enabled",
-    description="Customer-managed symmetric KMS keys must rotate automatically.",
-    controls=["RAZ-KMS-001"], types=[KMS_KEY])
+    description="Customer-managed symmetric KMS keys must rotate automatically; keys with imported key material "
+                "cannot, so they are not used for symmetric encryption.",
+    controls=["RAZ-KMS-001"], types=[KMS_KEY, KMS_EXTERNAL_KEY, KMS_REPLICA_EXTERNAL_KEY])
 def kms_key_rotation_enabled(key: ResourceView) -> Iterator[str]:
-    spec = key.known("customerMasterKeySpec", "SYMMETRIC_DEFAULT")
-    if spec != "SYMMETRIC_DEFAULT":
+    spec_input = "keySpec" if key.type == KMS_EXTERNAL_KEY else "customerMasterKeySpec"
+    if key.known(spec_input, "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
         return
-    if key.known("enableKeyRotation", False) is not True:
+    if key.type in (KMS_EXTERNAL_KEY, KMS_REPLICA_EXTERNAL_KEY):
+        # KMS rotates imported key material only on demand, never automatically (EnableKeyRotation and
+        # DisableKeyRotation API reference: "You cannot enable automatic rotation of ... KMS keys with
+        # imported key material"); a replica of such a key shares its material.
+        yield (f"KMS key '{key.name}' ({key.type.rsplit(':', 1)[1]}) holds imported key material, which KMS cannot "
+               "rotate automatically: use an aws.kms.Key (AWS_KMS origin) with enableKeyRotation.")
+        return
+    if key.flag("enableKeyRotation", False) is not True:
         yield f"KMS key '{key.name}' does not rotate: set enableKeyRotation to true."
 
 
 @resource_policy(
     "kms-key-deletion-window",
-    description="KMS keys must keep a 30-day deletion window.",
-    controls=["RAZ-KMS-002"], types=[KMS_KEY])
+    description="KMS keys (replicas and keys with imported material included) must keep a 30-day deletion window.",
+    controls=["RAZ-KMS-002"], types=KMS_KEYS)
 def kms_key_deletion_window(key: ResourceView) -> Iterator[str]:
-    days = key.known("deletionWindowInDays", MIN_DELETION_WINDOW_DAYS)
-    if not isinstance(days, (int, float)) or days < MIN_DELETION_WINDOW_DAYS:
-        yield (f"KMS key '{key.name}' has a deletion window of {days!r} days; "
+    days = key.number("deletionWindowInDays", MIN_DELETION_WINDOW_DAYS)
+    if days < MIN_DELETION_WINDOW_DAYS:
+        yield (f"KMS key '{key.name}' has a deletion window of {days:g} days; "
                f"it must be {MIN_DELETION_WINDOW_DAYS}.")
 
 
@@ -46,7 +55,7 @@ def _key_purpose(key: ResourceView) -> str | None:
     "kms-key-policy-separation",
     description="KMS key policies must separate key administrators from key users and grant nothing to anyone "
                 "outside the zone's account.",
-    controls=["RAZ-KMS-003"], types=[KMS_KEY])
+    controls=["RAZ-KMS-003", "RAZ-CHG-003"], types=[*KMS_KEYS, KMS_KEY_POLICY])
 def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
     try:
         document = parsed_policy(key)

@@ -1,8 +1,11 @@
 """Kubernetes workload guardrails at preview (controls RAZ-K8S-*).
 
 The same rules as the in-cluster ValidatingAdmissionPolicy (components/k8s/admission.py), applied
-before anything reaches the cluster, to every pod-template kind (`K8S_POD_TEMPLATE_PATHS`).
-The zone registry is any private Amazon ECR registry in a region the pack settings allow
+before anything reaches the cluster, to every pod-template kind of every API version
+(`K8S_POD_TEMPLATE_PATHS`), to each item of their `...List` types and to their `...Patch` types. A
+patch changes an existing object, so it is judged on what it sets: a container it names without an
+image keeps its image, a `runAsNonRoot` it leaves out keeps its value, but whatever it sets must obey
+the rule. The zone registry is any private Amazon ECR registry in a region the pack settings allow
 (`allowed_regions` and the zones' `regions`); nothing configured allows no registry.
 """
 from __future__ import annotations
@@ -11,14 +14,20 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from components.k8s.labels import (DATA_CLASS_PREFIX, INTERNAL_LB_ANNOTATIONS, NODE_AGENT_HOST_PATHS,
-                                   NODE_AGENT_NAMESPACE, PSA_LABEL, PSA_LEVEL, PSA_MODES, ZONE_LABEL)
+from components.k8s.labels import (DATA_CLASS_PREFIX, NODE_AGENT_HOST_PATHS, NODE_AGENT_NAMESPACE, PSA_LABEL,
+                                   PSA_LEVEL, PSA_MODES, ZONE_LABEL)
+from regulated_ai.exposure import service_exposed
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
-from regulated_ai.types import (K8S_CLUSTER_ROLE_BINDINGS, K8S_DAEMON_SETS, K8S_NAMESPACE, K8S_NETWORK_POLICIES,
-                                K8S_POD_TEMPLATE_PATHS, K8S_ROLE_BINDINGS, K8S_SERVICE)
-from regulated_ai.values import Unverifiable, is_unknown
+from regulated_ai.kubernetes_objects import objects
+from regulated_ai.types import (K8S_BINDINGS, K8S_DAEMON_SETS, K8S_LISTS, K8S_NAMESPACES, K8S_NETWORK_POLICIES,
+                                K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
+from regulated_ai.values import Unverifiable, as_bool, is_unknown
 
-POD_KINDS = list(K8S_POD_TEMPLATE_PATHS)
+POD_KINDS = [*K8S_POD_TEMPLATE_PATHS, *K8S_POD_LISTS]
+NAMESPACE_TYPES = [*K8S_NAMESPACES, *(t for t, item in K8S_LISTS.items() if item in K8S_NAMESPACES)]
+SERVICE_TYPES = [*K8S_SERVICES, *(t for t, item in K8S_LISTS.items() if item in K8S_SERVICES)]
+BINDING_TYPES = [*K8S_BINDINGS, *patches(K8S_BINDINGS), *lists(K8S_BINDINGS)]
+NETWORK_POLICY_TYPES = [*K8S_NETWORK_POLICIES, *patches(K8S_NETWORK_POLICIES), *lists(K8S_NETWORK_POLICIES)]
 _ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9._/-]*")
 _DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
@@ -31,9 +40,15 @@ def _known(value: Any, path: str) -> Any:
     return value
 
 
+def is_patch(resource: ResourceView) -> bool:
+    return resource.type.endswith("Patch")
+
+
 def _pod_spec(resource: ResourceView) -> tuple[str, dict]:
     path = K8S_POD_TEMPLATE_PATHS[resource.type]
     spec = resource.known(path)
+    if spec is None and is_patch(resource):
+        return path, {}  # the patch leaves the pod spec as it is
     if not isinstance(spec, dict):
         raise Unverifiable(path)
     return path, spec
@@ -59,7 +74,9 @@ def _node_agent(resource: ResourceView) -> bool:
     holds no data class and writes a socket into the kubelet's directory as root, so the
     data-class and non-root rules do not apply to it. Every other rule does: zone registry, digest,
     not privileged, no host namespaces. Anything more (a token, a capability, another host path)
-    makes it a workload like any other."""
+    makes it a workload like any other. It is judged per object: a DaemonSet item of a `...List`
+    qualifies as a DaemonSet would; a `...Patch` never does, since what it leaves out (a token,
+    another container, another volume) keeps the live object's values, which the patch cannot prove."""
     if resource.type not in K8S_DAEMON_SETS or _known(resource.get("metadata.namespace"),
                                                       "metadata.namespace") != NODE_AGENT_NAMESPACE:
         return False
@@ -89,28 +106,35 @@ def _registry_regions(resource: ResourceView) -> set[str]:
 @resource_policy(
     "k8s-namespace-pod-security-restricted",
     description="Namespaces must enforce, audit and warn at the Pod Security Standard 'restricted'.",
-    controls=["RAZ-K8S-001"], types=[K8S_NAMESPACE])
-def namespace_pod_security_restricted(ns: ResourceView) -> Iterator[str]:
-    labels = ns.known("metadata.labels", {}) or {}
-    for mode in PSA_MODES:
-        key = PSA_LABEL.format(mode=mode)
-        value = _known(labels.get(key), f"metadata.labels.{key}")
-        if value != PSA_LEVEL:
-            yield f"Namespace '{ns.name}' has {key}={value!r}; set it to '{PSA_LEVEL}'."
+    controls=["RAZ-K8S-001"], types=NAMESPACE_TYPES)
+def namespace_pod_security_restricted(resource: ResourceView) -> Iterator[str]:
+    for ns in objects(resource):
+        labels = ns.known("metadata.labels", {}) or {}
+        for mode in PSA_MODES:
+            key = PSA_LABEL.format(mode=mode)
+            value = _known(labels.get(key), f"metadata.labels.{key}")
+            if value != PSA_LEVEL and not (is_patch(ns) and value is None):
+                yield f"Namespace '{ns.name}' has {key}={value!r}; set it to '{PSA_LEVEL}'."
 
 
 @resource_policy(
     "k8s-namespace-data-class-label",
     description="Namespaces must name their zone and the data classes they permit, each allowed in that zone.",
-    controls=["RAZ-K8S-002"], types=[K8S_NAMESPACE])
-def namespace_data_class_label(ns: ResourceView) -> Iterator[str]:
+    controls=["RAZ-K8S-002"], types=NAMESPACE_TYPES)
+def namespace_data_class_label(resource: ResourceView) -> Iterator[str]:
+    for ns in objects(resource):
+        yield from _namespace_data_classes(ns)
+
+
+def _namespace_data_classes(ns: ResourceView) -> Iterator[str]:
     labels = ns.known("metadata.labels", {}) or {}
     if any(is_unknown(k) for k in labels):
         raise Unverifiable("metadata.labels")
     classes = sorted(k.removeprefix(DATA_CLASS_PREFIX) for k in labels if k.startswith(DATA_CLASS_PREFIX))
     if not classes:
-        yield (f"Namespace '{ns.name}' has no data-class label: add '{DATA_CLASS_PREFIX}<class>: permitted' "
-               "for each data class the zone permits here, so admission can place workloads.")
+        if not is_patch(ns):  # a patch that permits no class leaves the namespace's classes as they are
+            yield (f"Namespace '{ns.name}' has no data-class label: add '{DATA_CLASS_PREFIX}<class>: permitted' "
+                   "for each data class the zone permits here, so admission can place workloads.")
         return
     zone = _known(labels.get(ZONE_LABEL), f"metadata.labels.{ZONE_LABEL}")
     if not zone:
@@ -131,17 +155,28 @@ def namespace_data_class_label(ns: ResourceView) -> Iterator[str]:
 @resource_policy(
     "k8s-workload-data-class-label",
     description="Pods and pod templates must declare their data classes (data-class.regzone.io/<class>).",
-    controls=["RAZ-K8S-002"], types=POD_KINDS)
+    controls=["RAZ-K8S-002"], types=[t for t in POD_KINDS if not t.endswith("Patch")])
 def workload_data_class_label(resource: ResourceView) -> Iterator[str]:
-    if _node_agent(resource):
-        return
-    path = K8S_POD_TEMPLATE_PATHS[resource.type].removesuffix("spec") + "metadata.labels"
-    labels = resource.known(path, {}) or {}
-    if any(is_unknown(k) for k in labels):
-        raise Unverifiable(path)
-    if not any(k.startswith(DATA_CLASS_PREFIX) for k in labels):
-        yield (f"{_where(resource)} declares no data class: label the pod template "
-               f"'{DATA_CLASS_PREFIX}<class>: \"true\"' so that admission can check its placement.")
+    for workload in objects(resource):
+        if _node_agent(workload):
+            continue
+        path = K8S_POD_TEMPLATE_PATHS[workload.type].removesuffix("spec") + "metadata.labels"
+        labels = workload.known(path, {}) or {}
+        if any(is_unknown(k) for k in labels):
+            raise Unverifiable(path)
+        if not any(k.startswith(DATA_CLASS_PREFIX) for k in labels):
+            yield (f"{_where(workload)} declares no data class: label the pod template "
+                   f"'{DATA_CLASS_PREFIX}<class>: \"true\"' so that admission can check its placement.")
+
+
+def _images(resource: ResourceView) -> Iterator[tuple[ResourceView, str, str]]:
+    """(object, path, image) of every container image the resource sets; a patch may name a container
+    without an image (it keeps its image), anything else must have one."""
+    for workload in objects(resource):
+        for path, container in _containers(workload):
+            image = _known(container.get("image"), f"{path}.image")
+            if image is not None or not is_patch(workload):
+                yield workload, path, image
 
 
 @resource_policy(
@@ -150,15 +185,14 @@ def workload_data_class_label(resource: ResourceView) -> Iterator[str]:
     controls=["RAZ-K8S-003"], types=POD_KINDS)
 def image_zone_registry(resource: ResourceView) -> Iterator[str]:
     regions = _registry_regions(resource)
-    for path, container in _containers(resource):
-        image = _known(container.get("image"), f"{path}.image")
+    for workload, path, image in _images(resource):
         match = _ECR_IMAGE.match(image or "")
         if match is None:
-            yield (f"{_where(resource)}: {path}.image '{image}' is not from a private ECR registry; "
+            yield (f"{_where(workload)}: {path}.image '{image}' is not from a private ECR registry; "
                    "promote it into the zone registry and reference it there.")
         elif match["region"] not in regions:
             allowed = ", ".join(sorted(regions)) or "none (set allowed_regions or zones in the pack config)"
-            yield (f"{_where(resource)}: {path}.image '{image}' is from a registry in {match['region']}; "
+            yield (f"{_where(workload)}: {path}.image '{image}' is from a registry in {match['region']}; "
                    f"allowed registry regions: {allowed}.")
 
 
@@ -167,22 +201,22 @@ def image_zone_registry(resource: ResourceView) -> Iterator[str]:
     description="Every container image must be pinned by digest (@sha256:...).",
     controls=["RAZ-K8S-003"], types=POD_KINDS)
 def image_pinned_digest(resource: ResourceView) -> Iterator[str]:
-    for path, container in _containers(resource):
-        image = _known(container.get("image"), f"{path}.image")
+    for workload, path, image in _images(resource):
         if not _DIGEST.search(image or ""):
-            yield (f"{_where(resource)}: {path}.image '{image}' is not pinned by digest; "
+            yield (f"{_where(workload)}: {path}.image '{image}' is not pinned by digest; "
                    "reference it as <repository>@sha256:<digest>.")
 
 
 @resource_policy(
     "k8s-no-privileged-containers",
-    description="No container may run privileged or allow privilege escalation to it.",
+    description="No container may run privileged.",
     controls=["RAZ-K8S-004"], types=POD_KINDS)
 def no_privileged_containers(resource: ResourceView) -> Iterator[str]:
-    for path, container in _containers(resource):
-        context = _known(container.get("securityContext") or {}, f"{path}.securityContext")
-        if _known(context.get("privileged"), f"{path}.securityContext.privileged") is True:
-            yield f"{_where(resource)}: {path} is privileged; remove securityContext.privileged."
+    for workload in objects(resource):
+        for path, container in _containers(workload):
+            context = _known(container.get("securityContext") or {}, f"{path}.securityContext")
+            if as_bool(context.get("privileged"), f"{path}.securityContext.privileged") is True:
+                yield f"{_where(workload)}: {path} is privileged; remove securityContext.privileged."
 
 
 @resource_policy(
@@ -190,45 +224,47 @@ def no_privileged_containers(resource: ResourceView) -> Iterator[str]:
     description="Pods must not share the node's network, PID or IPC namespaces.",
     controls=["RAZ-K8S-004"], types=POD_KINDS)
 def no_host_namespaces(resource: ResourceView) -> Iterator[str]:
-    path, spec = _pod_spec(resource)
-    for key in ("hostNetwork", "hostPID", "hostIPC"):
-        if _known(spec.get(key), f"{path}.{key}") is True:
-            yield f"{_where(resource)} sets {path}.{key}: true; pods must not share the node's namespaces."
+    for workload in objects(resource):
+        path, spec = _pod_spec(workload)
+        for key in ("hostNetwork", "hostPID", "hostIPC"):
+            if as_bool(spec.get(key), f"{path}.{key}") is True:
+                yield f"{_where(workload)} sets {path}.{key}: true; pods must not share the node's namespaces."
 
 
 @resource_policy(
     "k8s-run-as-non-root",
-    description="Every container must run as non-root (runAsNonRoot on the pod or the container).",
+    description="Every container must run as non-root (runAsNonRoot on the pod or the container); a patch may "
+                "not turn it off.",
     controls=["RAZ-K8S-004"], types=POD_KINDS)
 def run_as_non_root(resource: ResourceView) -> Iterator[str]:
-    if _node_agent(resource):
-        return
-    path, spec = _pod_spec(resource)
-    pod_context = _known(spec.get("securityContext") or {}, f"{path}.securityContext")
-    pod_value = _known(pod_context.get("runAsNonRoot"), f"{path}.securityContext.runAsNonRoot")
-    for container_path, container in _containers(resource):
-        context = _known(container.get("securityContext") or {}, f"{container_path}.securityContext")
-        value = _known(context.get("runAsNonRoot"), f"{container_path}.securityContext.runAsNonRoot")
-        effective = pod_value if value is None else value
-        if effective is not True:
-            yield (f"{_where(resource)}: {container_path} may run as root; set securityContext.runAsNonRoot: true "
-                   "on the pod or the container.")
+    for workload in objects(resource):
+        if _node_agent(workload):
+            continue
+        path, spec = _pod_spec(workload)
+        pod_context = _known(spec.get("securityContext") or {}, f"{path}.securityContext")
+        pod_value = as_bool(pod_context.get("runAsNonRoot"), f"{path}.securityContext.runAsNonRoot")
+        if is_patch(workload) and pod_value is False:
+            yield f"{_where(workload)} sets {path}.securityContext.runAsNonRoot: false; pods must run as non-root."
+        for container_path, container in _containers(workload):
+            context = _known(container.get("securityContext") or {}, f"{container_path}.securityContext")
+            value = as_bool(context.get("runAsNonRoot"), f"{container_path}.securityContext.runAsNonRoot")
+            effective = pod_value if value is None else value
+            if effective is False or (effective is None and not is_patch(workload)):
+                yield (f"{_where(workload)}: {container_path} may run as root; set securityContext.runAsNonRoot: "
+                       "true on the pod or the container.")
 
 
 @resource_policy(
     "k8s-service-internal-only",
     description="LoadBalancer and NodePort Services must carry the internal load balancer annotation.",
-    controls=["RAZ-K8S-005"], types=[K8S_SERVICE])
-def service_internal_only(service: ResourceView) -> Iterator[str]:
-    kind = service.known("spec.type", "ClusterIP")
-    if kind not in ("LoadBalancer", "NodePort"):
-        return
-    annotations = service.known("metadata.annotations", {}) or {}
-    for key, values in INTERNAL_LB_ANNOTATIONS.items():
-        if _known(annotations.get(key), f"metadata.annotations.{key}") in values:
-            return
-    yield (f"Service '{service.name}' is of type {kind} without an internal annotation; annotate it "
-           "'service.beta.kubernetes.io/aws-load-balancer-scheme: internal' or use ClusterIP behind the gateway.")
+    controls=["RAZ-K8S-005"], types=SERVICE_TYPES)
+def service_internal_only(resource: ResourceView) -> Iterator[str]:
+    for service in objects(resource):
+        kind = service_exposed(service)
+        if kind:
+            yield (f"Service '{service.name}' is of type {kind} without an internal annotation; annotate it "
+                   "'service.beta.kubernetes.io/aws-load-balancer-scheme: internal' or use ClusterIP behind the "
+                   "gateway.")
 
 
 def _subject_ids(subject: dict) -> set[str]:
@@ -239,20 +275,28 @@ def _subject_ids(subject: dict) -> set[str]:
     return ids
 
 
+def grants_cluster_admin(binding: ResourceView) -> bool:
+    """A binding to the cluster-admin ClusterRole; a patch of the built-in `cluster-admin` binding
+    (roleRef cannot change, so a patch of it names no roleRef) adds its subjects to it."""
+    role = binding.known("roleRef.name")
+    return role == CLUSTER_ADMIN or (role is None and is_patch(binding)
+                                     and binding.known("metadata.name") == CLUSTER_ADMIN)
+
+
 @resource_policy(
     "k8s-no-cluster-admin-binding",
     description="Only break-glass subjects may be bound to the cluster-admin ClusterRole.",
-    controls=["RAZ-K8S-007"], types=[*K8S_CLUSTER_ROLE_BINDINGS, *K8S_ROLE_BINDINGS])
-def no_cluster_admin_binding(binding: ResourceView) -> Iterator[str]:
-    break_glass = set(binding.settings.break_glass_subjects)
-    if binding.known("roleRef.name") != CLUSTER_ADMIN:
-        return
-    subjects = binding.known("subjects", []) or []
-    for index, subject in enumerate(subjects):
-        subject = _known(subject, f"subjects[{index}]")
-        if not _subject_ids(subject) & break_glass:
-            yield (f"'{binding.name}' binds {subject.get('kind')} '{subject.get('name')}' to cluster-admin; "
-                   "bind a duty role instead, or list the subject in break_glass_subjects.")
+    controls=["RAZ-K8S-007"], types=BINDING_TYPES)
+def no_cluster_admin_binding(resource: ResourceView) -> Iterator[str]:
+    for binding in objects(resource):
+        if not grants_cluster_admin(binding):
+            continue
+        break_glass = set(binding.settings.break_glass_subjects)
+        for index, subject in enumerate(binding.known("subjects", []) or []):
+            subject = _known(subject, f"subjects[{index}]")
+            if not _subject_ids(subject) & break_glass:
+                yield (f"'{binding.name}' binds {subject.get('kind')} '{subject.get('name')}' to cluster-admin; "
+                       "bind a duty role instead, or list the subject in break_glass_subjects.")
 
 
 def is_default_deny(policy: ResourceView) -> bool:
@@ -262,18 +306,35 @@ def is_default_deny(policy: ResourceView) -> bool:
             and not policy.get("spec.ingress") and not policy.get("spec.egress"))
 
 
+def default_deny_namespaces(stack: StackView) -> set[str]:
+    """Namespaces with a default-deny NetworkPolicy (of any version, or an item of a List) that no
+    patch in the stack turns into something else."""
+    denying: dict[str, set[str]] = {}  # namespace -> names of its default-deny policies
+    changed: set[tuple[str, str]] = set()  # (namespace, name) a patch makes something else
+    for resource in stack.of_type(*NETWORK_POLICY_TYPES):
+        for policy in objects(resource):
+            key = (policy.known("metadata.namespace"), policy.known("metadata.name"))
+            if is_default_deny(policy):
+                denying.setdefault(key[0], set()).add(key[1])
+            elif is_patch(policy) and policy.get("spec") not in (None, {}):
+                changed.add(key)
+    return {namespace for namespace, names in denying.items()
+            if names - {name for ns, name in changed if ns == namespace}}
+
+
 @stack_policy(
     "k8s-namespace-default-deny",
-    description="Every namespace the stack creates must have a default-deny ingress and egress NetworkPolicy.",
-    controls=["RAZ-K8S-006"])
+    description="Every namespace the stack creates must have a default-deny ingress and egress NetworkPolicy, "
+                "which no patch turns into something else.",
+    controls=["RAZ-K8S-006"], types=[*NAMESPACE_TYPES, *NETWORK_POLICY_TYPES])
 def namespace_default_deny(stack: StackView) -> Iterator[tuple[str, str]]:
-    denied = set()
-    for policy in stack.of_type(*K8S_NETWORK_POLICIES):
-        namespace = policy.known("metadata.namespace")
-        if is_default_deny(policy):
-            denied.add(namespace)
-    for ns in stack.of_type(K8S_NAMESPACE):
-        name = ns.known("metadata.name") or ns.name
-        if name not in denied:
-            yield ns.urn, (f"Namespace '{name}' has no default-deny NetworkPolicy (podSelector {{}}, "
-                           "policyTypes [Ingress, Egress], no rules); create it with RegulatedNamespace.")
+    denying = default_deny_namespaces(stack)
+    for resource in stack.of_type(*NAMESPACE_TYPES):
+        if is_patch(resource):
+            continue  # patches an existing namespace; the stack that creates it carries its policy
+        for ns in objects(resource):
+            name = ns.known("metadata.name") or ns.name
+            if name not in denying:
+                yield resource.urn, (f"Namespace '{name}' has no default-deny NetworkPolicy (podSelector {{}}, "
+                                     "policyTypes [Ingress, Egress], no rules), or a patch in this stack changes it; "
+                                     "create it with RegulatedNamespace.")

@@ -12,18 +12,19 @@ from collections.abc import Iterator
 
 from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
 from regulated_ai.policies.s3 import bucket_of, compliance_lock_problem, configured_buckets
-from regulated_ai.types import (ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY, EKS_ADDON, EKS_CLUSTER,
-                                EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION,
-                                FLOW_LOG, INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY,
-                                NETWORK_FIREWALL, NETWORK_FIREWALL_POLICY, NETWORK_FIREWALL_RULE_GROUP, ROUTE,
-                                ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, S3_BUCKETS, S3_OBJECT_LOCK, SUBNETS, VPC,
-                                VPC_ENDPOINT)
+from regulated_ai.types import (CARRIER_GATEWAY, DEFAULT_ROUTE_TABLE, ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY,
+                                EKS_ADDON, EKS_CLUSTER, EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION, FLOW_LOG,
+                                INTERNET_GATEWAY, INTERNET_GATEWAY_ATTACHMENT, KMS_KEY, MAIN_ROUTE_TABLE_ASSOCIATION,
+                                NETWORK_FIREWALL, NETWORK_FIREWALL_POLICY, NETWORK_FIREWALL_RULE_GROUP,
+                                NETWORK_FIREWALL_TLS_INSPECTION, NETWORK_FIREWALL_VPC_ASSOCIATION, ROUTE, ROUTE_TABLE,
+                                ROUTE_TABLE_ASSOCIATION, S3_BUCKETS, S3_OBJECT_LOCK, SUBNETS, VPC, VPC_ENDPOINT)
 from regzone.tags import TAG_TIER, TIER_EGRESS, TIER_FIREWALL
 
 EDGE_TIERS = (TIER_FIREWALL, TIER_EGRESS)
 _INTERNET_TARGETS = {"gatewayId": "internet gateway", "egressOnlyGatewayId": "egress-only internet gateway",
                      "carrierGatewayId": "carrier gateway", "natGatewayId": "NAT gateway"}
-_INTERNET_GATEWAY_TYPES = (INTERNET_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY)
+# Gateways through which a VPC reaches the internet (a carrier gateway: through the carrier's network).
+_INTERNET_GATEWAY_TYPES = (INTERNET_GATEWAY, EGRESS_ONLY_INTERNET_GATEWAY, CARRIER_GATEWAY)
 
 
 def _refs(resource: ResourceView, prop: str, *types: str) -> list[ResourceView]:
@@ -59,29 +60,36 @@ def _internet_target(route: dict, route_view: ResourceView, prop_prefix: str) ->
 
 
 class _Topology:
-    """Route tables with the subnets associated with them, and which are edge (firewall/egress) ones."""
+    """Route tables with the subnets associated with them, and which are edge (firewall/egress) ones.
+    The VPC's main route table (DefaultRouteTable, or a table made main by MainRouteTableAssociation)
+    serves every subnet not associated with another table, so it is never an edge table."""
 
     def __init__(self, stack: StackView) -> None:
         self.subnets_of: dict[str, list[ResourceView]] = {}
         for association in stack.of_type(ROUTE_TABLE_ASSOCIATION):
             for table in _refs(association, "routeTableId", ROUTE_TABLE):
                 self.subnets_of.setdefault(table.urn, []).extend(_refs(association, "subnetId", *SUBNETS))
+        self.main = {table.urn for association in stack.of_type(MAIN_ROUTE_TABLE_ASSOCIATION)
+                     for table in _refs(association, "routeTableId", ROUTE_TABLE)}
+        # A route on a Vpc's mainRouteTableId output goes to its main table: the Vpc stands for it.
+        self.main.update(table.urn for table in stack.of_type(DEFAULT_ROUTE_TABLE, VPC))
 
     def is_edge(self, table: ResourceView) -> bool:
         subnets = self.subnets_of.get(table.urn, [])
-        return _tier(table) in EDGE_TIERS and all(_tier(s) in EDGE_TIERS for s in subnets)
+        return (table.urn not in self.main and _tier(table) in EDGE_TIERS
+                and all(_tier(s) in EDGE_TIERS for s in subnets))
 
     def tier_of(self, table: ResourceView) -> str:
-        return _tier(table) or "untagged"
+        return "main" if table.urn in self.main else _tier(table) or "untagged"
 
 
 def _routes(stack: StackView) -> Iterator[tuple[ResourceView, dict, ResourceView | None, str]]:
     """(route resource, route dict, its route table or None, property prefix) for Route resources and
     inline RouteTable routes."""
     for route in stack.of_type(ROUTE):
-        tables = _refs(route, "routeTableId", ROUTE_TABLE)
+        tables = _refs(route, "routeTableId", ROUTE_TABLE, DEFAULT_ROUTE_TABLE, VPC)
         yield route, route.props, tables[0] if tables else None, ""
-    for table in stack.of_type(ROUTE_TABLE):
+    for table in stack.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE):
         routes = table.get("routes") or []
         if is_unknown(routes):
             raise Unverifiable(f"{table.name}.routes")
@@ -92,8 +100,10 @@ def _routes(stack: StackView) -> Iterator[tuple[ResourceView, dict, ResourceView
 
 @stack_policy(
     "network-workload-no-internet-route",
-    description="Subnets that carry workloads must have no route to an internet or NAT gateway.",
-    controls=["RAZ-NET-001"])
+    description="Subnets that carry workloads, and the VPC's main route table, must have no route to an internet "
+                "or NAT gateway.",
+    controls=["RAZ-NET-001"],
+    types=(ROUTE, ROUTE_TABLE, DEFAULT_ROUTE_TABLE, ROUTE_TABLE_ASSOCIATION, MAIN_ROUTE_TABLE_ASSOCIATION))
 def network_workload_no_internet_route(stack: StackView) -> Iterator[tuple[str, str]]:
     topology = _Topology(stack)
     for route_view, route, table, prefix in _routes(stack):
@@ -117,7 +127,7 @@ def _vpc_of(resource: ResourceView) -> list[ResourceView]:
 @stack_policy(
     "network-vpc-flow-logs",
     description="Every VPC of a zone must have flow logs for ALL traffic.",
-    controls=["RAZ-NET-006"])
+    controls=["RAZ-NET-006"], types=(FLOW_LOG, VPC))
 def network_vpc_flow_logs(stack: StackView) -> Iterator[tuple[str, str]]:
     logged: set[str] = set()
     for flow_log in stack.of_type(FLOW_LOG):
@@ -133,7 +143,7 @@ def network_vpc_flow_logs(stack: StackView) -> Iterator[tuple[str, str]]:
     "network-vpc-flow-logs-worm",
     description="Every VPC must also deliver flow logs of ALL traffic to an S3 bucket with Object Lock in "
                 "COMPLIANCE mode, so that the network record is write-once for the audit retention.",
-    controls=["RAZ-NET-006"])
+    controls=["RAZ-NET-006"], types=(FLOW_LOG, VPC, *S3_BUCKETS, *S3_OBJECT_LOCK))
 def network_vpc_flow_logs_worm(stack: StackView) -> Iterator[tuple[str, str]]:
     locks = configured_buckets(stack, S3_OBJECT_LOCK)
     archived: set[str] = set()
@@ -156,33 +166,56 @@ def network_vpc_flow_logs_worm(stack: StackView) -> Iterator[tuple[str, str]]:
                             "(FlowLogs does); the CloudWatch copy alone can be deleted before the audit retention.")
 
 
+# Where each Network Firewall type keeps its encryption configuration: one block, or a list of them
+# (a TLS inspection configuration, which holds the certificates the firewall decrypts traffic with).
+_FIREWALL_ENCRYPTION = {NETWORK_FIREWALL: "encryptionConfiguration", NETWORK_FIREWALL_POLICY: "encryptionConfiguration",
+                        NETWORK_FIREWALL_RULE_GROUP: "encryptionConfiguration",
+                        NETWORK_FIREWALL_TLS_INSPECTION: "encryptionConfigurations"}
+
+
+def _encryption_blocks(resource: ResourceView) -> list[tuple[str, object]]:
+    """(input path, block) of the resource's encryption configuration; an absent one is one empty block."""
+    path = _FIREWALL_ENCRYPTION[resource.type]
+    value = resource.known(path)
+    if isinstance(value, list):
+        return [(f"{path}.{index}", block) for index, block in enumerate(value)] or [(path, None)]
+    return [(path, value)]
+
+
 @stack_policy(
     "network-firewall-customer-key",
-    description="Network Firewall rule groups, firewall policies and firewalls must be encrypted with a customer "
-                "managed KMS key, not an AWS owned key.",
-    controls=["RAZ-NET-005"])
+    description="Network Firewall rule groups, firewall policies, firewalls and TLS inspection configurations must be "
+                "encrypted with a customer managed KMS key, not an AWS owned key.",
+    controls=["RAZ-NET-005"], types=(*_FIREWALL_ENCRYPTION, KMS_KEY))
 def network_firewall_customer_key(stack: StackView) -> Iterator[tuple[str, str]]:
     # Without encryptionConfiguration, or with type AWS_OWNED_KMS_KEY, AWS encrypts with a key it owns
     # (Network Firewall API reference, EncryptionConfiguration): no zone key policy decides who reads it.
-    for resource in stack.of_type(NETWORK_FIREWALL, NETWORK_FIREWALL_POLICY, NETWORK_FIREWALL_RULE_GROUP):
-        kind = resource.known("encryptionConfiguration.type")
-        if kind != "CUSTOMER_KMS":
-            shown = "an AWS owned key" if kind in (None, "AWS_OWNED_KMS_KEY") else repr(kind)
-            yield resource.urn, (f"'{resource.name}' is encrypted with {shown}: set encryptionConfiguration to type "
-                                 "CUSTOMER_KMS with the zone's audit key (EgressFirewall does).")
-            continue
-        key = resource.get("encryptionConfiguration.keyId")
-        # A key this stack creates has no ARN until it exists: the dependency shows what it is.
-        if is_unknown(key) and not _refs(resource, "encryptionConfiguration", KMS_KEY):
-            raise Unverifiable(f"{resource.name}.encryptionConfiguration.keyId")
-        if not key and not is_unknown(key):
-            yield resource.urn, f"'{resource.name}' sets CUSTOMER_KMS without a keyId: name the zone's audit key."
+    for resource in stack.of_type(*_FIREWALL_ENCRYPTION):
+        for path, block in _encryption_blocks(resource):
+            block = block if isinstance(block, dict) else {}
+            kind = block.get("type")
+            if is_unknown(kind):
+                raise Unverifiable(f"{resource.name}.{path}.type")
+            if kind != "CUSTOMER_KMS":
+                shown = "an AWS owned key" if kind in (None, "AWS_OWNED_KMS_KEY") else repr(kind)
+                yield resource.urn, (f"'{resource.name}' is encrypted with {shown}: set {path} to type "
+                                     "CUSTOMER_KMS with the zone's audit key (EgressFirewall does).")
+                continue
+            key = block.get("keyId")
+            # A key this stack creates has no ARN until it exists: the dependency shows what it is.
+            if is_unknown(key) and not _refs(resource, _FIREWALL_ENCRYPTION[resource.type], KMS_KEY):
+                raise Unverifiable(f"{resource.name}.{path}.keyId")
+            if not key and not is_unknown(key):
+                yield resource.urn, f"'{resource.name}' sets CUSTOMER_KMS without a keyId: name the zone's audit key."
 
 
 @stack_policy(
     "network-igw-requires-firewall",
-    description="A VPC with an internet gateway must send egress through a Network Firewall.",
-    controls=["RAZ-NET-005"])
+    description="A VPC with an internet, egress-only or carrier gateway must send egress through a Network "
+                "Firewall (its own, or a firewall's endpoint associated with the VPC).",
+    controls=["RAZ-NET-005"],
+    types=(*_INTERNET_GATEWAY_TYPES, INTERNET_GATEWAY_ATTACHMENT, NETWORK_FIREWALL, NETWORK_FIREWALL_VPC_ASSOCIATION,
+           ROUTE, ROUTE_TABLE, DEFAULT_ROUTE_TABLE))
 def network_igw_requires_firewall(stack: StackView) -> Iterator[tuple[str, str]]:
     with_igw: dict[str, ResourceView] = {}
     for gateway in stack.of_type(*_INTERNET_GATEWAY_TYPES):
@@ -191,7 +224,8 @@ def network_igw_requires_firewall(stack: StackView) -> Iterator[tuple[str, str]]
     for attachment in stack.of_type(INTERNET_GATEWAY_ATTACHMENT):
         for vpc in _vpc_of(attachment):
             with_igw[vpc.urn] = vpc
-    firewalled = {vpc.urn for firewall in stack.of_type(NETWORK_FIREWALL) for vpc in _vpc_of(firewall)}
+    firewalled = {vpc.urn for firewall in stack.of_type(NETWORK_FIREWALL, NETWORK_FIREWALL_VPC_ASSOCIATION)
+                  for vpc in _vpc_of(firewall)}
     for urn, vpc in with_igw.items():
         if urn not in firewalled:
             yield urn, (f"VPC '{vpc.name}' has an internet gateway but no Network Firewall: egress is not "
@@ -232,7 +266,7 @@ def _needs(resource: ResourceView) -> tuple[str, ...]:
     "network-private-endpoints-required",
     description="A zone that uses S3, ECR, KMS or EKS Pod Identity must reach them through VPC endpoints in "
                 "every VPC.",
-    controls=["RAZ-NET-007"])
+    controls=["RAZ-NET-007"], types=(VPC_ENDPOINT, VPC, EKS_ADDON, *_NEEDS))
 def network_private_endpoints_required(stack: StackView) -> Iterator[tuple[str, str]]:
     needed: dict[str, ResourceView] = {}
     for resource in stack.of_type(*_NEEDS, EKS_ADDON):

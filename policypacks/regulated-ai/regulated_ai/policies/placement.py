@@ -15,41 +15,33 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from components.k8s.labels import DATA_CLASS_PREFIX, NAMESPACE_PERMITS, ZONE_LABEL
+from regulated_ai import exposure
+from regulated_ai.addresses import Network, internet_admitted, parse_cidr
 from regulated_ai.framework import ResourceView, StackView, stack_policy
-from regulated_ai.policies.kubernetes import is_default_deny
+from regulated_ai.kubernetes_objects import objects
+from regulated_ai.policies.kubernetes import NAMESPACE_TYPES, NETWORK_POLICY_TYPES, default_deny_namespaces
 from regulated_ai.policies.tagging import effective_tags, is_aws_resource
-from regulated_ai.types import K8S_NAMESPACE, K8S_NETWORK_POLICIES
 from regulated_ai.settings import Settings
-from regulated_ai.values import Unverifiable, is_unknown
+from regulated_ai.types import (CLOUDTRAIL_TRAIL, EKS_CLUSTER, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES,
+                                KMS_KEYS, LOG_GROUP, VPC)
+from regulated_ai.values import InvalidValue, Unverifiable, is_unknown
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
 
-# Pod-bearing Kubernetes kinds and where their labels live (label values cannot hold '+', so
-# several classes are joined with '.').
-_POD = ("metadata.labels", "spec.template.metadata.labels")
+# Pod-bearing Kubernetes kinds (and their patches) and where their labels live: the object's and its
+# pod template's (label values cannot hold '+', so several classes are joined with '.').
 WORKLOAD_LABELS: dict[str, tuple[str, ...]] = {
-    "kubernetes:core/v1:Pod": ("metadata.labels",),
-    "kubernetes:apps/v1:Deployment": _POD, "kubernetes:apps/v1:StatefulSet": _POD,
-    "kubernetes:apps/v1:DaemonSet": _POD, "kubernetes:apps/v1:ReplicaSet": _POD,
-    "kubernetes:batch/v1:Job": _POD,
-    "kubernetes:batch/v1:CronJob": ("metadata.labels", "spec.jobTemplate.spec.template.metadata.labels"),
-    "kubernetes:core/v1:Service": ("metadata.labels",),
-}
-K8S_SERVICE = "kubernetes:core/v1:Service"
-_INTERNAL_LB_ANNOTATIONS = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
-                            "service.beta.kubernetes.io/aws-load-balancer-internal": "true"}
-LOAD_BALANCERS = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer",
-                  "aws:elb/loadBalancer:LoadBalancer")
-TRAIL = "aws:cloudtrail/trail:Trail"
-VPC = "aws:ec2/vpc:Vpc"
+    token: tuple(dict.fromkeys(("metadata.labels", path.removesuffix("spec") + "metadata.labels")))
+    for token, path in K8S_POD_TEMPLATE_PATHS.items()}
+WORKLOAD_LABELS.update({token: ("metadata.labels",) for token in K8S_SERVICES})
 NETWORK_BRIDGES = ("aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
                    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter",
-                   "aws:ec2transitgateway/vpcAttachment:VpcAttachment")
+                   "aws:ec2transitgateway/vpcAttachment:VpcAttachment",
+                   "aws:networkmanager/vpcAttachment:VpcAttachment",
+                   "aws:ec2/vpnGateway:VpnGateway", "aws:ec2/vpnGatewayAttachment:VpnGatewayAttachment")
 RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 LOG_PROTECTION = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
 LOG_ACCOUNT_POLICY = "aws:cloudwatch/logAccountPolicy:LogAccountPolicy"
 LOG_TIERS = ("operational", "audit", "sensitive")
-_ANYWHERE = ("0.0.0.0/0", "::/0")
 
 
 @dataclass
@@ -95,17 +87,23 @@ def _unverifiable(resource: ResourceView, path: str) -> str:
 def _placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
     for resource in stack.resources:
         try:
-            yield place(resource), None
+            for item in objects(resource):  # a Kubernetes List is its items
+                yield place(item), None
         except Unverifiable as missing:
             yield None, (resource.urn, _unverifiable(resource, missing.path))
         except ValueError as err:
             yield None, (resource.urn, f"'{resource.name}' ({resource.type}): {err}")
 
 
+def places(type_token: str) -> bool:
+    """Types whose zone and data classes placement reads: AWS resources and Kubernetes workloads."""
+    return is_aws_resource(type_token) or type_token in WORKLOAD_LABELS or K8S_LISTS.get(type_token) in WORKLOAD_LABELS
+
+
 @stack_policy(
     "data-class-placement",
     description="A resource or workload may only hold data classes that data_class_policy allows in its zone.",
-    controls=["RAZ-DCP-001"])
+    controls=["RAZ-DCP-001"], types=places)
 def data_class_placement(stack: StackView) -> Iterator[tuple[str, str]]:
     policy, registry = stack.settings.data_class_policy, stack.settings.zones
     for placed, problem in _placements(stack):
@@ -138,44 +136,8 @@ Finding = tuple[str, str]
 Judge = Callable[[str, list[ResourceView], StackView], Iterable[Finding]]
 
 
-def _public_ingress(resource: ResourceView) -> str | None:
-    """Why a resource opens the zone to inbound internet traffic, or None."""
-    t = resource.type
-    if t in LOAD_BALANCERS and resource.known("internal", False) is not True:
-        return "is an internet-facing load balancer (set internal=True)"
-    if t == "aws:ec2/subnet:Subnet" and resource.known("mapPublicIpOnLaunch", False) is True:
-        return "gives instances public IPs (mapPublicIpOnLaunch)"
-    if t == "aws:ec2/instance:Instance" and resource.known("associatePublicIpAddress", False) is True:
-        return "has a public IP"
-    if t == "aws:ec2/launchTemplate:LaunchTemplate":
-        interfaces = resource.known("networkInterfaces", []) or []
-        for i in range(len(interfaces) if isinstance(interfaces, list) else 0):
-            if str(resource.known(f"networkInterfaces.{i}.associatePublicIpAddress", "false")).lower() == "true":
-                return "launches instances with public IPs"
-    if t == "aws:eks/cluster:Cluster" and resource.known("vpcConfig.endpointPublicAccess", True) is not False:
-        return "has a public Kubernetes API endpoint (AWS enables it unless endpointPublicAccess=false)"
-    if t == "aws:ec2/securityGroup:SecurityGroup":
-        rules = resource.known("ingress", []) or []
-        for i in range(len(rules) if isinstance(rules, list) else 0):
-            if _open_cidrs(resource, f"ingress.{i}.cidrBlocks", f"ingress.{i}.ipv6CidrBlocks"):
-                return "allows ingress from anywhere"
-    if t == "aws:ec2/securityGroupRule:SecurityGroupRule" and resource.known("type", None) == "ingress":
-        if _open_cidrs(resource, "cidrBlocks", "ipv6CidrBlocks"):
-            return "allows ingress from anywhere"
-    if t == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-        if resource.known("cidrIpv4", None) in _ANYWHERE or resource.known("cidrIpv6", None) in _ANYWHERE:
-            return "allows ingress from anywhere"
-    if t == K8S_SERVICE and resource.known("spec.type", "ClusterIP") == "LoadBalancer":
-        annotations = resource.known("metadata.annotations", {}) or {}
-        internal = isinstance(annotations, dict) and any(
-            str(annotations.get(k, "")).lower() == v for k, v in _INTERNAL_LB_ANNOTATIONS.items())
-        if not internal:
-            return "is a LoadBalancer Service without the internal-scheme annotation"
-    return None
-
-
 def _known_strings(resource: ResourceView, path: str) -> list:
-    """A list property whose every element must be known (one unknown CIDR could be 0.0.0.0/0)."""
+    """A list property whose every element must be known."""
     values = resource.known(path, []) or []
     if not isinstance(values, list):
         return []
@@ -185,25 +147,25 @@ def _known_strings(resource: ResourceView, path: str) -> list:
     return values
 
 
-def _open_cidrs(resource: ResourceView, *paths: str) -> bool:
-    return any(c in _ANYWHERE for path in paths for c in _known_strings(resource, path))
-
-
 def _judge_private_ingress(zone: str, members: list[ResourceView], _: StackView) -> Iterator[Finding]:
+    """What opens a zone to the internet is judged as the network policies judge it (regulated_ai/exposure.py)."""
     for r in members:
         try:
-            reason = _public_ingress(r)
+            found = exposure.reasons(r)
         except Unverifiable as missing:
             yield r.urn, _unverifiable(r, missing.path)
             continue
-        if reason:
+        except InvalidValue as invalid:
+            yield r.urn, f"'{r.name}' ({r.type}): {invalid}, so its exposure cannot be judged."
+            continue
+        for reason in found:
             yield r.urn, f"'{r.name}' ({r.type}) {reason}, but zone '{zone}' requires private ingress."
 
 
 def _judge_audit_logging(zone: str, members: list[ResourceView], _: StackView) -> Iterator[Finding]:
     logging = []
     for r in members:
-        if r.type != TRAIL:
+        if r.type != CLOUDTRAIL_TRAIL:
             continue
         try:
             if r.known("enableLogging", True) is not False:
@@ -324,52 +286,101 @@ def _judge_redacted_logs(zone: str, members: list[ResourceView], stack: StackVie
                           "redacted logs: attach a CloudWatch Logs data protection policy that de-identifies.")
 
 
-def _namespaces(zone: str, stack: StackView) -> dict[str, tuple[ResourceView, set[str]]]:
-    """The in-cluster namespaces of `zone`: name -> (namespace, data classes it permits)."""
-    found = {}
-    for ns in stack.of_type(K8S_NAMESPACE):
-        labels = ns.known("metadata.labels", {}) or {}
-        if labels.get(ZONE_LABEL) == zone:
-            found[ns.known("metadata.name", ns.name)] = (ns, {
-                k.removeprefix(DATA_CLASS_PREFIX) for k, v in labels.items()
-                if k.startswith(DATA_CLASS_PREFIX) and v == NAMESPACE_PERMITS})
-    return found
+def _namespaces(zone: str, stack: StackView) -> tuple[dict[str, tuple[ResourceView, set[str]]], list[Finding]]:
+    """The namespaces this stack places in `zone` (created, patched or items of a List): name ->
+    (namespace, data classes it permits), and what cannot be read at preview. The labels of every
+    object naming one namespace add up, as a patch's labels merge into the object's."""
+    labels: dict[str, tuple[ResourceView, dict]] = {}
+    problems: list[Finding] = []
+    for resource in stack.of_type(*NAMESPACE_TYPES):
+        try:
+            for ns in objects(resource):
+                name = ns.known("metadata.name") or ns.name
+                found = ns.known("metadata.labels", {}) or {}
+                for key, value in found.items():
+                    if is_unknown(value):
+                        raise Unverifiable(f"metadata.labels.{key}")
+                first, merged = labels.get(name, (ns, {}))
+                labels[name] = first, {**merged, **found}
+        except Unverifiable as missing:
+            problems.append((resource.urn, _unverifiable(resource, missing.path)))
+    namespaces = {name: (ns, {k.removeprefix(DATA_CLASS_PREFIX) for k, v in found.items()
+                              if k.startswith(DATA_CLASS_PREFIX) and v == NAMESPACE_PERMITS})
+                  for name, (ns, found) in labels.items() if found.get(ZONE_LABEL) == zone}
+    return namespaces, problems
 
 
 def _judge_namespace_segmentation(zone: str, _: list[ResourceView], stack: StackView) -> Iterator[Finding]:
-    """In-cluster: the zone has namespaces, and each denies all traffic by default."""
-    namespaces = _namespaces(zone, stack)
-    if not namespaces:
+    """In-cluster: the zone has namespaces, and each denies all traffic by default through a
+    NetworkPolicy of this stack that no patch in it turns into something else (as
+    k8s-namespace-default-deny judges it); a namespace this stack patches into the zone included,
+    since nothing in the stack shows what its creator gave it."""
+    namespaces, problems = _namespaces(zone, stack)
+    yield from problems
+    if not namespaces and not problems:
         yield "", (f"zone '{zone}' requires network segmentation but the in-cluster stack creates no namespace "
                    f"labelled {ZONE_LABEL}={zone}.")
-    denied = {p.known("metadata.namespace") for p in stack.of_type(*K8S_NETWORK_POLICIES) if is_default_deny(p)}
+    try:
+        denied = default_deny_namespaces(stack)
+    except Unverifiable as missing:
+        yield "", (f"a NetworkPolicy's `{missing.path}` is unknown until deployment, so the segmentation of zone "
+                   f"'{zone}' cannot be verified at preview. Give it a literal value.")
+        return
     for name, (ns, _classes) in sorted(namespaces.items()):
         if name not in denied:
             yield ns.urn, (f"namespace '{name}' of zone '{zone}', which requires network segmentation, has no "
-                           "default-deny NetworkPolicy.")
+                           "default-deny NetworkPolicy, or a patch in this stack changes it.")
+
+
+def _egress_networks(policy: ResourceView) -> list[Network] | None:
+    """What a NetworkPolicy's egress rules let pods reach outside the cluster: the CIDRs of their
+    `ipBlock` peers less their `except` ranges; None when a rule names no peer, which allows every
+    destination (Kubernetes NetworkPolicy API: an empty or missing `to` matches all destinations)."""
+    networks: list[Network] = []
+    rules = policy.known("spec.egress", []) or []
+    for i, rule in enumerate(rules):
+        peers = policy.known(f"spec.egress.{i}.to", []) or []
+        if not peers:
+            return None
+        for j, peer in enumerate(peers):
+            block = policy.known(f"spec.egress.{i}.to.{j}.ipBlock", None)
+            if block is None:
+                continue  # a pod or namespace selector: pods of the cluster, not the internet
+            where = f"spec.egress.{i}.to.{j}.ipBlock"
+            allowed = [parse_cidr(policy.known(f"{where}.cidr"), f"{where}.cidr")]
+            for k, excluded in enumerate(policy.known(f"{where}.except", []) or []):
+                cut = parse_cidr(excluded, f"{where}.except.{k}")
+                allowed = [part for net in allowed for part in (
+                    net.address_exclude(cut) if net.version == cut.version and cut.subnet_of(net)
+                    else [] if net.version == cut.version and net.subnet_of(cut) else [net])]
+            networks += allowed
+    return networks
 
 
 def _judge_no_internet_egress(zone: str, _: list[ResourceView], stack: StackView) -> Iterator[Finding]:
-    """In-cluster: no namespace permitting a class that prohibits external LLM calls lets pods
-    send to any address (the egress allow-list path)."""
+    """In-cluster: no NetworkPolicy (any version, patch or List item) in a namespace permitting a
+    class that prohibits external LLM calls lets pods reach the internet: an egress rule without
+    peers, or `ipBlock`s that add up to the internet (regulated_ai/addresses.py)."""
     rules = stack.settings.data_class_policy
-    namespaces = _namespaces(zone, stack)
-    for policy in stack.of_type(*K8S_NETWORK_POLICIES):
+    namespaces, problems = _namespaces(zone, stack)
+    yield from problems
+    for resource in stack.of_type(*NETWORK_POLICY_TYPES):
         try:
-            namespace = policy.known("metadata.namespace")
-            entry = namespaces.get(namespace)
-            if entry is None or not any(c in rules and rules[c].prohibit_external_llm_calls for c in entry[1]):
-                continue
-            cidrs = [(peer.get("ipBlock") or {}).get("cidr") for rule in policy.known("spec.egress", []) or []
-                     for peer in rule.get("to", []) or []]
+            for policy in objects(resource):
+                namespace = policy.known("metadata.namespace")
+                entry = namespaces.get(namespace)
+                if entry is None or not any(c in rules and rules[c].prohibit_external_llm_calls for c in entry[1]):
+                    continue
+                networks = _egress_networks(policy)
+                reached = ["every destination (an egress rule without peers)"] if networks is None \
+                    else internet_admitted(networks)
+                for internet in reached:
+                    yield resource.urn, (f"NetworkPolicy '{policy.name}' lets pods of '{namespace}' reach {internet}, "
+                                         f"but a data class it permits prohibits external LLM calls (zone '{zone}').")
         except Unverifiable as missing:
-            yield policy.urn, _unverifiable(policy, missing.path)
-            continue
-        if any(is_unknown(c) for c in cidrs):
-            yield policy.urn, _unverifiable(policy, "spec.egress")
-        elif set(cidrs) & set(_ANYWHERE):
-            yield policy.urn, (f"NetworkPolicy '{policy.name}' lets pods of '{namespace}' reach any address, "
-                               f"but a data class it permits prohibits external LLM calls (zone '{zone}').")
+            yield resource.urn, _unverifiable(resource, missing.path)
+        except InvalidValue as invalid:
+            yield resource.urn, f"'{resource.name}' ({resource.type}): {invalid}, so its egress cannot be judged."
 
 
 # Program -> requirement -> how it is judged from the resources that program owns. Audit logging and
@@ -390,14 +401,23 @@ _JUDGES: dict[str, dict[str, Judge]] = {
     },
 }
 # Resources only the zone program creates: a stack holding them is not an in-cluster stack.
-ZONE_PROGRAM_TYPES = (VPC, TRAIL, "aws:eks/cluster:Cluster", "aws:kms/key:Key", RULE_GROUP)
+ZONE_PROGRAM_TYPES = (VPC, CLOUDTRAIL_TRAIL, EKS_CLUSTER, *KMS_KEYS, RULE_GROUP)
+_REQUIREMENT_TYPES = frozenset({*ZONE_PROGRAM_TYPES, *NETWORK_BRIDGES, LOG_GROUP, *NAMESPACE_TYPES,
+                                *NETWORK_POLICY_TYPES})
+
+
+def judges_zone_requirements(type_token: str) -> bool:
+    """Types the zone requirements read: what exposes a zone (regulated_ai/exposure.py), the zone
+    program's trail, VPC, bridges, allow-lists and log groups, and the in-cluster program's namespaces
+    and NetworkPolicies (every version, patches and Lists)."""
+    return exposure.exposes(type_token) or type_token in _REQUIREMENT_TYPES
 
 
 @stack_policy(
     "zone-data-class-requirements",
     description="Every zone meets the requirements its data classes carry (private ingress, audit logging, "
                 "network segmentation, no external LLM calls, redacted logs).",
-    controls=["RAZ-DCP-002"])
+    controls=["RAZ-DCP-002"], types=judges_zone_requirements)
 def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
     settings = stack.settings
     if settings.program == "incluster":

@@ -45,11 +45,16 @@ def _documents(value: Any, path: str = "") -> Iterator[tuple[str, Policy]]:
             pass
 
 
+def reads_every_resource(type_token: str) -> bool:
+    """The policy reads the inputs of every resource, of any type, for policy documents."""
+    return True
+
+
 @stack_policy(
     "policy-principals-exist",
     description="Service-linked roles named in policies are created by the stack or declared existing; service "
                 "principals are well-formed AWS service principals.",
-    controls=["RAZ-DEP-003"])
+    controls=["RAZ-DEP-003"], types=reads_every_resource)
 def policy_principals_exist(stack: StackView) -> Iterator[tuple[str, str]]:
     created = {r.get("awsServiceName") for r in stack.of_type(IAM_SERVICE_LINKED_ROLE)}
     existing = set(stack.settings.existing_service_linked_roles)

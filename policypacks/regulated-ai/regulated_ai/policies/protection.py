@@ -5,15 +5,19 @@ from collections.abc import Iterator
 
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.policies.s3 import bucket_of, locked_bucket_urns
-from regulated_ai.types import CLOUDTRAIL_TRAIL, KMS_KEY, LOG_GROUP, S3_BUCKETS, S3_OBJECT_LOCK
+from regulated_ai.types import (CLOUDTRAIL_EVENT_DATA_STORE, CLOUDTRAIL_TRAIL, KMS_KEYS, LOG_GROUP, S3_BUCKETS,
+                                S3_DIRECTORY_BUCKET, S3_OBJECT_LOCK, S3_TABLE_BUCKET, S3_VECTOR_BUCKET)
 
-# Types that hold keys, data or audit evidence. Extend when a component creates another such resource.
-PROTECTED_TYPES = [KMS_KEY, *S3_BUCKETS, CLOUDTRAIL_TRAIL, LOG_GROUP]
+# Types that hold keys, data or audit evidence (catalog RAZ-KMS-004 and RAZ-AUD-002 `covers`): every
+# kind of S3 bucket (general purpose, directory, table, vector), CloudTrail Lake included.
+PROTECTED_TYPES = [*KMS_KEYS, *S3_BUCKETS, S3_DIRECTORY_BUCKET, S3_TABLE_BUCKET, S3_VECTOR_BUCKET, CLOUDTRAIL_TRAIL,
+                   CLOUDTRAIL_EVENT_DATA_STORE, LOG_GROUP]
 
 
 @resource_policy(
     "regulated-resource-protected",
-    description="Keys, buckets, trails and log groups must be created with Pulumi's protect option.",
+    description="Keys, buckets, trails, event data stores and log groups must be created with Pulumi's protect "
+                "option.",
     controls=["RAZ-KMS-004", "RAZ-AUD-002"], types=PROTECTED_TYPES)
 def regulated_resource_protected(resource: ResourceView) -> Iterator[str]:
     if not resource.protect:
@@ -25,7 +29,7 @@ def regulated_resource_protected(resource: ResourceView) -> Iterator[str]:
     "audit-bucket-protected",
     description="Audit buckets (Object Lock buckets and trail destinations) and their Object Lock "
                 "configuration must be protected.",
-    controls=["RAZ-AUD-002"])
+    controls=["RAZ-AUD-002"], types=(*S3_BUCKETS, *S3_OBJECT_LOCK, CLOUDTRAIL_TRAIL))
 def audit_bucket_protected(stack: StackView) -> Iterator[tuple[str, str]]:
     audit = locked_bucket_urns(stack)
     for trail in stack.of_type(CLOUDTRAIL_TRAIL):

@@ -14,9 +14,13 @@ from typing import Any
 from regulated_ai.documents import PolicyProblem, parsed_policy, partition_of, zone_account
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.policies.tagging import effective_tags
-from regulated_ai.types import (S3_ACL, S3_BUCKET_POLICY, S3_BUCKETS, S3_OBJECT_LOCK, S3_OWNERSHIP_CONTROLS,
-                                S3_PUBLIC_ACCESS_BLOCK, S3_SSE, S3_VERSIONING)
-from regulated_ai.values import is_unknown
+from regulated_ai.types import (S3_ACCESS_POINT, S3_ACCOUNT_PUBLIC_ACCESS_BLOCK, S3_ACL, S3_BUCKET_POLICY,
+                                S3_BUCKET_V2, S3_BUCKETS, S3_METADATA_CONFIGURATION, S3_MULTI_REGION_ACCESS_POINT,
+                                S3_OBJECT_LOCK, S3_OBJECTS, S3_OTHER_RESOURCE_POLICIES, S3_OWNERSHIP_CONTROLS,
+                                S3_PUBLIC_ACCESS_BLOCK, S3_SSE, S3_TABLE, S3_TABLE_BUCKET, S3_VECTOR_BUCKET,
+                                S3_VECTOR_INDEX,
+                                S3_VERSIONING)
+from regulated_ai.values import as_bool, is_unknown, values_at
 from regzone.tags import TAG_ZONE
 from regzone_core.policy.verdicts import denies_plain_http, open_grants
 
@@ -67,27 +71,62 @@ def required_retention_days(resource: ResourceView) -> int:
 
 # --- encryption -------------------------------------------------------------------------------
 
-def _sse_default_problem(resource: ResourceView, path: str, where: str) -> str | None:
-    """Problem with the applyServerSideEncryptionByDefault block at `path`, if any."""
+def _sse_default_problem(resource: ResourceView, path: str, where: str, algorithm_input: str = "sseAlgorithm",
+                         key_input: str = "kmsMasterKeyId") -> str | None:
+    """Problem with the default-encryption block at `path` (an algorithm and a key input), if any."""
     if not isinstance(resource.known(path), dict):
-        return f"{where} has no applyServerSideEncryptionByDefault"
-    algorithm = resource.known(f"{path}.sseAlgorithm")
-    key = resource.known(f"{path}.kmsMasterKeyId")
+        return f"{where} has no {path.rsplit('.', 1)[-1]}"
+    algorithm = resource.known(f"{path}.{algorithm_input}")
+    key = resource.known(f"{path}.{key_input}")
     if algorithm not in KMS_ALGORITHMS:
         return (f"{where} uses {algorithm!r}; it must be aws:kms with a customer-managed key "
                 "(SSE-S3 keys cannot be separated per zone or audited per use)")
     if not key:
-        return f"{where} uses aws:kms without kmsMasterKeyId, i.e. the AWS managed aws/s3 key; name the zone key"
+        return f"{where} uses aws:kms without {key_input}, i.e. the AWS managed aws/s3 key; name the zone key"
     if isinstance(key, str) and (key.startswith("alias/aws/") or ":alias/aws/" in key):
         return f"{where} uses the AWS managed key {key}; use the zone's customer-managed key"
     return None
 
 
+# Default encryption of the other S3 storage types: where it lives (list-transparent), its algorithm and
+# key inputs, and whether leaving it out means SSE-S3 (a table inherits its table bucket's encryption).
+_OTHER_ENCRYPTION = {
+    S3_BUCKET_V2: (("serverSideEncryptionConfigurations.rules.applyServerSideEncryptionByDefaults",
+                    "sseAlgorithm", "kmsMasterKeyId", False),),
+    S3_METADATA_CONFIGURATION: (
+        ("metadataConfiguration.journalTableConfiguration.encryptionConfiguration", "sseAlgorithm", "kmsKeyArn",
+         True),
+        ("metadataConfiguration.inventoryTableConfiguration.encryptionConfiguration", "sseAlgorithm", "kmsKeyArn",
+         False)),
+    S3_TABLE_BUCKET: (("encryptionConfiguration", "sseAlgorithm", "kmsKeyArn", True),),
+    S3_TABLE: (("encryptionConfiguration", "sseAlgorithm", "kmsKeyArn", False),),
+    S3_VECTOR_BUCKET: (("encryptionConfigurations", "sseType", "kmsKeyArn", True),),
+    S3_VECTOR_INDEX: (("encryptionConfigurations", "sseType", "kmsKeyArn", False),),
+}
+
+
+def _other_encryption_problems(resource: ResourceView) -> Iterator[str]:
+    for path, algorithm_input, key_input, required in _OTHER_ENCRYPTION[resource.type]:
+        found = values_at(resource.props, path)
+        if required and not found:
+            yield (f"'{resource.name}' sets no {path}, so it is encrypted with SSE-S3: set {algorithm_input} aws:kms "
+                   f"and {key_input} to the zone key.")
+        blocks = [(f"{where}.{index}", block) for where, value in found if isinstance(value, list)
+                  for index, block in enumerate(value)]
+        for where, _ in blocks + [(where, value) for where, value in found if not isinstance(value, list)]:
+            problem = _sse_default_problem(resource, where, f"'{resource.name}' {where}", algorithm_input, key_input)
+            if problem:
+                yield problem + "."
+
+
 @resource_policy(
     "s3-encryption-kms-cmk",
-    description="S3 default encryption must be SSE-KMS with a customer-managed key.",
-    controls=["RAZ-S3-001"], types=[*S3_SSE, *S3_BUCKETS])
+    description="S3 default encryption (buckets, S3 Metadata, table and vector buckets) must be SSE-KMS with a "
+                "customer-managed key.",
+    controls=["RAZ-S3-001"], types=[*S3_SSE, *S3_BUCKETS, *_OTHER_ENCRYPTION])
 def s3_encryption_kms_cmk(resource: ResourceView) -> Iterator[str]:
+    if resource.type in _OTHER_ENCRYPTION:
+        yield from _other_encryption_problems(resource)
     if resource.type in S3_BUCKETS:
         if resource.known("serverSideEncryptionConfiguration") is None:
             return  # configured by a separate resource; s3-bucket-baseline-configured checks one exists
@@ -95,6 +134,8 @@ def s3_encryption_kms_cmk(resource: ResourceView) -> Iterator[str]:
                                        f"bucket '{resource.name}' serverSideEncryptionConfiguration")
         if problem:
             yield problem + "."
+        return
+    if resource.type not in S3_SSE:
         return
     rules = as_list(resource.known("rules"))
     if not rules:
@@ -108,14 +149,25 @@ def s3_encryption_kms_cmk(resource: ResourceView) -> Iterator[str]:
 
 # --- public access ----------------------------------------------------------------------------
 
+# Where each type keeps the four flags, and what an unset flag means: a bucket's or the account's block
+# is off unless set; an access point's block is on unless turned off (S3 CreateAccessPoint and
+# CreateMultiRegionAccessPoint: PublicAccessBlockConfiguration defaults every flag to true).
+_PUBLIC_ACCESS_BLOCKS = {S3_PUBLIC_ACCESS_BLOCK: ("", False), S3_ACCOUNT_PUBLIC_ACCESS_BLOCK: ("", False),
+                         S3_ACCESS_POINT: ("publicAccessBlockConfiguration.", True),
+                         S3_MULTI_REGION_ACCESS_POINT: ("details.publicAccessBlock.", True)}
+
+
 @resource_policy(
     "s3-public-access-block-enabled",
-    description="All four S3 public-access-block flags must be on.",
-    controls=["RAZ-S3-002"], types=[S3_PUBLIC_ACCESS_BLOCK])
+    description="All four S3 public-access-block flags must be on: on every bucket, on the account, and on every "
+                "access point.",
+    controls=["RAZ-S3-002"], types=list(_PUBLIC_ACCESS_BLOCKS))
 def s3_public_access_block_enabled(resource: ResourceView) -> Iterator[str]:
-    off = [flag for flag in PUBLIC_ACCESS_BLOCK_FLAGS if resource.known(flag, False) is not True]
+    prefix, default = _PUBLIC_ACCESS_BLOCKS[resource.type]
+    off = [flag for flag in PUBLIC_ACCESS_BLOCK_FLAGS if resource.flag(f"{prefix}{flag}", default) is not True]
     if off:
-        yield f"'{resource.name}' leaves {', '.join(off)} off: set all four public-access-block flags to true."
+        yield (f"'{resource.name}' leaves {', '.join(prefix + f for f in off)} off: set all four public-access-block "
+               "flags to true.")
 
 
 def _public_grants(grants: list, uri_path: str) -> list[str]:
@@ -126,12 +178,12 @@ def _public_grants(grants: list, uri_path: str) -> list[str]:
 @resource_policy(
     "s3-no-public-acl",
     description="S3 buckets must not grant access through public canned ACLs or grants to all users.",
-    controls=["RAZ-S3-003"], types=[*S3_ACL, *S3_BUCKETS])
+    controls=["RAZ-S3-003"], types=[*S3_ACL, *S3_BUCKETS, *S3_OBJECTS])
 def s3_no_public_acl(resource: ResourceView) -> Iterator[str]:
     acl = resource.known("acl")
     if acl in PUBLIC_CANNED_ACLS:
         yield f"'{resource.name}' sets the public canned ACL {acl!r}: remove it (ACLs are disabled in the zone)."
-    if resource.type in S3_BUCKETS:
+    if resource.type in S3_BUCKETS or resource.type in S3_OBJECTS:
         grants = as_list(resource.known("grants"))
         public = _public_grants(grants, "uri")
     else:
@@ -156,7 +208,7 @@ def s3_acls_disabled(resource: ResourceView) -> Iterator[str]:
     "s3-bucket-policy-no-public-principal",
     description="S3 bucket policies must not allow anyone outside the zone: an Allow to '*' counts only when "
                 "its conditions (and the policy's Denies) bind it to an account, organization or service source.",
-    controls=["RAZ-S3-004"], types=[S3_BUCKET_POLICY, *S3_BUCKETS])
+    controls=["RAZ-S3-004"], types=[S3_BUCKET_POLICY, *S3_BUCKETS, *S3_OTHER_RESOURCE_POLICIES])
 def s3_bucket_policy_no_public_principal(resource: ResourceView) -> Iterator[str]:
     try:
         document = parsed_policy(resource)
@@ -223,8 +275,8 @@ def s3_object_lock_compliance_retention(resource: ResourceView) -> Iterator[str]
     if mode != "COMPLIANCE":
         yield (f"'{resource.name}' uses Object Lock mode {mode!r}: GOVERNANCE can be bypassed by anyone with "
                "s3:BypassGovernanceRetention. Use COMPLIANCE.")
-    days = ((resource.known(f"{prefix}rule.defaultRetention.days") or 0)
-            + (resource.known(f"{prefix}rule.defaultRetention.years") or 0) * DAYS_PER_YEAR)
+    days = (resource.number(f"{prefix}rule.defaultRetention.days", 0)
+            + resource.number(f"{prefix}rule.defaultRetention.years", 0) * DAYS_PER_YEAR)
     required = required_retention_days(resource)
     if days < required:
         yield (f"'{resource.name}' retains audit objects for {days:g} days; the frameworks in scope require "
@@ -236,11 +288,16 @@ def inline_lock_mode(bucket: ResourceView) -> str | None:
     return bucket.known("objectLockConfiguration.rule.defaultRetention.mode")
 
 
+def _maybe_true(value: Any, path: str) -> bool:
+    """True, or not known yet (a bucket that may be locked is judged as one)."""
+    return is_unknown(value) or as_bool(value, path) is True
+
+
 def compliance_lock_problem(bucket: ResourceView, locks: dict[str, list[ResourceView]]) -> str | None:
     """Why `bucket` is not write-once for its retention (None: Object Lock with a COMPLIANCE-mode
     default retention). `locks` is `configured_buckets(stack, S3_OBJECT_LOCK)`."""
     inline = inline_lock_mode(bucket)
-    if bucket.known("objectLockEnabled", False) is not True and inline is None:
+    if bucket.flag("objectLockEnabled", False) is not True and inline is None:
         return (f"bucket '{bucket.name}', which has no Object Lock: use a bucket created with objectLockEnabled "
                 "(the zone's AuditBucket)")
     modes = [lock.known("rule.defaultRetention.mode") for lock in locks.get(bucket.urn, [])] + [inline]
@@ -252,7 +309,8 @@ def compliance_lock_problem(bucket: ResourceView, locks: dict[str, list[Resource
 
 def locked_bucket_urns(stack: StackView) -> set[str]:
     locked = {b.urn for b in stack.of_type(*S3_BUCKETS)
-              if b.get("objectLockEnabled") is True or b.get("objectLockConfiguration.objectLockEnabled") == "Enabled"}
+              if _maybe_true(b.get("objectLockEnabled"), "objectLockEnabled")
+              or b.get("objectLockConfiguration.objectLockEnabled") == "Enabled"}
     locked.update(configured_buckets(stack, S3_OBJECT_LOCK))
     return locked
 
@@ -260,7 +318,7 @@ def locked_bucket_urns(stack: StackView) -> set[str]:
 @stack_policy(
     "s3-locked-bucket-versioning-enabled",
     description="Versioning must stay enabled on a bucket with Object Lock.",
-    controls=["RAZ-AUD-001"])
+    controls=["RAZ-AUD-001"], types=S3_VERSIONING)
 def s3_locked_bucket_versioning_enabled(stack: StackView) -> Iterator[tuple[str, str]]:
     locked = locked_bucket_urns(stack)
     for versioning in stack.of_type(*S3_VERSIONING):
@@ -276,7 +334,7 @@ def s3_locked_bucket_versioning_enabled(stack: StackView) -> Iterator[tuple[str,
 @stack_policy(
     "s3-bucket-baseline-configured",
     description="Every S3 bucket must have a public-access block and a KMS default encryption configuration.",
-    controls=["RAZ-S3-001", "RAZ-S3-002"])
+    controls=["RAZ-S3-001", "RAZ-S3-002"], types=(*S3_BUCKETS, S3_PUBLIC_ACCESS_BLOCK, *S3_SSE))
 def s3_bucket_baseline_configured(stack: StackView) -> Iterator[tuple[str, str]]:
     blocks = configured_buckets(stack, S3_PUBLIC_ACCESS_BLOCK)
     encryption = configured_buckets(stack, S3_SSE)
