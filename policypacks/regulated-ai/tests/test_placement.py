@@ -354,3 +354,97 @@ def test_incluster_egress_unknown_at_preview_is_reported(incluster_gate):
     found = stack_violations(incluster_gate, REQUIREMENTS,
                              incluster_stack(network_policy("pci-ai-training", "allow-later", unknown)))
     assert any("unknown until deployment" in d.message for d in found)
+
+
+# --- The in-cluster judges read every kind of namespace and NetworkPolicy (gate coverage, issue 13) -----
+def test_default_deny_through_a_list_or_an_older_version_counts(incluster_gate):
+    others = [r for r in incluster_stack() if r.name != "pci-ai-training-default-deny"]
+    listed = resource("kubernetes:networking.k8s.io/v1:NetworkPolicyList", {"items": [
+        {"metadata": {"name": "default-deny", "namespace": "pci-ai-training"}, "spec": DENY}]}, name="policies")
+    older = resource("kubernetes:extensions/v1beta1:NetworkPolicy", {
+        "metadata": {"name": "default-deny", "namespace": "pci-ai-training"}, "spec": DENY}, name="old")
+    for policy in (listed, older):
+        assert stack_violations(incluster_gate, REQUIREMENTS, [*others, policy]) == []
+
+
+def test_a_patch_turning_the_default_deny_into_something_else_fires(incluster_gate):
+    opened = resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", {
+        "metadata": {"name": "default-deny", "namespace": "pci-ai-training"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}, name="opened")
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(opened))
+    assert [d.message for d in found if "namespace 'pci-ai-training'" in d.message
+            and "a patch in this stack changes it" in d.message]
+    same = resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", {
+        "metadata": {"name": "default-deny", "namespace": "pci-ai-training"}, "spec": DENY}, name="same")
+    assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(same)) == []
+
+
+def test_namespaces_of_every_kind_are_the_zones(incluster_gate):
+    """A namespace from a List, or one a patch places in the zone, needs its default deny in this stack."""
+    listed = resource("kubernetes:core/v1:NamespaceList", {"items": [{"metadata": {"name": "pci-ai-serving", "labels": {
+        "regzone.io/zone": "pci-ai", "data-class.regzone.io/cardholder_data": "permitted"}}}]}, name="nss")
+    patched = resource("kubernetes:core/v1:NamespacePatch", {"metadata": {"name": "shared", "labels": {
+        "regzone.io/zone": "pci-ai", "data-class.regzone.io/cardholder_data": "permitted"}}}, name="shared")
+    for ns, name in ((listed, "pci-ai-serving"), (patched, "shared")):
+        found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(ns))
+        assert [d.message for d in found if f"namespace '{name}' of zone 'pci-ai'" in d.message], found
+        assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(
+            ns, network_policy(name, "default-deny", DENY))) == []
+
+
+def test_a_patch_permitting_a_prohibiting_class_brings_the_egress_rule(incluster_gate):
+    """The labels of a namespace and of its patch add up: a patch permitting cardholder data in a
+    namespace of the PCI zone makes its allow-list path internet egress where LLM calls are prohibited."""
+    serving = resource("kubernetes:core/v1:Namespace", {"metadata": {"name": "pci-ai-serving", "labels": {
+        "regzone.io/zone": "pci-ai"}}}, name="serving")
+    permit = resource("kubernetes:core/v1:NamespacePatch", {"metadata": {"name": "pci-ai-serving", "labels": {
+        "data-class.regzone.io/cardholder_data": "permitted"}}}, name="permit")
+    own = [serving, network_policy("pci-ai-serving", "default-deny", DENY),
+           network_policy("pci-ai-serving", "allow-egress-allow-list", INTERNET)]
+    assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(*own)) == []
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(*own, permit))
+    assert len(found) == 1 and "pods of 'pci-ai-serving'" in found[0].message, found
+
+
+@pytest.mark.parametrize("make", [
+    lambda spec: resource("kubernetes:extensions/v1beta1:NetworkPolicy", {
+        "metadata": {"name": "out", "namespace": "pci-ai-training"}, "spec": spec}, name="out"),
+    lambda spec: resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", {
+        "metadata": {"name": "out", "namespace": "pci-ai-training"}, "spec": spec}, name="out"),
+    lambda spec: resource("kubernetes:networking.k8s.io/v1:NetworkPolicyList", {"items": [
+        {"metadata": {"name": "out", "namespace": "pci-ai-training"}, "spec": spec}]}, name="out"),
+], ids=["v1beta1", "patch", "list"])
+def test_internet_egress_through_any_kind_of_network_policy_fires(incluster_gate, make):
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(make(INTERNET)))
+    assert any("prohibits external LLM calls" in d.message and d.urn.endswith("::out") for d in found), found
+
+
+S3_RANGES = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [
+    {"ipBlock": {"cidr": "52.216.0.0/15"}}, {"ipBlock": {"cidr": "3.5.0.0/19"}}, {"podSelector": {}}],
+    "ports": [{"protocol": "TCP", "port": 443}]}]}
+
+
+@pytest.mark.parametrize("spec, reaches", [
+    ({"podSelector": {}, "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}]}, "every destination"),
+    ({"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/1"}}]},
+                                    {"to": [{"ipBlock": {"cidr": "128.0.0.0/1"}}]}]}, "IPv4 internet"),
+    ({"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "2000::/3"}}]}]}, "IPv6 internet"),
+    (S3_RANGES, None),
+    ({"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0",
+                                                         "except": ["0.0.0.0/1", "128.0.0.0/1"]}}]}]}, None),
+])
+def test_egress_is_judged_by_what_it_reaches(incluster_gate, spec, reaches):
+    found = stack_violations(incluster_gate, REQUIREMENTS,
+                             incluster_stack(network_policy("pci-ai-training", "out", spec)))
+    if reaches is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and reaches in found[0].message, found
+
+
+def test_namespace_labels_unknown_at_preview_are_reported(incluster_gate):
+    ns = resource("kubernetes:core/v1:Namespace", {"metadata": {"name": "later", "labels": {
+        "regzone.io/zone": UNKNOWN_STRING}}}, name="later")
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(ns))
+    assert any("metadata.labels.regzone.io/zone" in d.message and "unknown until deployment" in d.message
+               for d in found), found
