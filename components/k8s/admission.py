@@ -35,8 +35,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.k8s.labels import (CONFIDENTIAL_LABEL, CONFIDENTIAL_MODES, DATA_CLASS_PREFIX, LB_CLASS,
-                                   LB_SCHEME_ANNOTATION, LB_TARGET_TYPE_ANNOTATION, NAMESPACE_PERMITS, NODE_HOLDS,
-                                   ZONE_LABEL)
+                                   LB_INTERNAL_SCHEME, LB_IP_TARGETS, LB_SCHEME_ANNOTATION, LB_TARGET_TYPE_ANNOTATION,
+                                   NAMESPACE_PERMITS, NODE_HOLDS, ZONE_LABEL)
 
 # Namespaces EKS and Kubernetes manage themselves; everything else is a zone namespace.
 _REGISTRY = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}(/[a-z0-9._-]+)*/?$")
@@ -187,14 +187,15 @@ def service_validations() -> list[dict[str, str]]:
         {"expression": (f"!has(object.spec.type) || !({lb}) || (has(object.spec.loadBalancerClass) && "
                         f"object.spec.loadBalancerClass == {_cel_string(LB_CLASS)} && "
                         f"{_cel_string(LB_SCHEME_ANNOTATION)} in {annotations} && "
-                        f"{annotations}[{_cel_string(LB_SCHEME_ANNOTATION)}] == 'internal' && "
+                        f"{annotations}[{_cel_string(LB_SCHEME_ANNOTATION)}] == {_cel_string(LB_INTERNAL_SCHEME)} && "
                         f"{_cel_string(LB_TARGET_TYPE_ANNOTATION)} in {annotations} && "
-                        f"{annotations}[{_cel_string(LB_TARGET_TYPE_ANNOTATION)}] == 'ip' && "
+                        f"{annotations}[{_cel_string(LB_TARGET_TYPE_ANNOTATION)}] == {_cel_string(LB_IP_TARGETS)} && "
                         "has(object.spec.allocateLoadBalancerNodePorts) && "
                         "object.spec.allocateLoadBalancerNodePorts == false)"),
          "message": (f"a LoadBalancer Service must be an internal NLB of the AWS Load Balancer Controller: "
-                     f"loadBalancerClass {LB_CLASS}, {LB_SCHEME_ANNOTATION}: internal, "
-                     f"{LB_TARGET_TYPE_ANNOTATION}: ip and allocateLoadBalancerNodePorts: false (RAZ-K8S-005)"),
+                     f"loadBalancerClass {LB_CLASS}, {LB_SCHEME_ANNOTATION}: {LB_INTERNAL_SCHEME}, "
+                     f"{LB_TARGET_TYPE_ANNOTATION}: {LB_IP_TARGETS} and allocateLoadBalancerNodePorts: false "
+                     "(RAZ-K8S-005)"),
          "reason": "Forbidden"},
     ]
 

@@ -16,12 +16,6 @@ NAMESPACE_PERMITS = "permitted"
 PSA_MODES = ("enforce", "audit", "warn")
 PSA_LEVEL = "restricted"
 PSA_LABEL = "pod-security.kubernetes.io/{mode}"
-# Annotations that keep an AWS load balancer inside the VPC (in-tree controller and AWS LB controller).
-INTERNAL_LB_ANNOTATIONS = {
-    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true",),
-    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
-}
-
 
 NODE_HOLDS = "true"
 # The node label naming a node group's confidential-compute mode, and the modes that are confidential.
@@ -35,6 +29,8 @@ CONFIDENTIAL_MODES = ("nitro_enclaves", "sev_snp")
 LB_CLASS = "service.k8s.aws/nlb"
 LB_SCHEME_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 LB_TARGET_TYPE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"
+LB_INTERNAL_SCHEME = "internal"
+LB_IP_TARGETS = "ip"
 
 
 def data_class_label(data_class: str) -> str:

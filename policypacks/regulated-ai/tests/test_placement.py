@@ -187,13 +187,15 @@ def test_public_ingress_in_a_private_zone_fires(gate, key, replacement, expected
 
 
 def test_public_kubernetes_service_fires_and_internal_one_passes(gate):
-    def service(annotations):
+    def service(annotations, **spec):
         return resource("kubernetes:core/v1:Service", {
             "metadata": {"labels": {"zone": "hipaa-ai", "data-class": "ephi"}, "annotations": annotations},
-            "spec": {"type": "LoadBalancer"}}, name="svc")
-    assert "without the internal load balancer annotation" in judge(gate, REQUIREMENTS, svc=service({}))[0].message
+            "spec": {"type": "LoadBalancer", **spec}}, name="svc")
     internal = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}
-    assert judge(gate, REQUIREMENTS, svc=service(internal)) == []
+    # Without the controller's class the in-tree controller provisions it, ignoring the annotation.
+    for exposed in (service({}), service(internal)):
+        assert "not an internal NLB" in judge(gate, REQUIREMENTS, svc=exposed)[0].message
+    assert judge(gate, REQUIREMENTS, svc=service(internal, loadBalancerClass="service.k8s.aws/nlb")) == []
 
 
 def test_public_ingress_outside_private_zones_is_not_this_rule(gate):

@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from components.k8s.labels import (DATA_CLASS_PREFIX, NODE_AGENT_HOST_PATHS, NODE_AGENT_NAMESPACE, PSA_LABEL,
-                                   PSA_LEVEL, PSA_MODES, ZONE_LABEL)
+from components.k8s.labels import (DATA_CLASS_PREFIX, LB_IP_TARGETS, LB_TARGET_TYPE_ANNOTATION, NODE_AGENT_HOST_PATHS,
+                                   NODE_AGENT_NAMESPACE, PSA_LABEL, PSA_LEVEL, PSA_MODES, ZONE_LABEL)
 from regulated_ai.exposure import service_exposed
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
-from regulated_ai.kubernetes_objects import objects
+from regulated_ai.kubernetes_objects import is_patch, objects
 from regulated_ai.types import (K8S_BINDINGS, K8S_DAEMON_SETS, K8S_LISTS, K8S_NAMESPACES, K8S_NETWORK_POLICIES,
                                 K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
 from regulated_ai.values import Unverifiable, as_bool, is_unknown
@@ -38,10 +38,6 @@ def _known(value: Any, path: str) -> Any:
     if is_unknown(value):
         raise Unverifiable(path)
     return value
-
-
-def is_patch(resource: ResourceView) -> bool:
-    return resource.type.endswith("Patch")
 
 
 def _pod_spec(resource: ResourceView) -> tuple[str, dict]:
@@ -256,15 +252,30 @@ def run_as_non_root(resource: ResourceView) -> Iterator[str]:
 
 @resource_policy(
     "k8s-service-internal-only",
-    description="LoadBalancer and NodePort Services must carry the internal load balancer annotation.",
+    description="Services are exposed only as the in-cluster admission allows: no externalIPs or NodePort, and a "
+                "LoadBalancer only as an internal NLB of the AWS Load Balancer Controller with IP targets and no "
+                "node ports.",
     controls=["RAZ-K8S-005"], types=SERVICE_TYPES)
 def service_internal_only(resource: ResourceView) -> Iterator[str]:
+    """The preview side of components/k8s/admission.py `service_validations`: what exposes a Service
+    (regulated_ai/exposure.py), and what the controller needs to provision an internal NLB that
+    uses no node ports (the namespace quota allows none). A patch is judged on what it sets."""
     for service in objects(resource):
-        kind = service_exposed(service)
-        if kind:
-            yield (f"Service '{service.name}' is of type {kind} without an internal annotation; annotate it "
-                   "'service.beta.kubernetes.io/aws-load-balancer-scheme: internal' or use ClusterIP behind the "
-                   "gateway.")
+        for reason in service_exposed(service):
+            yield f"Service '{service.name}' {reason}."
+        annotations = service.known("metadata.annotations", {}) or {}
+        target = _known(annotations.get(LB_TARGET_TYPE_ANNOTATION), f"metadata.annotations.{LB_TARGET_TYPE_ANNOTATION}")
+        allocate = as_bool(service.get("spec.allocateLoadBalancerNodePorts"), "spec.allocateLoadBalancerNodePorts")
+        kind = service.known("spec.type", None if is_patch(service) else "ClusterIP")
+        wrong = []
+        if kind == "LoadBalancer" or (kind is None and target not in (None, LB_IP_TARGETS)):
+            wrong += [] if target == LB_IP_TARGETS else [f"{LB_TARGET_TYPE_ANNOTATION}: {target!r}"]
+        if kind == "LoadBalancer" or (kind is None and allocate):
+            wrong += [] if allocate is False else [f"allocateLoadBalancerNodePorts: {allocate!r}"]
+        if wrong:
+            yield (f"Service '{service.name}' has {', '.join(wrong)}; a LoadBalancer Service needs "
+                   f"{LB_TARGET_TYPE_ANNOTATION}: {LB_IP_TARGETS} and allocateLoadBalancerNodePorts: false "
+                   "(IP targets, no node ports), which the in-cluster admission requires.")
 
 
 def _subject_ids(subject: dict) -> set[str]:
