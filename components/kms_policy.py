@@ -329,20 +329,7 @@ def record_signing_key_policy(*, account_id: str, partition: str, administrators
                               deployer: str) -> str:
     """The JSON key policy of a zone's asymmetric record-signing key: only the deployer signs."""
     statements = [
-        {
-            "Sid": "KeyAdministration",
-            "Effect": "Allow",
-            "Principal": {"AWS": list(administrators)},
-            "Action": ADMIN_ACTIONS,
-            "Resource": "*",
-        },
-        {
-            "Sid": "DeployerManagesKey",
-            "Effect": "Allow",
-            "Principal": {"AWS": [deployer]},
-            "Action": DEPLOYER_ACTIONS,
-            "Resource": "*",
-        },
+        *_management_statements(administrators, deployer),
         {
             "Sid": "DeployerSignsRecordDigests",
             "Effect": "Allow",

@@ -7,6 +7,8 @@ TAG_ENVIRONMENT = "environment"
 TAG_CHANGE_REF = "change-ref"
 TAG_MANAGED_BY = "managed-by"
 REQUIRED_TAGS = (TAG_OWNER, TAG_ZONE, TAG_DATA_CLASS, TAG_ENVIRONMENT, TAG_CHANGE_REF)
+# The change reference of a stack that names no change (regzone:change_ref unset): no approval gate.
+CHANGE_REF_UNSET = "unset"
 DATA_CLASS_SEPARATOR = "+"
 NO_DATA_CLASS = "none"
 

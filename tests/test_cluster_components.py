@@ -178,7 +178,7 @@ def test_registry_repositories(program):
         assert repo.inputs["encryptionConfigurations"] == [
             {"encryptionType": "KMS", "kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/artifacts"}]
         assert repo.protect and repo.retain_on_delete and repo.inputs["forceDelete"] is False
-    # Account singletons are the stack's (RegistrySettings), never a zone registry's.
+    # Account singletons are the account baseline's (RegistrySettings), never a zone registry's.
     assert not of_type(program, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
     assert not of_type(program, "aws:ecr/replicationConfiguration:ReplicationConfiguration")
     assert not of_type(program, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
@@ -354,7 +354,8 @@ def test_live_scanning_that_misses_the_zone_fails_the_deployment(monkeypatch):
     with pytest.raises(Exception) as raised:
         record(owns_registry_settings=False)
     message = str(raised.value)
-    assert "registry_settings_owner is 'external'" in message and "eu-west-1" in message
+    assert "registry scanning configuration in eu-west-1 (owned by the account baseline)" in message
+    assert "regzone-baseline:zone_stacks" in message
     assert "no CONTINUOUS_SCAN rule covers t/models/summarizer, t/serving" in message
 
 

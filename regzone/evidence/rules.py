@@ -3,7 +3,7 @@ evidence. Policy documents are judged by regzone_core.policy.verdicts, the same 
 pack's policies call; tests/policy_documents/cases.py holds the verdicts both must reach."""
 from __future__ import annotations
 
-from regzone.evidence.model import ApiError, Status
+from regzone.evidence.model import ApiError, Status, absent_means
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT
 
 _DAYS_PER_YEAR = 365
@@ -37,7 +37,7 @@ def bucket_name(arn_or_name: str) -> str:
 
 
 def is_audit_tagged(tags: dict[str, str]) -> bool:
-    return tags.get(TAG_AUDIT, "").lower() == AUDIT_TRUE
+    return absent_means(tags, TAG_AUDIT, "", "a bucket without the audit tag is not tagged as one").lower() == AUDIT_TRUE
 
 
 def audit_destinations(ctx) -> tuple[dict[str, list[str]], list[tuple[str, ApiError]]]:
@@ -95,7 +95,9 @@ def is_service_linked(role) -> bool:
 def identity_documents(principal, ctx) -> list[tuple[str, object]]:
     """(label, document) of every identity policy of a role, user or group: inline and attached
     managed (their default versions). An attached policy whose document was not read raises."""
-    inline_key = next(k for k in ("RolePolicyList", "UserPolicyList", "GroupPolicyList") if k in principal.data)
+    # GetAccountAuthorizationDetails gives a role RolePolicyList, a user UserPolicyList, a group GroupPolicyList.
+    inline_key = next(k for k in ("RolePolicyList", "UserPolicyList", "GroupPolicyList")
+                      if absent_means(principal.data, k, None, "the list of another kind of principal") is not None)
     documents = [(f"inline policy {p['PolicyName']}", p["PolicyDocument"]) for p in principal.data[inline_key] or []]
     attached = principal.data.get("AttachedManagedPolicies") or []
     if attached:

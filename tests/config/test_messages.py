@@ -52,7 +52,7 @@ def test_seed_block_at_stack_level_says_it_belongs_under_zones(dev_config):
 def test_unknown_key_names_the_near_miss_and_the_valid_keys(dev_config):
     dev_config["regzone:zones"][0]["az_cuont"] = 2
     message = error_of(dev_config)
-    assert "regzone:zones[0].az_cuont: unknown key (did you mean az_count?); valid: audit_retention_days, az_count" \
+    assert "regzone:zones[0].az_cuont: unknown key (did you mean az_count?); valid: assurance_level, audit_retention_days, az_count" \
         in message
 
 
@@ -87,7 +87,7 @@ def test_unknown_pack_setting_lists_the_valid_settings():
     with pytest.raises(ConfigError) as raised:
         validate_pack_config({"required-tags": {"zones": {"dev-ai": {"regionz": ["eu-west-1"]}}}}, "policy pack config x.json")
     assert "policy pack config x.json: required-tags.zones.dev-ai.regionz: unknown key (did you mean regions?); " \
-           "valid: audit_retention_days, data_classes, egress_allowed_destinations, frameworks, regions" in str(raised.value)
+           "valid: assurance_level, audit_retention_days, data_classes, egress_allowed_destinations, frameworks, regions" in str(raised.value)
 
 
 def test_pack_config_errors_name_the_file(tmp_path, capsys):

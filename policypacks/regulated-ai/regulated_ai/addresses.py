@@ -11,7 +11,7 @@ import ipaddress
 from collections.abc import Iterable
 from typing import Any
 
-from regulated_ai.values import InvalidValue, Unverifiable, is_unknown
+from regulated_ai.values import InvalidValue, Unverifiable, is_unknown, unverifiable
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -32,7 +32,7 @@ _NAMES = {4: "the IPv4 internet (0.0.0.0/0)", 6: "the IPv6 internet (::/0)"}
 def parse_cidr(value: Any, path: str) -> Network:
     """A CIDR as EC2 reads it; an unknown raises Unverifiable, anything else not a CIDR InvalidValue."""
     if is_unknown(value):
-        raise Unverifiable(path)
+        raise unverifiable(value, path)
     try:
         return ipaddress.ip_network(str(value).strip(), strict=False)
     except ValueError:

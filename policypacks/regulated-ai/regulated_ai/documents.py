@@ -2,7 +2,7 @@
 through regzone_core.policy, the semantics the evidence checks use too."""
 from __future__ import annotations
 
-from regulated_ai.framework import ResourceView, is_unknown
+from regulated_ai.framework import ResourceView, is_unknown, unverifiable
 from regulated_ai.settings import Settings
 from regzone_core.policy import Policy, PolicyError, parse_policy
 
@@ -29,9 +29,13 @@ def zone_account(settings: Settings) -> str | None:
 
 
 def region_of(resource: ResourceView) -> str | None:
-    """The resource's region: its own `region` input (pulumi-aws 7), else its provider's, when known."""
-    for region in (resource.get("region"), resource.provider_props.get("region")):
-        if isinstance(region, str) and region and not is_unknown(region):
+    """The resource's region: its own `region` input (pulumi-aws 7), else its provider's, when known
+    (None when neither sets one); an unknown one raises Unverifiable."""
+    for props in (resource.props, resource.provider_props):  # the provider's only when the resource sets none
+        region = props.get("region")
+        if is_unknown(region):
+            raise unverifiable(region)
+        if isinstance(region, str) and region:
             return region
     return None
 

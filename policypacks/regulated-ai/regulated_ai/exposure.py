@@ -18,7 +18,7 @@ from regulated_ai.kubernetes_objects import is_patch
 from regulated_ai.types import (CLASSIC_LOAD_BALANCERS, EC2_EIP, EC2_EIP_ASSOCIATION, EKS_CLUSTER, K8S_SERVICES,
                                 LOAD_BALANCERS_V2, SECURITY_GROUP_INGRESS_RULE, SECURITY_GROUP_RULE,
                                 SECURITY_GROUPS, SUBNETS)
-from regulated_ai.values import Unverifiable, as_bool, is_unknown, values_at
+from regulated_ai.values import Unverifiable, as_bool, is_unknown, unverifiable, values_at
 
 LOAD_BALANCERS = (*LOAD_BALANCERS_V2, *CLASSIC_LOAD_BALANCERS)
 
@@ -73,7 +73,7 @@ PUBLIC_ADDRESS_INPUTS: dict[str, tuple[PublicInput, ...]] = {
 def _is_public(value: object, where: str, entry: PublicInput) -> bool:
     if entry.public_values:
         if is_unknown(value):
-            raise Unverifiable(where)
+            raise unverifiable(value, where)
         return entry.default_public if value is None else str(value) in entry.public_values
     parsed = as_bool(value, where)
     return entry.default_public if parsed is None else parsed
@@ -89,8 +89,9 @@ def public_addresses(resource: ResourceView) -> list[str]:
             found.append(f"{entry.path} is not set (the default is public)")
         found += [f"{where} = {value!r}" for where, value in present if _is_public(value, where, entry)]
     if resource.type == EC2_EIP:  # attached to an instance or interface, known yet or not
-        found += [f"{key} = {resource.get(key)!r}" for key in ("instance", "networkInterface")
-                  if resource.get(key) not in (None, "")]
+        # Any instance or interface makes it public, whichever: read as a reference.
+        found += [f"{key} = {resource.reference(key)!r}" for key in ("instance", "networkInterface")
+                  if resource.reference(key) not in (None, "")]
     if resource.type == EC2_EIP_ASSOCIATION:
         found.append("it associates an Elastic IP with an instance or network interface")
     return found
@@ -128,7 +129,7 @@ def service_exposed(service: ResourceView) -> list[str]:
     annotations = service.known("metadata.annotations", {}) or {}
     scheme = annotations.get(LB_SCHEME_ANNOTATION)
     if is_unknown(scheme):
-        raise Unverifiable(f"metadata.annotations.{LB_SCHEME_ANNOTATION}")
+        raise unverifiable(scheme, f"metadata.annotations.{LB_SCHEME_ANNOTATION}")
     load_balancer_class = service.known("spec.loadBalancerClass", None)
     if kind == "NodePort":
         found.append("is a NodePort Service")

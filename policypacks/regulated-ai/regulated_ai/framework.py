@@ -17,12 +17,14 @@ from typing import Any
 
 import pulumi_policy.policy
 from google.protobuf import json_format
+from pulumi_policy.proxy import UnknownValueError
 from pulumi_policy import (EnforcementLevel, Policy, PolicyComplianceFramework, PolicyConfigSchema,
                            ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity,
                            StackValidationArgs, StackValidationPolicy)
 
 from regulated_ai.settings import DEFAULTS, SETTINGS_SCHEMA, Settings, SettingsError, settings_from_config
-from regulated_ai.values import UNKNOWN, InvalidValue, Unverifiable, as_bool, as_number, is_unknown, lookup, plain
+from regulated_ai.values import (UNKNOWN, InvalidValue, Unverifiable, as_bool, as_number, is_unknown, lookup, plain,
+                                 reference, reference_at, unknown_path, unverifiable)
 from regzone.catalog import Control, load_catalog
 
 _REGISTRY: list[Policy] = []
@@ -43,11 +45,11 @@ _CALL = threading.local()
 def _once_per_call(convert: Callable[..., Any]) -> Callable[..., Any]:
     def shared(value: Any, *args: Any) -> Any:
         memo = getattr(_CALL, "memo", None)
-        if memo is None or args:
+        if memo is None:
             return convert(value, *args)
-        key = (convert, id(value))
+        key = (convert, id(value), *args)
         if key not in memo:  # the memo holds `value`, so its id cannot be reused during the call
-            memo[key] = (value, convert(value))
+            memo[key] = (value, convert(value, *args))
         return memo[key][1]
     return shared
 
@@ -126,11 +128,13 @@ def _share_sdk_conversions(sdk: Any = pulumi_policy.policy) -> None:
 
 _share_sdk_conversions()
 _plain = _once_per_call(plain)
+PROVIDER = "provider"  # the path prefix of the resource's provider's properties in an unknown's path
 
 
 @dataclass
 class ResourceView:
-    """One resource as a policy sees it, with plain properties (unknowns are UNKNOWN)."""
+    """One resource as a policy sees it, with plain properties in which every unknown refuses any use
+    (values.Unknown: the policy reports "cannot be verified" naming its path)."""
 
     type: str
     name: str
@@ -144,15 +148,20 @@ class ResourceView:
     settings: Settings = DEFAULTS  # the pack config this policy received (regulated_ai/settings.py)
 
     def get(self, path: str, default: Any = None) -> Any:
-        """The value at `path`, or UNKNOWN at preview: use for references that do not decide compliance."""
+        """The value at `path` (`default` when absent). An unknown in it refuses any use, at any depth."""
         return lookup(self.props, path, default)
 
     def known(self, path: str, default: Any = None) -> Any:
-        """The value at `path`; an unknown raises Unverifiable so that the policy reports it."""
+        """The value at `path`; an unknown there raises Unverifiable at once (deeper ones when used)."""
         value = lookup(self.props, path, default)
         if is_unknown(value):
-            raise Unverifiable(path)
+            raise unverifiable(value)
         return value
+
+    def reference(self, path: str, default: Any = None) -> Any:
+        """The value at `path` for a read the control does not depend on (a name in a message, a
+        reference resolved through a dependency when unknown): unknowns are the inert UNKNOWN."""
+        return reference_at(self.props, path, default)
 
     def flag(self, path: str, default: bool | None = None) -> bool | None:
         """The boolean at `path` as the provider reads it ("true", "1", 1 ...; values.as_bool), or
@@ -218,6 +227,44 @@ def _unverifiable_message(path: str) -> str:
             "Give it a literal value so that the control is checked before anything is deployed.")
 
 
+def _unverifiable_in(err: BaseException | None) -> Unverifiable | None:
+    """The unknown behind a failure, also when the policy's code wrapped it in another exception."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, Unverifiable):
+            return err
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return None
+
+
+class _AdvisoryUnknown(UnknownValueError):
+    """The SDK's own preview-unknown note (an advisory diagnostic), with the pack's message."""
+
+    def __init__(self, message: str) -> None:  # noqa: D107 - the SDK reads `.message`
+        Exception.__init__(self, message)
+        self.message = message
+
+
+def _report_failure(err: Exception, prefix: str, report_violation: ReportViolation, advisory_unknowns: str,
+                    stack_urn: str | None) -> None:
+    """Fail closed: an unknown the control depends on is a violation naming its path (mandatory
+    unless the control declared `advisory_unknowns`, then the SDK's advisory preview note); an
+    invalid value or any other failure is a violation."""
+    missing = _unverifiable_in(err)
+    if missing is not None:
+        message = prefix + _unverifiable_message(missing.path)
+        urn = None if stack_urn is None else (missing.urn or None)
+        if advisory_unknowns:
+            where = f" ({missing.urn})" if urn else ""
+            raise _AdvisoryUnknown(f"{message}{where} Advisory for this control: {advisory_unknowns}") from None
+        report_violation(message, urn)
+    elif isinstance(err, InvalidValue):
+        report_violation(prefix + _invalid_value_message(err), None)
+    else:
+        report_violation(prefix + _policy_error(err), None)
+
+
 def _invalid_value_message(err: InvalidValue) -> str:
     return f"{err}: the control cannot be judged on it. Give it a literal value of that type."
 
@@ -231,18 +278,20 @@ def _policy_error(err: Exception) -> str:
 
 
 def resource_view_from_args(args: ResourceValidationArgs) -> ResourceView:
-    provider = _plain(args.provider.props) if args.provider is not None else {}
+    provider = _plain(args.provider.props, PROVIDER, args.urn) if args.provider is not None else {}
     protect = bool(args.opts.protect) if args.opts is not None else False
-    return ResourceView(type=args.resource_type, name=args.name, urn=args.urn, props=_plain(args.props),
+    return ResourceView(type=args.resource_type, name=args.name, urn=args.urn, props=_plain(args.props, "", args.urn),
                         protect=protect, provider_props=provider)
 
 
 def resource_policy(name: str, *, description: str, controls: Sequence[str],
                     types: Collection[str] | Callable[[str], bool],
-                    enforcement: EnforcementLevel = EnforcementLevel.MANDATORY
+                    enforcement: EnforcementLevel = EnforcementLevel.MANDATORY, advisory_unknowns: str = ""
                     ) -> Callable[[Callable[[ResourceView], Iterable[str]]], ResourceValidationPolicy]:
     """Declare a resource policy; the check yields one message per violation. `types` is a set of
-    type tokens or a predicate on the token (e.g. every `aws:` type)."""
+    type tokens or a predicate on the token (e.g. every `aws:` type). An unknown the check meets
+    blocks ("cannot be verified at preview"); `advisory_unknowns` gives the reason why, for this
+    control alone, it only warns (docs/policy-pack.md, "Failing closed")."""
     if not _NAME.match(name):
         raise ValueError(f"policy name {name!r} must be kebab-case")
     wanted = types if callable(types) else frozenset(types)
@@ -259,17 +308,14 @@ def resource_policy(name: str, *, description: str, controls: Sequence[str],
                 view.settings = settings_from_config(args.get_config())
                 for message in check(view):
                     report_violation(prefix + message, None)
-            except Unverifiable as missing:
-                report_violation(prefix + _unverifiable_message(missing.path), None)
-            except InvalidValue as invalid:
-                report_violation(prefix + _invalid_value_message(invalid), None)
             except Exception as err:  # noqa: BLE001 - any failure must block, not crash the preview
-                report_violation(prefix + _policy_error(err), None)
+                _report_failure(err, prefix, report_violation, advisory_unknowns, None)
 
         policy = ResourceValidationPolicy(name=name, description=description, validate=validate,
                                           enforcement_level=enforcement, **_metadata(name, controls))
         policy.check = check  # the plain function, for unit tests
         policy.types = wanted
+        policy.advisory_unknowns = advisory_unknowns
         _register(policy, controls)
         return policy
 
@@ -278,11 +324,11 @@ def resource_policy(name: str, *, description: str, controls: Sequence[str],
 
 def stack_policy(name: str, *, description: str, controls: Sequence[str],
                  types: Collection[str] | Callable[[str], bool] = (),
-                 enforcement: EnforcementLevel = EnforcementLevel.MANDATORY
+                 enforcement: EnforcementLevel = EnforcementLevel.MANDATORY, advisory_unknowns: str = ""
                  ) -> Callable[[Callable[[StackView], Iterable[tuple[str, str]]]], StackValidationPolicy]:
     """Declare a stack policy; the check yields `(urn, message)` per violation. `types` are the
     resource types whose settings it judges (the coverage of its controls, regzone/coverage); a
-    stack policy sees every resource regardless."""
+    stack policy sees every resource regardless. Unknowns as for resource_policy."""
     if not _NAME.match(name):
         raise ValueError(f"policy name {name!r} must be kebab-case")
 
@@ -295,17 +341,14 @@ def stack_policy(name: str, *, description: str, controls: Sequence[str],
                 stack.settings = settings_from_config(args.get_config())
                 for urn, message in check(stack):
                     report_violation(prefix + message, urn)
-            except Unverifiable as missing:
-                report_violation(prefix + _unverifiable_message(missing.path), None)
-            except InvalidValue as invalid:
-                report_violation(prefix + _invalid_value_message(invalid), None)
             except Exception as err:  # noqa: BLE001 - any failure must block, not crash the preview
-                report_violation(prefix + _policy_error(err), None)
+                _report_failure(err, prefix, report_violation, advisory_unknowns, "")
 
         policy = StackValidationPolicy(name=name, description=description, validate=validate,
                                        enforcement_level=enforcement, **_metadata(name, controls))
         policy.check = check
         policy.types = types if callable(types) else frozenset(types)
+        policy.advisory_unknowns = advisory_unknowns
         _register(policy, controls)
         return policy
 
@@ -325,9 +368,10 @@ def _stack_view_for_call(args: StackValidationArgs) -> StackView:
 def stack_view_from_args(args: StackValidationArgs) -> StackView:
     views: dict[int, ResourceView] = {}
     for resource in args.resources:
-        provider = _plain(resource.provider.props) if resource.provider is not None else {}
+        provider = _plain(resource.provider.props, PROVIDER, resource.urn) if resource.provider is not None else {}
         views[id(resource)] = ResourceView(
-            type=resource.resource_type, name=resource.name, urn=resource.urn, props=_plain(resource.props),
+            type=resource.resource_type, name=resource.name, urn=resource.urn,
+            props=_plain(resource.props, "", resource.urn),
             protect=bool(resource.opts.protect) if resource.opts is not None else False,
             provider_props=provider)
     for resource in args.resources:
@@ -355,5 +399,5 @@ def policy_controls() -> dict[str, list[str]]:
     return dict(_POLICY_CONTROLS)
 
 
-__all__ = ["UNKNOWN", "InvalidValue", "ResourceView", "StackView", "Unverifiable", "as_bool", "as_number",
-           "is_unknown", "policy_controls", "registered_policies", "resource_policy", "stack_policy"]
+__all__ = ["UNKNOWN", "InvalidValue", "ResourceView", "StackView", "Unverifiable", "as_bool", "as_number", "reference_at",
+           "is_unknown", "reference", "unknown_path", "unverifiable", "policy_controls", "registered_policies", "resource_policy", "stack_policy"]

@@ -58,6 +58,9 @@ class ZoneEntry(_Strict):
     frameworks: list[FrameworkName] = Field(default=[], description="frameworks in scope for the zone")
     audit_retention_days: int | None = Field(default=None, ge=1, description="audit retention of the zone")
     egress_allowed_destinations: list[str] = Field(default=[], description="the zone's egress allow-list")
+    assurance_level: int | None = Field(default=None, ge=1, le=4, description=(
+        "the zone's assurance level (catalog/assurance_levels.yaml); a zone without one has its level's "
+        "controls reported as not evaluable"))
 
     @field_validator("regions")
     @classmethod
@@ -83,7 +86,8 @@ class Settings(_Strict):
     existing_service_linked_roles: list[str] = Field(
         default=[], description="services (e.g. autoscaling.amazonaws.com) whose service-linked role the account "
                                 "already has, so policies may name it although the stack does not create it "
-                                "(regzone:autoscaling_service_linked_role: existing)")
+                                "(a zone stack: the account baseline's Auto Scaling role; a baseline: "
+                                "regzone-baseline:autoscaling_service_linked_role: existing)")
     break_glass_subjects: list[str] = Field(
         default=[], description="IAM principal ARNs or Kubernetes subjects allowed emergency access")
     required_tags: list[str] = Field(default=list(REQUIRED_TAGS), min_length=1,
@@ -100,10 +104,19 @@ class Settings(_Strict):
                     "organization trail, or the stack's own); only when it is named may a trail record "
                     "data events alone, in one region")
 
+    organizational_units: dict[str, list[str]] = Field(
+        default={}, description="organizational unit id -> the Regions its accounts' zone stacks allow: what the "
+                                "region-deny SCP attached to the unit must keep to (the account baseline's units)")
+
     @field_validator("allowed_regions")
     @classmethod
     def _regions_known(cls, value: list[str]) -> list[str]:
         return [_check_region(r) for r in value]
+
+    @field_validator("organizational_units")
+    @classmethod
+    def _unit_regions_known(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {unit: [_check_region(r) for r in regions] for unit, regions in value.items()}
 
     @field_validator("existing_service_linked_roles")
     @classmethod

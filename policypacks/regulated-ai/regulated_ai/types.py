@@ -48,11 +48,51 @@ S3_OTHER_RESOURCE_POLICIES = (S3_ACCESS_POINT, "aws:s3control/accessPointPolicy:
                               "aws:s3/filesFileSystemPolicy:FilesFileSystemPolicy",
                               "aws:s3control/accessGrantsInstanceResourcePolicy:AccessGrantsInstanceResourcePolicy")
 
+# Where S3 data is copied or listed to (regulated_ai/policies/egress.py).
+S3_BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+S3_TABLE_REPLICATIONS = ("aws:s3tables/tableBucketReplication:TableBucketReplication",
+                         "aws:s3tables/tableReplication:TableReplication")
+S3_INVENTORY = "aws:s3/inventory:Inventory"
+S3_ANALYTICS_CONFIGURATION = "aws:s3/analyticsConfiguration:AnalyticsConfiguration"
+
 # CloudTrail and CloudWatch Logs.
 CLOUDTRAIL_TRAIL = "aws:cloudtrail/trail:Trail"
 CLOUDTRAIL_EVENT_DATA_STORE = "aws:cloudtrail/eventDataStore:EventDataStore"  # CloudTrail Lake
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 LOG_ANOMALY_DETECTOR = "aws:cloudwatch/logAnomalyDetector:LogAnomalyDetector"
+
+# Where CloudWatch Logs sends logs (regulated_ai/policies/egress.py).
+LOG_SUBSCRIPTION_FILTER = "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter"
+LOG_DESTINATION = "aws:cloudwatch/logDestination:LogDestination"
+LOG_DELIVERY = "aws:cloudwatch/logDelivery:LogDelivery"
+LOG_DELIVERY_DESTINATION = "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"
+LOG_ACCOUNT_POLICY = "aws:cloudwatch/logAccountPolicy:LogAccountPolicy"  # account-wide subscription or protection
+
+# Key grants and shared snapshots and images (regulated_ai/policies/egress.py).
+KMS_GRANT = "aws:kms/grant:Grant"
+SNAPSHOT_CREATE_VOLUME_PERMISSION = "aws:ec2/snapshotCreateVolumePermission:SnapshotCreateVolumePermission"
+AMI_LAUNCH_PERMISSION = "aws:ec2/amiLaunchPermission:AmiLaunchPermission"
+IMAGE_BLOCK_PUBLIC_ACCESS = "aws:ec2/imageBlockPublicAccess:ImageBlockPublicAccess"
+EBS_SNAPSHOT_BLOCK_PUBLIC_ACCESS = "aws:ebs/snapshotBlockPublicAccess:SnapshotBlockPublicAccess"
+RDS_SNAPSHOT_COPIES = ("aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy")
+RDS_SNAPSHOTS = ("aws:rds/snapshot:Snapshot", "aws:rds/clusterSnapshot:ClusterSnapshot", *RDS_SNAPSHOT_COPIES)
+
+# Front doors (regulated_ai/policies/front_doors.py).
+REST_API = "aws:apigateway/restApi:RestApi"
+REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"
+REST_DOMAIN_NAME = "aws:apigateway/domainName:DomainName"
+HTTP_API = "aws:apigatewayv2/api:Api"  # HTTP and WebSocket APIs
+HTTP_DOMAIN_NAME = "aws:apigatewayv2/domainName:DomainName"
+LAMBDA_FUNCTION_URL = "aws:lambda/functionUrl:FunctionUrl"
+LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
+LAMBDA_LAYER_PERMISSION = "aws:lambda/layerVersionPermission:LayerVersionPermission"
+CLOUDFRONT_DISTRIBUTIONS = ("aws:cloudfront/distribution:Distribution",
+                            "aws:cloudfront/multitenantDistribution:MultitenantDistribution",
+                            "aws:cloudfront/distributionTenant:DistributionTenant")
+GLOBAL_ACCELERATORS = ("aws:globalaccelerator/accelerator:Accelerator",
+                       "aws:globalaccelerator/customRoutingAccelerator:CustomRoutingAccelerator")
+APPSYNC_API = "aws:appsync/graphQLApi:GraphQLApi"
+TRANSFER_SERVER = "aws:transfer/server:Server"
 
 # Network (regulated_ai/policies/network.py, network_stack.py, regulated_ai/exposure.py).
 VPC = "aws:ec2/vpc:Vpc"
@@ -66,6 +106,7 @@ INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
 INTERNET_GATEWAY_ATTACHMENT = "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment"
 EGRESS_ONLY_INTERNET_GATEWAY = "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway"
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+CARRIER_GATEWAY = "aws:ec2/carrierGateway:CarrierGateway"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 NETWORK_FIREWALL = "aws:networkfirewall/firewall:Firewall"
@@ -190,6 +231,14 @@ TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
 # Type tokens, not credentials (bandit B105 matches the word "secret" in the name).
 SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"  # nosec B105
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
+
+# Account and organization baseline (regulated_ai/policies/organizations.py, account.py).
+ORGANIZATIONS_POLICY = "aws:organizations/policy:Policy"
+ORGANIZATIONS_POLICY_ATTACHMENT = "aws:organizations/policyAttachment:PolicyAttachment"
+S3_ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+EBS_DEFAULT_KMS_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+ACCESS_ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
 
 # IAM (regulated_ai/policies/iam.py). Every resource type of pulumi-aws whose inputs hold an identity or
 # trust policy document, by input path (`[]` for each element of a list); tests/test_iam_document_types.py

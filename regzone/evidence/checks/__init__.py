@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from regzone.evidence.collectors import GLOBAL_SERVICES, ZONE_TAG_PERMISSIONS, collectors
-from regzone.evidence.model import ApiError, Inventory, NotJudged, Resource, Result, Status
+from regzone.evidence.model import ApiError, Inventory, NotJudged, Resource, Result, Status, missing_fields
 from regzone.evidence.rules import audit_destinations, audit_sources
 from regzone.tags import TAG_ZONE
 from regzone_core.policy import PolicyError
@@ -136,7 +136,11 @@ def per_resource(ctx: ScanContext, service: str, kind: str,
             try:
                 if scoped and not ctx.in_scope(resource):
                     continue
-                verdict = judge(resource, ctx)
+                with missing_fields() as missing:
+                    verdict = judge(resource, ctx)
+                if missing and isinstance(verdict, tuple) and verdict[0] is Status.PASS:
+                    verdict = Status.ERROR, (f"the API answer lacks {', '.join(dict.fromkeys(missing))}, which this "
+                                             "check reads: it cannot pass on what AWS did not say")
             except ApiError as error:
                 yield Result(resource.id, resource.region, Status.ERROR, str(error))
                 continue

@@ -1,4 +1,4 @@
-"""KMS: every key with its metadata; customer-managed keys also with rotation status and key policy."""
+"""KMS: every key with its metadata; customer-managed keys also with rotation status, key policy and grants."""
 from __future__ import annotations
 
 import json
@@ -15,7 +15,7 @@ def _key(c: CollectContext, region: str, entry: dict) -> Resource:
     try:
         meta = c.aws.call("kms", region, "describe_key", KeyId=key_id)["KeyMetadata"]
     except ApiError as error:
-        resource.data = {"metadata": error, "policy": error, "rotation": error, "tags": error}
+        resource.data = {"metadata": error, "policy": error, "grants": error, "rotation": error, "tags": error}
         return resource
     resource.data["metadata"] = meta
     if meta.get("KeyManager") != "CUSTOMER":
@@ -23,6 +23,7 @@ def _key(c: CollectContext, region: str, entry: dict) -> Resource:
     else:
         resource.data["policy"] = attempt(lambda: json.loads(
             c.aws.call("kms", region, "get_key_policy", KeyId=key_id, PolicyName="default")["Policy"]))
+        resource.data["grants"] = attempt(lambda: c.aws.paginate("kms", region, "list_grants", "Grants", KeyId=key_id))
         if (meta.get("KeySpec") == "SYMMETRIC_DEFAULT" and meta.get("Origin") == "AWS_KMS"
                 and meta.get("KeyState") in _ROTATABLE_STATES):
             resource.data["rotation"] = attempt(lambda: bool(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from components.kms_policy import ENCLAVE_PURPOSE
-from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, stack_policy
+from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, unverifiable, stack_policy
 from regulated_ai.policies.tagging import effective_tags
 from regulated_ai.types import KMS_KEY_POLICY, KMS_KEYS
 from regzone.attestation import attested_release_problems
@@ -26,7 +26,7 @@ from regzone_core.policy import PolicyError
 def _known_tag(tags: dict, key: str) -> str | None:
     value = tags.get(key)
     if is_unknown(value):
-        raise Unverifiable(f"tags.{key}")
+        raise unverifiable(value, f"tags.{key}")
     return value if isinstance(value, str) else None
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, resource_policy, stack_policy
+from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, unverifiable, resource_policy, stack_policy
 from regulated_ai.types import (EBS_SNAPSHOTS, EBS_VOLUME, EC2_INSTANCE, EKS_NODE_GROUP, IMAGEBUILDER_INFRASTRUCTURE,
                                 INSTANCE_METADATA_DEFAULTS, LAUNCH_CONFIGURATION, LAUNCH_TEMPLATE, SPOT_FLEET_REQUEST,
                                 SPOT_INSTANCE_REQUEST)
-from regulated_ai.values import as_bool, values_at
+from regulated_ai.values import as_bool, reference_at, values_at
 from regzone.instance_types import (LABEL_DATA_CLASS_PREFIX, TAG_CONFIDENTIAL_REQUIRED, TAG_GPU_ACKNOWLEDGEMENT,
                                     instance_catalog, sev_snp_unsupported, supporting)
 from regzone.tags import TAG_DATA_CLASS, parse_data_class_tag
@@ -75,7 +75,10 @@ def _volume_problem(volume: dict, where: str, what: str, key_field: str | None =
     if key_field is None:
         return (f"{what} volume {where} can only use the default EBS key (no kmsKeyId input): use a launch template "
                 "with ebs.kmsKeyId set to the zone volumes key.")
-    key = volume.get(key_field)
+    # An unknown key is the output of a key this deployment creates, never the AWS-managed one (which
+    # exists per account and region, alias/aws/ebs): a reference, whose callers key-caller-permissions
+    # judges through the dependency.
+    key = reference_at(volume, key_field)
     if not is_unknown(key) and (not key or _AWS_MANAGED_EBS_KEY.search(str(key))):
         return f"{what} volume {where} uses the default EBS key: set {key_field} to the zone volumes key."
     return None
@@ -83,7 +86,7 @@ def _volume_problem(volume: dict, where: str, what: str, key_field: str | None =
 
 def _known_value(value, path: str):
     if is_unknown(value):
-        raise Unverifiable(path)
+        raise unverifiable(value, path)
     return value
 
 
@@ -163,7 +166,8 @@ def ec2_launch_template_no_public_ip(template: ResourceView) -> Iterator[str]:
     description="EKS node groups must be built from a launch template and allow no SSH remote access.",
     controls=["RAZ-CMP-001", "RAZ-CMP-002", "RAZ-CMP-003"], types=[EKS_NODE_GROUP])
 def eks_node_group_launch_template(group: ResourceView) -> Iterator[str]:
-    if group.get("launchTemplate", None) is None:
+    # Only whether one is set (its settings are judged on the template): a reference read.
+    if group.reference("launchTemplate") is None:
         yield (f"EKS node group '{group.name}' has no launch template, so IMDS, volume encryption and public "
                "IPs take EKS defaults: build it from a launch template.")
     if group.known("remoteAccess", None):
@@ -185,7 +189,7 @@ def _known_entry(group: ResourceView, prop: str, key: str):
     """`group.<prop>[key]`; an unknown value is reported, never read as absent or false."""
     value = (group.known(prop, None) or {}).get(key)
     if is_unknown(value):
-        raise Unverifiable(f"{prop}.{key}")
+        raise unverifiable(value, f"{prop}.{key}")
     return value
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, resource_policy, stack_policy
+from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, unverifiable, resource_policy, stack_policy
 from regulated_ai.policies.network_stack import _refs, _vpc_of
 from regulated_ai.types import (DNS_FIREWALL_ASSOCIATION, DNS_FIREWALL_CONFIG, DNS_FIREWALL_DOMAIN_LIST,
                                 DNS_FIREWALL_RULE, DNS_FIREWALL_RULE_GROUP, LOG_GROUP, RESOLVER_QUERY_LOG_ASSOCIATION,
@@ -38,7 +38,7 @@ def _dns_rule(rule: ResourceView) -> DnsRule:
         domains = tuple(d for d in listed if isinstance(d, str)) if isinstance(listed, list) else ()
     query_type = rule.get("qType")
     if is_unknown(query_type):
-        raise Unverifiable(f"{rule.name}.qType")
+        raise unverifiable(query_type, f"{rule.name}.qType")
     return DnsRule(name=rule.name, priority=_priority(rule), action=str(rule.known("action")), domains=domains,
                    query_type=query_type or None, threat_protection=bool(rule.get("dnsThreatProtection")))
 
@@ -119,7 +119,7 @@ def network_dns_through_resolver(options: ResourceView) -> Iterator[str]:
     servers = servers if isinstance(servers, list) else [servers]
     for index, server in enumerate(servers):
         if is_unknown(server):
-            raise Unverifiable(f"domainNameServers.{index}")
+            raise unverifiable(server, f"domainNameServers.{index}")
     others = [str(s) for s in servers if s != AMAZON_PROVIDED_DNS]
     if others:
         yield (f"DHCP options '{options.name}' send instances to the DNS servers {', '.join(others)}: their queries "
@@ -142,7 +142,7 @@ def network_dhcp_options_from_stack(stack: StackView) -> Iterator[tuple[str, str
             continue
         options = association.get("dhcpOptionsId")
         if is_unknown(options):
-            raise Unverifiable(f"{association.name}.dhcpOptionsId")
+            raise unverifiable(options, f"{association.name}.dhcpOptionsId")
         if options != NO_DHCP_OPTIONS:
             yield association.urn, (f"DHCP options association '{association.name}' gives a VPC the options {options!r}, "
                                     "which this stack does not define, so the DNS servers they hand out cannot be "

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from regulated_ai.boundary import account_problems
 from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
-from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, resource_policy
+from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, unverifiable, resource_policy
 from regulated_ai.types import (ECR_PUBLIC_REPOSITORY_POLICY, ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY,
                                 ECR_REGISTRY_SCANNING_CONFIGURATION, ECR_REPLICATION_CONFIGURATION, ECR_REPOSITORY,
                                 ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
@@ -106,7 +107,7 @@ def ecr_repository_kms_encryption(repo: ResourceView) -> Iterator[str]:
             continue
         key = configuration.get("kmsKey")
         if is_unknown(key):
-            raise Unverifiable("encryptionConfigurations.kmsKey")
+            raise unverifiable(key, "encryptionConfigurations.kmsKey")
         if not key or _AWS_MANAGED_KEY.search(str(key)):
             yield (f"{_kind(repo)} '{repo.name}' uses the AWS-managed ECR key; "
                    "set kmsKey to the zone artifacts key.")
@@ -162,14 +163,22 @@ def ecr_policy_no_public_or_foreign_principal(policy: ResourceView) -> Iterator[
 
 @resource_policy(
     "ecr-replication-allowed-regions",
-    description="ECR replication may target only regions the residency settings allow.",
-    controls=["RAZ-ECR-005"], types=[ECR_REPLICATION_CONFIGURATION])
+    description="ECR replication may target only regions the residency settings allow, in the zone's account.",
+    controls=["RAZ-ECR-005", "RAZ-EGR-001"], types=[ECR_REPLICATION_CONFIGURATION])
 def ecr_replication_allowed_regions(config: ResourceView) -> Iterator[str]:
+    # The configuration is the registry's (one per account and region), shared by the zones whose
+    # repository prefixes its rules filter: destinations are judged against the pack-wide regions.
     allowed = config.settings.allowed_regions
     rules = config.known("replicationConfiguration.rules", None) or []
     for rule in rules:
         for destination in (rule.get("destinations") or []) if isinstance(rule, dict) else []:
             region = destination.get("region") if isinstance(destination, dict) else None
+            if is_unknown(region):
+                raise unverifiable(region, "replicationConfiguration.rules.destinations.region")
             if region not in allowed:
                 where = ", ".join(allowed) if allowed else "none (allowed_regions is not configured)"
                 yield (f"'{config.name}' replicates images to {region}, outside the allowed regions ({where}).")
+            registry = destination.get("registryId") if isinstance(destination, dict) else None
+            yield from (p + "." for p in account_problems(
+                config, "replicationConfiguration.rules.destinations.registryId", registry,
+                "replicates images to the registry of"))

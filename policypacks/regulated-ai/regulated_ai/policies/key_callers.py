@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 
 from regulated_ai.documents import PolicyProblem, parsed_policy, partition_of, region_of, zone_account
-from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, stack_policy
+from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, reference, stack_policy, unverifiable
 from regulated_ai.policies.key_lockout import key_arn
 from regulated_ai.policies.tagging import is_aws_resource
 from regulated_ai.types import KMS_ALIAS, KMS_KEY_POLICY, KMS_KEYS
@@ -38,6 +38,8 @@ _KMS_KEY_INPUT = re.compile(r"(?i)(kms(master)?key(id|arn|identifier)?|kmsarn|cm
 # Inputs named for any key (an API key, a signing key ...): a KMS key only when the value shows one.
 _ANY_KEY_INPUT = frozenset({"keyArn", "keyId"})
 _KMS_KEY_VALUE = re.compile(r"^(arn:[^:]+:kms:|alias/)")
+# Tags are metadata (string keys and values): no service uses a key a tag names.
+_TAG_INPUTS = frozenset({"tags", "tagsAll"})
 # What configures a key rather than using it: judged as part of the key.
 _KEY_CONFIGURATION = (KMS_KEY_POLICY, KMS_ALIAS)
 
@@ -83,7 +85,7 @@ def _keys_of(resource: ResourceView, row: CallerPermission, stack: StackView) ->
         return found
     for value in _values(resource.props, row.key_property.split(".")):
         if is_unknown(value):
-            raise Unverifiable(row.key_property.replace("[]", ""))
+            raise unverifiable(value, row.key_property.replace("[]", ""))
         if not isinstance(value, str) or not value or _AWS_MANAGED.search(value):
             continue
         found += _named_key(value, stack)
@@ -107,8 +109,12 @@ def _keys_named_anywhere(resource: ResourceView, stack: StackView) -> list[tuple
     """The keys any key input of the resource names (of the stack, or None: outside it); AWS managed ones
     are AWS's. An unknown KMS key input without a key of the stack behind it cannot be judged."""
     found: list[tuple[ResourceView | None, str]] = []
-    for top, value in resource.props.items():
-        inputs = list(_key_inputs(value, top))
+    # Key inputs are found by name, scanning every input as a reference; each one found is read as
+    # the control depends on it. Tags are metadata: a key named in a tag is no use of it.
+    for top, value in reference(resource.props).items():
+        if top in _TAG_INPUTS:
+            continue
+        inputs = [(path, resource.get(path)) for path, _ in _key_inputs(value, top)]
         if not inputs:
             continue
         keys = _stack_keys(resource, top)
@@ -118,7 +124,7 @@ def _keys_named_anywhere(resource: ResourceView, stack: StackView) -> list[tuple
         for path, named in inputs:
             if is_unknown(named):
                 if _KMS_KEY_INPUT.search(path.rsplit(".", 1)[-1]):
-                    raise Unverifiable(path)
+                    raise unverifiable(named, path)
                 continue
             kms_input = path.rsplit(".", 1)[-1] not in _ANY_KEY_INPUT
             if isinstance(named, str) and named and not _AWS_MANAGED.search(named) \
@@ -215,9 +221,10 @@ def key_caller_permissions(stack: StackView) -> Iterator[tuple[str, str]]:
         for resource in stack.of_type(resource_type):
             try:
                 yield from _judge(resource, rows, stack, deployer, account)
-            except Unverifiable as missing:
-                yield resource.urn, (f"'{resource.name}': whether its key allows what AWS performs with it cannot "
-                                     f"be verified at preview: `{missing.path}` is unknown until deployment.")
+            except Unverifiable as missing:  # reported where it sits (the key's policy, say)
+                yield missing.urn or resource.urn, (
+                    f"'{resource.name}': whether its key allows what AWS performs with it cannot be verified at "
+                    f"preview: `{missing.path}` is unknown until deployment.")
             except PolicyProblem as problem:
                 yield resource.urn, f"{problem}."
 
@@ -258,7 +265,7 @@ def _unrecorded_uses(stack: StackView) -> Iterator[tuple[str, str]]:
         try:
             keys = _keys_named_anywhere(resource, stack)
         except Unverifiable as missing:
-            yield resource.urn, (f"'{resource.name}': which key it uses cannot be verified at preview: "
+            yield missing.urn or resource.urn, (f"'{resource.name}': which key it uses cannot be verified at preview: "
                                  f"`{missing.path}` is unknown until deployment.")
             continue
         for _, named in keys:

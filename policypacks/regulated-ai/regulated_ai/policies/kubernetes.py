@@ -19,16 +19,16 @@ from components.k8s.labels import (DATA_CLASS_PREFIX, LB_IP_TARGETS, LB_TARGET_T
 from regulated_ai.exposure import service_exposed
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.kubernetes_objects import is_patch, objects
+from regulated_ai.registry import foreign_image
 from regulated_ai.types import (K8S_BINDINGS, K8S_DAEMON_SETS, K8S_LISTS, K8S_NAMESPACES, K8S_NETWORK_POLICIES,
                                 K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
-from regulated_ai.values import Unverifiable, as_bool, is_unknown
+from regulated_ai.values import Unverifiable, as_bool, is_unknown, unverifiable
 
 POD_KINDS = [*K8S_POD_TEMPLATE_PATHS, *K8S_POD_LISTS]
 NAMESPACE_TYPES = [*K8S_NAMESPACES, *(t for t, item in K8S_LISTS.items() if item in K8S_NAMESPACES)]
 SERVICE_TYPES = [*K8S_SERVICES, *(t for t, item in K8S_LISTS.items() if item in K8S_SERVICES)]
 BINDING_TYPES = [*K8S_BINDINGS, *patches(K8S_BINDINGS), *lists(K8S_BINDINGS)]
 NETWORK_POLICY_TYPES = [*K8S_NETWORK_POLICIES, *patches(K8S_NETWORK_POLICIES), *lists(K8S_NETWORK_POLICIES)]
-_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/[a-z0-9][a-z0-9._/-]*")
 _DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 CLUSTER_ADMIN = "cluster-admin"
@@ -36,7 +36,7 @@ CLUSTER_ADMIN = "cluster-admin"
 
 def _known(value: Any, path: str) -> Any:
     if is_unknown(value):
-        raise Unverifiable(path)
+        raise unverifiable(value, path)
     return value
 
 
@@ -92,11 +92,6 @@ def _node_agent(resource: ResourceView) -> bool:
                                               f"{where}.securityContext.allowPrivilegeEscalation") is not False:
             return False
     return True
-
-
-def _registry_regions(resource: ResourceView) -> set[str]:
-    settings = resource.settings
-    return set(settings.allowed_regions) | {r for zone in settings.zones.values() for r in zone.regions}
 
 
 @resource_policy(
@@ -180,16 +175,10 @@ def _images(resource: ResourceView) -> Iterator[tuple[ResourceView, str, str]]:
     description="Every container image must come from the zone's private ECR registry.",
     controls=["RAZ-K8S-003"], types=POD_KINDS)
 def image_zone_registry(resource: ResourceView) -> Iterator[str]:
-    regions = _registry_regions(resource)
     for workload, path, image in _images(resource):
-        match = _ECR_IMAGE.match(image or "")
-        if match is None:
-            yield (f"{_where(workload)}: {path}.image '{image}' is not from a private ECR registry; "
-                   "promote it into the zone registry and reference it there.")
-        elif match["region"] not in regions:
-            allowed = ", ".join(sorted(regions)) or "none (set allowed_regions or zones in the pack config)"
-            yield (f"{_where(workload)}: {path}.image '{image}' is from a registry in {match['region']}; "
-                   f"allowed registry regions: {allowed}.")
+        problem = foreign_image(image, resource.settings)
+        if problem:
+            yield f"{_where(workload)}: {path}.image '{image}' {problem}."
 
 
 @resource_policy(

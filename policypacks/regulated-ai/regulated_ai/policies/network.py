@@ -14,7 +14,7 @@ from typing import Any
 from regulated_ai.addresses import Network, internet_admitted, parse_cidr
 from regulated_ai.exposure import (PUBLIC_ADDRESS_INPUTS, ingress_networks, internet_facing, maps_public_ips,
                                    open_ingress, public_addresses)
-from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, resource_policy, stack_policy
+from regulated_ai.framework import ResourceView, StackView, Unverifiable, is_unknown, unverifiable, resource_policy, stack_policy
 from regulated_ai.types import (CLASSIC_LOAD_BALANCERS, DEFAULT_NETWORK_ACL, DEFAULT_SECURITY_GROUP, EC2_EIP,
                                 EC2_EIP_ASSOCIATION, LAUNCH_TEMPLATE, LISTENERS, LOAD_BALANCERS_V2,
                                 MANAGED_PREFIX_LIST, MANAGED_PREFIX_LIST_ENTRY, NETWORK_ACL_RULE,
@@ -31,11 +31,11 @@ _TLS12_POLICY = re.compile(r"^ELBSecurityPolicy-(TLS13|TLS|FS)-1-[23](-|$)")
 def _known_items(values: Any, path: str) -> list:
     """A list whose elements must all be known (an unknown element cannot be judged)."""
     if is_unknown(values):
-        raise Unverifiable(path)
+        raise unverifiable(values, path)
     items = values if isinstance(values, list) else [] if values is None else [values]
     for index, item in enumerate(items):
         if is_unknown(item):
-            raise Unverifiable(f"{path}.{index}")
+            raise unverifiable(item, f"{path}.{index}")
     return items
 
 
@@ -82,7 +82,7 @@ def _group_key(rule: ResourceView) -> str | None:
         if dependency.type in SECURITY_GROUPS:
             return dependency.urn
     group = rule.get("securityGroupId")
-    return group if isinstance(group, str) and not is_unknown(group) else None
+    return None if is_unknown(group) or not isinstance(group, str) else group
 
 
 class _PrefixLists:

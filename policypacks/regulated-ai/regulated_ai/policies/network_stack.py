@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, stack_policy
+from regulated_ai.framework import StackView, ResourceView, Unverifiable, is_unknown, reference_at, stack_policy, unverifiable
 from regulated_ai.policies.s3 import bucket_of, compliance_lock_problem, configured_buckets
 from regulated_ai.types import (CARRIER_GATEWAY, DEFAULT_ROUTE_TABLE, ECR_REPOSITORY, EGRESS_ONLY_INTERNET_GATEWAY,
                                 EKS_ADDON, EKS_CLUSTER, EKS_NODE_GROUP, EKS_POD_IDENTITY_ASSOCIATION, FLOW_LOG,
@@ -33,15 +33,19 @@ def _refs(resource: ResourceView, prop: str, *types: str) -> list[ResourceView]:
 
 
 def _tier(resource: ResourceView) -> str | None:
+    """The resource's tier tag; an unknown tier cannot say whether workloads sit behind it."""
     tags = resource.get("tags") or {}
     tier = tags.get(TAG_TIER) if isinstance(tags, dict) else None
-    return None if is_unknown(tier) else tier
+    if is_unknown(tier):
+        raise unverifiable(tier)
+    return tier
 
 
 def _internet_target(route: dict, route_view: ResourceView, prop_prefix: str) -> str | None:
     """What internet-bound target a route (or inline route) uses, if any."""
     for key, label in _INTERNET_TARGETS.items():
-        value = route.get(key)
+        # Which target is set decides; the value only for gatewayId, through its dependency when unknown.
+        value = reference_at(route, key)
         if value is None or value == "":
             continue
         if key != "gatewayId":
@@ -53,7 +57,7 @@ def _internet_target(route: dict, route_view: ResourceView, prop_prefix: str) ->
         if is_unknown(value):
             if deps:  # a virtual private gateway or another non-internet gateway in the stack
                 continue
-            raise Unverifiable(f"{route_view.name}.{key}")
+            raise unverifiable(route.get(key))
         if str(value).startswith("igw-"):
             return label
     return None
@@ -92,7 +96,7 @@ def _routes(stack: StackView) -> Iterator[tuple[ResourceView, dict, ResourceView
     for table in stack.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE):
         routes = table.get("routes") or []
         if is_unknown(routes):
-            raise Unverifiable(f"{table.name}.routes")
+            raise unverifiable(routes, f"{table.name}.routes")
         for route in routes:
             if isinstance(route, dict):
                 yield table, route, table, "routes"
@@ -195,17 +199,17 @@ def network_firewall_customer_key(stack: StackView) -> Iterator[tuple[str, str]]
             block = block if isinstance(block, dict) else {}
             kind = block.get("type")
             if is_unknown(kind):
-                raise Unverifiable(f"{resource.name}.{path}.type")
+                raise unverifiable(kind, f"{resource.name}.{path}.type")
             if kind != "CUSTOMER_KMS":
                 shown = "an AWS owned key" if kind in (None, "AWS_OWNED_KMS_KEY") else repr(kind)
                 yield resource.urn, (f"'{resource.name}' is encrypted with {shown}: set {path} to type "
                                      "CUSTOMER_KMS with the zone's audit key (EgressFirewall does).")
                 continue
-            key = block.get("keyId")
             # A key this stack creates has no ARN until it exists: the dependency shows what it is.
+            key = reference_at(block, "keyId")
             if is_unknown(key) and not _refs(resource, _FIREWALL_ENCRYPTION[resource.type], KMS_KEY):
-                raise Unverifiable(f"{resource.name}.{path}.keyId")
-            if not key and not is_unknown(key):
+                raise unverifiable(block.get("keyId"))
+            if not is_unknown(key) and not key:
                 yield resource.urn, f"'{resource.name}' sets CUSTOMER_KMS without a keyId: name the zone's audit key."
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.types import (SECRETSMANAGER_SECRET, SSM_PARAMETER, TLS_LOCALLY_SIGNED_CERT, TLS_PRIVATE_KEY,
                                 TLS_SELF_SIGNED_CERT)
-from regulated_ai.values import is_unknown, values_at
+from regulated_ai.values import is_unknown, reference, reference_at, values_at
 
 MIN_RSA_BITS = 3072
 ALLOWED_ECDSA_CURVES = ("P384", "P521")
@@ -81,6 +81,11 @@ def certificate_issued_by_zone_ca(stack: StackView) -> Iterator[tuple[str, str]]
 
 
 def _aws_managed(key, service: str) -> bool:
+    # An unknown key is the output of a resource this deployment creates, and none creates an
+    # AWS-managed key (one per account and service, alias/aws/<service>): it is a reference to a
+    # customer key, whose callers key-caller-permissions judges through the dependency.
+    if is_unknown(key):
+        return False
     return key is None or (isinstance(key, str) and (key == "" or key.endswith(f"alias/aws/{service}")))
 
 
@@ -92,18 +97,18 @@ def _aws_managed(key, service: str) -> bool:
 def secret_zone_key(secret: ResourceView) -> Iterator[str]:
     if secret.type == SSM_PARAMETER:
         # Only SecureString parameters are encrypted; KMS uses alias/aws/ssm unless keyId names a key.
-        if secret.known("type", None) == "SecureString" and _aws_managed(secret.get("keyId"), "ssm"):
+        if secret.known("type", None) == "SecureString" and _aws_managed(secret.reference("keyId"), "ssm"):
             yield (f"SSM parameter '{secret.name}' is a SecureString under the AWS-managed key: set keyId to the "
                    "zone secrets key, or keep the secret in Secrets Manager.")
         return
-    if _aws_managed(secret.get("kmsKeyId"), "secretsmanager"):
+    if _aws_managed(secret.reference("kmsKeyId"), "secretsmanager"):
         yield (f"secret '{secret.name}' uses the AWS-managed key; set kmsKeyId to the zone secrets key "
                "(keys.key_arns['secrets']).")
     # Each replica is encrypted in its region with its own kmsKeyId, aws/secretsmanager unless set.
     for where, replica in values_at(secret.props, "replicas"):
         for index, entry in enumerate(replica if isinstance(replica, list) else [replica]):
-            key = entry.get("kmsKeyId") if isinstance(entry, dict) else entry
-            if not is_unknown(key) and _aws_managed(key, "secretsmanager"):
-                region = entry.get("region") if isinstance(entry, dict) else "?"
+            key = reference_at(entry, "kmsKeyId") if isinstance(entry, dict) else reference(entry)
+            if _aws_managed(key, "secretsmanager"):
+                region = reference(entry.get("region")) if isinstance(entry, dict) else "?"
                 yield (f"secret '{secret.name}' replica {index} ({region}) uses the AWS-managed key: set its kmsKeyId "
                        "to the zone secrets key of that region.")

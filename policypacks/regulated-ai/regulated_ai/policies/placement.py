@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections import ChainMap, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from components.k8s.labels import DATA_CLASS_PREFIX, NAMESPACE_PERMITS, ZONE_LABEL
 from regulated_ai import exposure
@@ -23,8 +24,8 @@ from regulated_ai.policies.kubernetes import NAMESPACE_TYPES, NETWORK_POLICY_TYP
 from regulated_ai.policies.tagging import effective_tags, is_aws_resource
 from regulated_ai.settings import Settings
 from regulated_ai.types import (CLOUDTRAIL_TRAIL, EKS_CLUSTER, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES,
-                                KMS_KEYS, LOG_GROUP, VPC)
-from regulated_ai.values import InvalidValue, Unverifiable, is_unknown
+                                KMS_KEYS, LOG_ACCOUNT_POLICY, LOG_GROUP, VPC)
+from regulated_ai.values import InvalidValue, Unverifiable, is_unknown, unverifiable
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
 
 # Pod-bearing Kubernetes kinds (and their patches) and where their labels live: the object's and its
@@ -40,7 +41,6 @@ NETWORK_BRIDGES = ("aws:ec2/vpcPeeringConnection:VpcPeeringConnection",
                    "aws:ec2/vpnGateway:VpnGateway", "aws:ec2/vpnGatewayAttachment:VpnGatewayAttachment")
 RULE_GROUP = "aws:networkfirewall/ruleGroup:RuleGroup"
 LOG_PROTECTION = "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy"
-LOG_ACCOUNT_POLICY = "aws:cloudwatch/logAccountPolicy:LogAccountPolicy"
 LOG_TIERS = ("operational", "audit", "sensitive")
 
 
@@ -51,14 +51,16 @@ class Placed:
     classes: list[str]
 
 
-def _labels(resource: ResourceView) -> dict:
-    labels: dict = {}
+def _labels(resource: ResourceView) -> Mapping[str, Any]:
+    """The workload's labels, later paths first (a pod template's over the object's): layered, so
+    that each label read is a read of the map holding it."""
+    layers = []
     for path in WORKLOAD_LABELS[resource.type]:
         found = resource.known(path, None)
         if found is not None and not isinstance(found, dict):
             raise ValueError(f"`{path}` is not a map of labels")
-        labels.update(found or {})
-    return labels
+        layers.append(found or {})
+    return ChainMap(*reversed(layers))
 
 
 def place(resource: ResourceView) -> Placed | None:
@@ -72,7 +74,7 @@ def place(resource: ResourceView) -> Placed | None:
     zone, classes = tags.get(TAG_ZONE), tags.get(TAG_DATA_CLASS)
     for key, value in ((TAG_ZONE, zone), (TAG_DATA_CLASS, classes)):
         if is_unknown(value):
-            raise Unverifiable(f"tags.{key}")
+            raise unverifiable(value, f"tags.{key}")
         if value is not None and not isinstance(value, str):
             raise ValueError(f"the {key} tag is not a string: {value!r:.60}")
     parsed = parse_data_class_tag(classes.replace(separator, "+")) if classes else []
@@ -80,11 +82,11 @@ def place(resource: ResourceView) -> Placed | None:
 
 
 def _unverifiable(resource: ResourceView, path: str) -> str:
-    return (f"'{resource.name}' ({resource.type}): `{path}` is unknown until deployment, so placement "
-            "and zone requirements cannot be verified at preview. Give it a literal value.")
+    return (f"'{resource.name}' ({resource.type}): placement and zone requirements cannot be verified at "
+            f"preview: `{path}` is unknown until deployment. Give it a literal value.")
 
 
-def _placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
+def placements(stack: StackView) -> Iterator[tuple[Placed | None, tuple[str, str] | None]]:
     for resource in stack.resources:
         try:
             for item in objects(resource):  # a Kubernetes List is its items
@@ -106,7 +108,7 @@ def places(type_token: str) -> bool:
     controls=["RAZ-DCP-001"], types=places)
 def data_class_placement(stack: StackView) -> Iterator[tuple[str, str]]:
     policy, registry = stack.settings.data_class_policy, stack.settings.zones
-    for placed, problem in _placements(stack):
+    for placed, problem in placements(stack):
         if problem is not None:
             yield problem
             continue
@@ -143,7 +145,7 @@ def _known_strings(resource: ResourceView, path: str) -> list:
         return []
     for i, value in enumerate(values):
         if is_unknown(value):
-            raise Unverifiable(f"{path}.{i}")
+            raise unverifiable(value, f"{path}.{i}")
     return values
 
 
@@ -260,7 +262,7 @@ def _protected_log_groups(stack: StackView) -> tuple[bool, set[str], set[str]]:
         if not _deidentifies(p.get("policyDocument")):
             continue
         name = p.get("logGroupName")
-        if isinstance(name, str) and not is_unknown(name):
+        if not is_unknown(name) and isinstance(name, str):
             names.add(name)
         urns.update(dep.urn for dep in p.property_dependencies.get("logGroupName", []))
     return account_wide, names, urns
@@ -274,7 +276,7 @@ def _judge_redacted_logs(zone: str, members: list[ResourceView], stack: StackVie
         try:
             tier = effective_tags(r).get("log-tier")
             if is_unknown(tier):
-                raise Unverifiable("tags.log-tier")
+                raise unverifiable(tier, "tags.log-tier")
         except Unverifiable as missing:
             yield r.urn, _unverifiable(r, missing.path)
             continue
@@ -413,6 +415,33 @@ def judges_zone_requirements(type_token: str) -> bool:
     return exposure.exposes(type_token) or type_token in _REQUIREMENT_TYPES
 
 
+def zone_memberships(stack: StackView) -> tuple[dict[str, set[str]], dict[str, list[ResourceView]], list[Finding]]:
+    """Each zone's data classes (registry `data_classes` plus what its resources carry), its resources, and
+    the resources whose placement cannot be read."""
+    classes: dict[str, set[str]] = defaultdict(set)
+    members: dict[str, list[ResourceView]] = defaultdict(list)
+    problems: list[Finding] = []
+    for name, entry in stack.settings.zones.items():
+        classes[name].update(entry.data_classes)
+    for placed, problem in placements(stack):
+        if problem is not None:
+            problems.append(problem)
+        elif placed is not None and placed.zone:
+            members[placed.zone].append(placed.resource)
+            classes[placed.zone].update(placed.classes)
+    return classes, members, problems
+
+
+def zones_requiring(stack: StackView, requirement: str) -> tuple[set[str], list[Finding]]:
+    """The zones whose data classes carry `requirement` (a DataClassRule flag such as require_private_ingress;
+    a class data_class_policy does not define counts as requiring it: fail closed, placement reports it), and
+    the resources whose zone or classes cannot be read, which may add a zone or a class to that set."""
+    classes, _, problems = zone_memberships(stack)
+    policy = stack.settings.data_class_policy
+    return {zone for zone, held in classes.items()
+            if any(c not in policy or getattr(policy[c], requirement) for c in held)}, problems
+
+
 @stack_policy(
     "zone-data-class-requirements",
     description="Every zone meets the requirements its data classes carry (private ingress, audit logging, "
@@ -425,16 +454,8 @@ def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
             yield r.urn, (f"'{r.name}' ({r.type}) belongs to the zone program, but the pack config judges this "
                           "stack as the in-cluster program (program: incluster); derive the pack config for "
                           "the stack's own program (`regzone pack-config --program DIR`).")
-    classes: dict[str, set[str]] = defaultdict(set)
-    members: dict[str, list[ResourceView]] = defaultdict(list)
-    for name, entry in settings.zones.items():
-        classes[name].update(entry.data_classes)
-    for placed, problem in _placements(stack):
-        if problem is not None:
-            yield problem
-        elif placed is not None and placed.zone:
-            members[placed.zone].append(placed.resource)
-            classes[placed.zone].update(placed.classes)
+    classes, members, problems = zone_memberships(stack)
+    yield from problems
     for zone in sorted(classes):
         rules = [settings.data_class_policy[c] for c in sorted(classes[zone]) if c in settings.data_class_policy]
         for requirement, judge in _JUDGES[settings.program].items():

@@ -5,8 +5,9 @@ reference, PutKeyPolicy: "The principals in the key policy must exist and be vis
 Two kinds a preview can judge (regzone_core.policy.principals):
 - a service-linked role (`role/aws-service-role/<service>/...`) exists only once the account has
   it: the stack must create it (aws:iam/serviceLinkedRole) or the stack config must say it exists
-  (pack setting existing_service_linked_roles, which `regzone pack-config` derives from
-  `regzone:autoscaling_service_linked_role: existing`);
+  (pack setting existing_service_linked_roles, which `regzone pack-config` derives from the
+  account baseline's `regzone-baseline:autoscaling_service_linked_role`: a zone stack always finds
+  the baseline's role existing, the baseline itself only with `existing`);
 - a service principal must be a well-formed AWS service principal (a typo such as
   `cloudtrial.amazonaws.com` is refused or never matches).
 Every JSON policy document in any input of any resource is read (found by its Statement).
@@ -17,7 +18,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from regulated_ai.framework import StackView, is_unknown, stack_policy
+from regulated_ai.framework import StackView, is_unknown, reference, stack_policy
 from regulated_ai.types import IAM_SERVICE_LINKED_ROLE
 from regzone_core.policy import Policy, PolicyError, parse_policy
 from regzone_core.policy.principals import service_linked_role, service_principal_problem
@@ -38,7 +39,7 @@ def _documents(value: Any, path: str = "") -> Iterator[tuple[str, Policy]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _documents(item, f"{path}[{index}]")
-    elif isinstance(value, str) and not is_unknown(value) and value.lstrip().startswith("{") and '"Statement"' in value:
+    elif not is_unknown(value) and isinstance(value, str) and value.lstrip().startswith("{") and '"Statement"' in value:
         try:
             yield from _documents(json.loads(value), path)
         except ValueError:
@@ -59,7 +60,9 @@ def policy_principals_exist(stack: StackView) -> Iterator[tuple[str, str]]:
     created = {r.get("awsServiceName") for r in stack.of_type(IAM_SERVICE_LINKED_ROLE)}
     existing = set(stack.settings.existing_service_linked_roles)
     for resource in stack.resources:
-        for path, policy in _documents(resource.props):
+        # Scans every input for documents by their shape: an unknown input is not known to be one
+        # (documents at the inputs that hold them are judged, unknowns reported, by the IAM policies).
+        for path, policy in _documents(reference(resource.props)):
             for statement in policy.statements:
                 for principal in statement.principals or ():
                     where = f"'{resource.name}' {path} ({statement.label})"
@@ -76,5 +79,6 @@ def policy_principals_exist(stack: StackView) -> Iterator[tuple[str, str]]:
                         f"{where} names the service-linked role {name} of {service}, which this stack does not create "
                         "and the stack config does not declare existing: AWS refuses a policy whose principal does "
                         f"not exist. Create it (aws.iam.ServiceLinkedRole with aws_service_name={service}) or, if the "
-                        f"account has it, declare it (for Auto Scaling: regzone:autoscaling_service_linked_role: "
-                        "existing, which the pack config carries as existing_service_linked_roles).")
+                        f"account has it, declare it (for Auto Scaling: the account baseline's "
+                        "regzone-baseline:autoscaling_service_linked_role, which the pack config carries as "
+                        "existing_service_linked_roles).")

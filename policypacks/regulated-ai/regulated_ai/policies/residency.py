@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from regulated_ai.framework import ResourceView, resource_policy
 from regulated_ai.policies.tagging import effective_tags, is_aws_resource
-from regulated_ai.values import Unverifiable, is_unknown
+from regulated_ai.values import Unverifiable, is_unknown, unverifiable
 from regzone.tags import TAG_ZONE
 
 AWS_PROVIDER = "pulumi:providers:aws"
@@ -20,12 +20,12 @@ def _applies(type_token: str) -> bool:
     return type_token == AWS_PROVIDER or is_aws_resource(type_token)
 
 
-def _region(resource: ResourceView) -> str | None:
+def region_of(resource: ResourceView) -> str | None:
     region, where = resource.get("region"), "region"
     if region is None and resource.type != AWS_PROVIDER:
         region, where = resource.provider_props.get("region"), "provider.region"
     if is_unknown(region):
-        raise Unverifiable(where)
+        raise unverifiable(region, where)
     return region if isinstance(region, str) and region else None
 
 
@@ -38,7 +38,7 @@ def _zone(resource: ResourceView) -> str | None:
     except ValueError:  # malformed tags (required-tags reports them): judge against the pack-wide regions
         return None
     if is_unknown(zone):
-        raise Unverifiable(f"tags.{TAG_ZONE}")
+        raise unverifiable(zone, f"tags.{TAG_ZONE}")
     return zone if isinstance(zone, str) else None
 
 
@@ -47,7 +47,7 @@ def _zone(resource: ResourceView) -> str | None:
     description="AWS resources and providers must use a region the zone's residency rules allow.",
     controls=["RAZ-RES-001"], types=_applies)
 def resource_region_allowed(resource: ResourceView) -> Iterator[str]:
-    region = _region(resource)
+    region = region_of(resource)
     zone = _zone(resource)
     allowed = resource.settings.zone_regions(zone)
     scope = f"zone '{zone}'" if zone in resource.settings.zones else "the pack (allowed_regions)"

@@ -46,7 +46,7 @@ def bucket_of(resource: ResourceView, stack: StackView, prop: str = "bucket") ->
         if dependency.type in S3_BUCKETS:
             return dependency
     name = resource.get(prop)
-    if isinstance(name, str) and not is_unknown(name):
+    if not is_unknown(name) and isinstance(name, str):
         for bucket in stack.of_type(*S3_BUCKETS):
             if bucket.get("bucket") == name:
                 return bucket
@@ -289,7 +289,8 @@ def inline_lock_mode(bucket: ResourceView) -> str | None:
 
 
 def _maybe_true(value: Any, path: str) -> bool:
-    """True, or not known yet (a bucket that may be locked is judged as one)."""
+    """True, or not known yet: a bucket that may be locked is judged as one, which only adds the
+    locked bucket's requirements (so the value is read as a reference)."""
     return is_unknown(value) or as_bool(value, path) is True
 
 
@@ -309,7 +310,7 @@ def compliance_lock_problem(bucket: ResourceView, locks: dict[str, list[Resource
 
 def locked_bucket_urns(stack: StackView) -> set[str]:
     locked = {b.urn for b in stack.of_type(*S3_BUCKETS)
-              if _maybe_true(b.get("objectLockEnabled"), "objectLockEnabled")
+              if _maybe_true(b.reference("objectLockEnabled"), "objectLockEnabled")
               or b.get("objectLockConfiguration.objectLockEnabled") == "Enabled"}
     locked.update(configured_buckets(stack, S3_OBJECT_LOCK))
     return locked

@@ -8,17 +8,18 @@ engine hands the pack the provider's inputs, where `defaultTags` is a JSON strin
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import ChainMap
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from regulated_ai.framework import ResourceView, resource_policy
-from regulated_ai.values import Unverifiable, is_unknown
-from regzone.tags import TAG_CHANGE_REF
+from regulated_ai.values import Unverifiable, is_unknown, unverifiable
+from regzone.tags import CHANGE_REF_UNSET, TAG_CHANGE_REF
 
 # The config model's default change_ref: a placeholder, not a change ticket.
-_PLACEHOLDER_CHANGE_REFS = frozenset({"unset"})
+_PLACEHOLDER_CHANGE_REFS = frozenset({CHANGE_REF_UNSET})
 TAGGABLE_TYPES_FILE = Path(__file__).with_name("aws_taggable_types.txt")
 
 
@@ -42,7 +43,7 @@ def _tag_map(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if is_unknown(value):
-        raise Unverifiable(where)
+        raise unverifiable(value, where)
     if not isinstance(value, dict):
         raise ValueError(f"`{where}` is not a map of tags: {value!r:.80}")
     return value
@@ -52,7 +53,7 @@ def default_tags(resource: ResourceView) -> dict[str, Any]:
     """The provider's `defaultTags.tags` (a JSON string on the wire, an object from some engines)."""
     raw = resource.provider_props.get("defaultTags")
     if is_unknown(raw):
-        raise Unverifiable("provider.defaultTags")
+        raise unverifiable(raw, "provider.defaultTags")
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
@@ -65,9 +66,10 @@ def default_tags(resource: ResourceView) -> dict[str, Any]:
     return _tag_map(raw.get("tags"), "provider.defaultTags.tags")
 
 
-def effective_tags(resource: ResourceView) -> dict[str, Any]:
+def effective_tags(resource: ResourceView) -> Mapping[str, Any]:
     """Tags the resource will carry once deployed: provider default tags overlaid by its own."""
-    return {**default_tags(resource), **_tag_map(resource.get("tags"), "tags")}
+    # Layered, not copied: each tag read is a read of the map that holds it (tests/test_unknowns.py).
+    return ChainMap(_tag_map(resource.get("tags"), "tags"), default_tags(resource))
 
 
 @resource_policy(

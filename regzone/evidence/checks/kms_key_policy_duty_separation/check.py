@@ -8,7 +8,7 @@ to IAM and separates nothing (AWS KMS Developer Guide, "Default key policy"). Th
 (`--deployer-role-arn`) may use a key exactly as AWS does as the caller for the key's purpose (its
 `purpose` tag; every purpose when the tags were not read), as the preview judges it."""
 from regzone.evidence.checks import failed, passed, per_resource
-from regzone.evidence.model import ApiError
+from regzone.evidence.model import ApiError, absent_means
 from regzone.key_caller_permissions import deployer_caller_use
 from regzone_core.policy.verdicts import duty_conflicts
 
@@ -18,7 +18,8 @@ def _purpose(key):
         tags = key.get("tags")
     except (ApiError, KeyError):   # tags are read only for --zone scans
         return None
-    return tags.get("purpose") if isinstance(tags, dict) else None
+    # No purpose tag: judged for every purpose (the preview's rule), the strictest reading.
+    return absent_means(tags, "purpose", None, "untagged: every purpose") if isinstance(tags, dict) else None
 
 
 def judge(key, ctx):

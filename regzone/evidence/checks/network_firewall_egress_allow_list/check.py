@@ -10,6 +10,7 @@ policy and rule groups are encrypted with a customer managed key.
   rules, 5-tuple rules) could pass anything and are not judged as an allow-list.
 - EncryptionConfiguration is CUSTOMER_KMS on the firewall, the policy and every rule group."""
 from regzone.evidence.checks import failed, passed, per_resource
+from regzone.evidence.model import absent_means
 
 _FORWARD = "aws:forward_to_sfe"
 _DROPS = {"aws:drop_strict", "aws:drop_established"}
@@ -29,7 +30,9 @@ def _policy_problems(policy):
     for key in ("StatelessDefaultActions", "StatelessFragmentDefaultActions"):
         if body.get(key) != [_FORWARD]:
             problems.append(f"{key} {body.get(key)} (not only {_FORWARD}: traffic can bypass the allow-list)")
-    if body.get("StatelessRuleGroupReferences"):
+    # Optional in the FirewallPolicy answer: absent, the policy references no stateless rule group
+    # (Network Firewall API Reference, FirewallPolicy).
+    if absent_means(body, "StatelessRuleGroupReferences", [], "no stateless rule groups"):
         problems.append("stateless rule groups are referenced (their rules can pass traffic around the allow-list)")
     order = (body.get("StatefulEngineOptions") or {}).get("RuleOrder")
     if order != "STRICT_ORDER":

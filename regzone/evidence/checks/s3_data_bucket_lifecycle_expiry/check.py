@@ -6,14 +6,18 @@ Only Enabled rules that apply to every object count: no filter, an empty filter 
 (AWS S3 User Guide, "Lifecycle configuration elements"); a rule limited to a prefix, tags or object
 sizes leaves the rest of the bucket unexpired."""
 from regzone.evidence.checks import failed, passed, per_resource
+from regzone.evidence.model import absent_means
 from regzone.evidence.rules import is_audit_tagged
 from regzone.tags import RETENTION_KEPT, TAG_DATA_CLASS, TAG_RETENTION_DAYS, parse_data_class_tag
 
 
 def _whole_bucket(rule):
-    if rule.get("Status") != "Enabled" or rule.get("Prefix"):
+    # Prefix (deprecated) and Filter are optional: absent, the rule applies to every object (AWS S3
+    # User Guide, "Lifecycle configuration elements").
+    if rule.get("Status") != "Enabled" or absent_means(rule, "Prefix", "", "no prefix: every object"):
         return False
-    narrowing = {k: v for k, v in (rule.get("Filter") or {}).items() if v not in ("", None)}
+    scope = absent_means(rule, "Filter", None, "no filter: every object") or {}
+    narrowing = {k: v for k, v in scope.items() if v not in ("", None)}
     return not narrowing
 
 
