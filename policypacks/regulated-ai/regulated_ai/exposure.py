@@ -18,7 +18,7 @@ from regulated_ai.kubernetes_objects import is_patch
 from regulated_ai.types import (CLASSIC_LOAD_BALANCERS, EC2_EIP, EC2_EIP_ASSOCIATION, EKS_CLUSTER, K8S_SERVICES,
                                 LOAD_BALANCERS_V2, SECURITY_GROUP_INGRESS_RULE, SECURITY_GROUP_RULE,
                                 SECURITY_GROUPS, SUBNETS)
-from regulated_ai.values import Unverifiable, as_bool, is_unknown, unverifiable, values_at
+from regulated_ai.values import as_bool, is_unknown, unverifiable, values_at
 
 LOAD_BALANCERS = (*LOAD_BALANCERS_V2, *CLASSIC_LOAD_BALANCERS)
 
