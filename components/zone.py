@@ -159,7 +159,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
                     enclave_memory_mib=group.enclave_allocation.memory_mib if group.enclave_allocation else None,
                     gpu_acknowledgement=(group.gpu_processing_acknowledgement.approval
                                          if group.gpu_processing_acknowledgement else None)), opts=child))
-            self.cluster.add_coredns(after=[g.node_group for g in self.node_groups])
+            self.cluster.add_coredns(after=[g.node_group for g in self.node_groups],
+                                     data_classes=stack.zone_data_classes(zone))
         if zone.registry is not None:
             registry = zone.registry
             pull = ([self.cluster.node_role.arn] if self.cluster else []) + [

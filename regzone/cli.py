@@ -131,23 +131,30 @@ def _pack_config(args: argparse.Namespace) -> int:
 
     from regzone.config.baseline import load_baseline
     from regzone.config.errors import ConfigError
-    from regzone.config.loader import load_stack_file
-    from regzone.pack_config import derive_pack_config
+    from regzone.config.loader import read_stack_file
+    from regzone.pack_config import derive_pack_config, program_of
     from regzone.paths import POLICY_PACK_DIR
     from regzone.preview.analyzer import PackError, PolicyPackClient
     from regzone.preview.recorder import project_of
+    from regzone.preview.run import governing_stack
     from regzone.zone_stack import baseline_project
 
     try:
+        path = args.program / f"Pulumi.{args.stack}.yaml"
         project = project_of(args.program)
-        stack = (load_baseline(args.stack, args.program) if project == baseline_project()
-                 else load_stack_file(args.program / f"Pulumi.{args.stack}.yaml"))
+        if project == baseline_project():
+            stack = load_baseline(args.stack, args.program)
+        else:  # the in-cluster program is governed by the zone stack it names; the pack judges it as itself
+            stack, _ = governing_stack(project, read_stack_file(path), str(path))
+            if stack is None:
+                raise ConfigError(f"{path}: names no zone stack ({project}:zone_stack)")
         with PolicyPackClient(POLICY_PACK_DIR, project=project, stack=args.stack) as pack:
             names = [p.name for p in pack.info()[1]]
     except (ConfigError, PackError) as err:
         print(f"regzone pack-config: {err}", file=sys.stderr)
         return EXIT_USAGE
-    _write(json.dumps(derive_pack_config(stack, names), indent=2, sort_keys=True) + "\n", args.output)
+    _write(json.dumps(derive_pack_config(stack, names, program_of(project)), indent=2, sort_keys=True) + "\n",
+           args.output)
     return EXIT_OK
 
 
@@ -169,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
         "pack-config", help="derive the regulated-ai pack config (--policy-pack-config) from a stack's zone config")
     pack_config.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
     pack_config.add_argument("--program", type=Path, default=STACKS_DIR,
-                             help="directory holding Pulumi.<stack>.yaml (default: stacks/; also baseline)")
+                             help="directory holding Pulumi.<stack>.yaml (default: stacks/; also baseline); for "
+                                  "the in-cluster program (incluster/), its zone stack's settings, judged as the "
+                                  "in-cluster program")
     pack_config.add_argument("--output", type=Path, help="write the config to this file instead of stdout")
     pack_config.set_defaults(handler=_pack_config)
     matrix = commands.add_parser(

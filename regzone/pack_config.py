@@ -25,6 +25,17 @@ from regzone_core.policy.guardrails import break_glass_arn
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 ALL = "all"  # the CLI applies its enforcementLevel to every policy; it carries no settings
+# Pulumi project -> the `program` setting the pack judges its stacks as (regulated_ai/settings.py). The
+# account baseline creates AWS resources like the zone program and holds no zone, so it is judged as one.
+PROGRAMS = {"regzone": "zone", "regzone-incluster": "incluster", "regzone-baseline": "zone"}
+
+
+def program_of(project: str) -> str:
+    """The pack's `program` setting for a stack of `project`; an unknown project is an error."""
+    if project not in PROGRAMS:
+        raise ConfigError(f"project {project!r} is not one of this repository's programs; valid: "
+                          f"{', '.join(sorted(PROGRAMS))}")
+    return PROGRAMS[project]
 
 
 @lru_cache(maxsize=1)
@@ -40,11 +51,13 @@ def _settings() -> ModuleType:
     return module
 
 
-def derive_settings(stack: StackConfig, baseline: Baseline | None = None) -> dict[str, Any]:
-    """Settings that make the gate's placement and residency rules those of the stack. The management
-    trail is the account baseline's (`regzone:baseline_stack`, read from baseline/ when not given)."""
+def derive_settings(stack: StackConfig, baseline: Baseline | None = None, program: str = "zone") -> dict[str, Any]:
+    """Settings that make the gate's placement and residency rules those of the stack, for a stack of
+    `program` (`zone`, or `incluster` for the in-cluster program building on that zone stack). The
+    management trail is the account baseline's (`regzone:baseline_stack`, read from baseline/ when not given)."""
     baseline = baseline or load_baseline(stack_name(stack.baseline_stack))
     return {
+        "program": program,
         "frameworks": list(stack.frameworks),
         "allowed_regions": list(stack.allowed_regions),
         "deployer_role_arn": stack.deployer_role_arn,
@@ -89,9 +102,11 @@ def derive_baseline_settings(baseline: Baseline) -> dict[str, Any]:
     return derived
 
 
-def derive_pack_config(source: StackConfig | Baseline, policy_names: list[str]) -> dict[str, Any]:
-    """A full `--policy-pack-config` document: the settings of a zone stack or a baseline under every policy."""
-    settings = derive_baseline_settings(source) if isinstance(source, Baseline) else derive_settings(source)
+def derive_pack_config(source: StackConfig | Baseline, policy_names: list[str], program: str = "zone") -> dict[str, Any]:
+    """A full `--policy-pack-config` document: the settings of a zone stack (judged as `program`) or of a
+    baseline under every policy."""
+    settings = (derive_baseline_settings(source) if isinstance(source, Baseline)
+                else derive_settings(source, program=program))
     return {name: dict(settings) for name in sorted(policy_names)}
 
 

@@ -41,7 +41,10 @@ pulumi.export("zones", {name: {"key_arns": z.keys.key_arns, "audit_bucket": z.au
                                "access_log_bucket": z.audit_bucket.access_log_bucket.bucket,
                                "trail_arn": z.audit_trail.trail.arn,
                                "data_buckets": {c: b.bucket for c, b in z.data_buckets.buckets.items()},
-                               "data_bucket_arns": z.data_buckets.bucket_arns}
+                               "data_bucket_arns": z.data_buckets.bucket_arns,
+                               # The subnets holding the zone's interface endpoints: what in-cluster
+                               # NetworkPolicies let pods reach on 443 (not the whole VPC).
+                               "endpoint_subnet_cidrs": z.network.endpoint_subnet_cidrs}
                         for name, z in zones.items()})
 # Read by the in-cluster program (Kubernetes objects, run from inside the VPC) through a StackReference:
 # `clusters.<zone>.name`, `.arn`, `.endpoint`, `.certificate_authority` (base64 PEM), `.node_role_arn`.

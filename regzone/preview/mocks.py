@@ -171,9 +171,6 @@ class ZoneMocks(pulumi.runtime.Mocks):
                     "version": 1, "id": name}
         if function == "aws:ec2/getAmi:getAmi":
             return self._ami(args.args)
-        if function == "aws:ec2/getPrefixList:getPrefixList":
-            name = args.args.get("name") or ""
-            return {"id": f"pl-{_short_hash(name)[:8]}", "name": name, "cidrBlocks": ["198.51.100.0/24"]}
         return {}
 
     def _ami(self, query: dict) -> dict:

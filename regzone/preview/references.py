@@ -52,14 +52,18 @@ def baseline_outputs(reference: str, source: str) -> dict[str, dict[str, Any]]:
     return {qualified: copy.deepcopy(_baseline_outputs(name, _files_of(name)))}
 
 
+def zone_stack_names(project: str, reference: str, source: str) -> tuple[str, str]:
+    """The zone stack a program names: its own name and the qualified name its StackReference reads."""
+    try:
+        return zone_stack_name(reference), qualified_zone_stack(reference, ORGANIZATION)
+    except ValueError as err:
+        raise ConfigError(f"{source}: {project}:{ZONE_STACK_KEY} = {reference!r}: {err}") from None
+
+
 def zone_outputs(project: str, reference: str, source: str) -> tuple[str, dict[str, dict[str, Any]]]:
     """The zone stack a program names (its name, and its recorded outputs keyed as the program's
     StackReference names it)."""
-    key = f"{project}:{ZONE_STACK_KEY}"
-    try:
-        name, qualified = zone_stack_name(reference), qualified_zone_stack(reference, ORGANIZATION)
-    except ValueError as err:
-        raise ConfigError(f"{source}: {key} = {reference!r}: {err}") from None
+    name, qualified = zone_stack_names(project, reference, source)
     path = STACKS_DIR / f"Pulumi.{name}.yaml"
     config = read_stack_file(path)
     parse_stack_config(config, str(path))   # a bad zone config is a ConfigError before anything is recorded

@@ -15,6 +15,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
@@ -92,6 +94,10 @@ class Settings(_Strict):
                                      description="tags every taggable AWS resource must carry")
     llm_api_domains: list[str] = Field(default=list(DEFAULT_LLM_API_DOMAINS),
                                        description="domains of hosted LLM APIs (prohibit_external_llm_calls)")
+    program: Literal["zone", "incluster"] = Field(
+        default="zone", description="which program the stack belongs to: the zone program (stacks/, project "
+                                    "regzone) or the in-cluster program (incluster/, regzone-incluster); stack "
+                                    "policies judge each against what that program owns")
     management_trail_arn: str | None = Field(
         default=None, pattern=r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$",
         description="the multi-region trail that records the account's management events (an account or "
