@@ -4,7 +4,7 @@ VENV ?= .venv
 STACK ?= dev
 BIN := $(VENV)/bin
 
-.PHONY: preview test test-fast lint bench docs clean
+.PHONY: preview test test-fast lint bench docs key-inputs clean
 
 $(BIN)/regzone: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
@@ -36,6 +36,9 @@ bench: $(BIN)/regzone  ## print the benchmark figures (bench/README.md); takes a
 
 docs: $(BIN)/regzone  ## regenerate docs/compliance-matrix.md and docs/controls.md from the catalog, pack and tests
 	$(BIN)/regzone matrix --write-docs
+
+key-inputs: $(BIN)/regzone  ## regenerate regzone/data/key_inputs.json (key inputs per AWS type) from the pinned pulumi-aws
+	$(BIN)/python -m regzone.coverage.key_inputs --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache

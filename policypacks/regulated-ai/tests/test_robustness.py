@@ -224,6 +224,20 @@ def _check_no_silent_unknown(found: dict[str, list], concrete: dict[str, list], 
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
 @given(seed=st.integers(0, 2**64 - 1))  # a seed, not st.randoms(): hypothesis would record every draw
 def test_every_policy_survives_malformed_input_and_never_passes_an_unknown(gate, tally, seed):
+    _judge_batch(gate, tally, seed)
+
+
+# Seeds of defects found by running more seeds than EXAMPLES (on a branch's pool of types): each stays
+# a regression. 447929 and 27272: a KMS key input inside a wholly unknown block of a type without a
+# row in catalog/key_caller_permissions.yaml passed key-caller-permissions silently.
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [27272, 447929])
+def test_seeds_that_found_defects(gate, seed):
+    _judge_batch(gate, Counter(), seed)
+
+
+def _judge_batch(gate, tally: Counter, seed: int) -> None:
+    """One batch of BATCH resources drawn from `seed`: every call answers, no unknown passes silently."""
     rng = random.Random(seed)
     replacements = [v for v in (_value(rng) for _ in range(8)) if not _has_unknown(v)] or [None]
     batch = [_spec(rng) for _ in range(BATCH)]
