@@ -32,13 +32,21 @@ def test_former_tokens_carry_the_key_inputs_of_their_type(index):
     assert all(schema_key_inputs(alias) == schema_key_inputs(token) for alias, token in aliases.items())
 
 
-def _index(inputs) -> SdkIndex:
-    return SdkIndex({"aws:x/y:Z": ("x", "ZArgs")}, inputs, {})
+def _index(inputs, annotations=None) -> SdkIndex:
+    return SdkIndex({"aws:x/y:Z": ("x", "ZArgs")}, inputs, {}, annotations or {})
 
 
 def test_a_recursive_input_type_is_walked_once_unless_it_holds_a_key_input():
     node = ("x", "Node")
     assert key_input_paths(_index({("x", "ZArgs"): {"node": (node,)}, node: {"children": (node,), "name": ()}})) \
         == {"aws:x/y:Z": []}
-    with pytest.raises(ValueError, match="unbounded"):
+    with pytest.raises(ValueError, match="not fixed"):
         key_input_paths(_index({("x", "ZArgs"): {"node": (node,)}, node: {"children": (node,), "kmsKeyId": ()}}))
+
+
+def test_key_inputs_under_map_keys_are_refused():
+    item = ("x", "Item")
+    inputs = {("x", "ZArgs"): {"items": (item,)}, item: {"kmsKeyId": ()}}
+    assert key_input_paths(_index(inputs)) == {"aws:x/y:Z": ["items.kmsKeyId"]}
+    with pytest.raises(ValueError, match="not fixed"):
+        key_input_paths(_index(inputs, {("x", "ZArgs"): {"items": "pulumi.Input[Mapping[str, pulumi.Input['ItemArgs']]]"}}))

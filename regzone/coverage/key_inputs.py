@@ -29,11 +29,14 @@ def _paths(index: SdkIndex, key: ClassKey, path: tuple[str, ...], entered: tuple
             found.append(".".join(here))
             continue
         for child in nested:
-            if child not in entered:
-                found += _paths(index, child, here, (*entered, child))
-            elif _holds_key_input(index, child, set()):
-                raise ValueError(f"{'.'.join(here)} nests {child} within itself and it holds key inputs: their "
-                                 "paths are unbounded")
+            if child in entered or "Mapping[" in index.annotations.get(key, {}).get(name, ""):
+                # A recursive type, or a map of objects (a key of the user's on the wire between the two
+                # names): no fixed path reaches the key inputs it may hold.
+                if _holds_key_input(index, child, set()):
+                    raise ValueError(f"{'.'.join(here)} holds key inputs {child} within itself or under map keys: "
+                                     "their paths are not fixed")
+                continue
+            found += _paths(index, child, here, (*entered, child))
     return found
 
 
