@@ -25,7 +25,7 @@ test-fast: $(BIN)/regzone  ## skip slow end-to-end tests
 	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not slow"
 
 lint: $(BIN)/regzone  ## static security analysis of the project's own code
-	$(BIN)/bandit -q -c pyproject.toml -r regzone regzone_core components stacks incluster policypacks/regulated-ai/regulated_ai
+	$(BIN)/bandit -q -c pyproject.toml -r regzone regzone_core components stacks incluster baseline policypacks/regulated-ai/regulated_ai
 
 bench: $(BIN)/regzone  ## print the benchmark figures (bench/README.md); takes a few minutes
 	$(BIN)/python bench/preview_scale.py

@@ -74,6 +74,7 @@ class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int
     docs_url: str
+    kms_max_rotation_period_days: int = Field(ge=90, le=2560)
     frameworks: dict[FrameworkName, Framework]
     data_class_frameworks: dict[str, list[FrameworkName]]
     controls: list[Control]

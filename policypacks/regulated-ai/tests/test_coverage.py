@@ -103,3 +103,32 @@ def test_sdk_index_reads_wire_names_nested_inputs_and_aliases(index):
     assert index.annotation("aws:iam/role:Role", "inlinePolicies.policy") == "pulumi.Input[Optional[_builtins.str]]"
     assert "Sequence[" in index.annotation("aws:iam/role:Role", "inlinePolicies")
     assert index.annotation("aws:iam/role:Role", "nosuchinput") is None
+
+
+def test_every_listed_service_is_judged_or_gives_its_gap(index, policy_types):
+    from regzone.coverage.services import load_services, service_coverage, service_problems
+    coverage = catalog_coverage(load_catalog(), policy_types, index)
+    services = service_coverage(coverage, index)
+    assert service_problems(services, {c.id for c in load_catalog().controls}) == []
+    by_name = {s.name: s for s in services}
+    assert {"RAZ-AI-001", "RAZ-AI-004"} <= set(by_name["sagemaker"].controls)
+    assert by_name["dynamodb"].controls == ["RAZ-ENC-001"]
+    assert "RAZ-RES-001" not in by_name["s3"].controls  # cross-cutting controls are listed once
+    assert set(load_services().services) >= {"s3", "kms", "ecr", "eks", "ec2", "ebs", "rds", "efs", "dynamodb", "sqs",
+                                             "sns", "opensearch", "elasticache", "secretsmanager", "ssm", "sagemaker",
+                                             "bedrock", "lambda", "apigateway", "cloudfront", "logs", "cloudtrail"}
+
+
+def test_a_service_without_controls_or_gap_a_stale_gap_and_an_empty_glob_are_reported(index, policy_types):
+    from regzone.coverage.services import Service, Services, service_coverage, service_problems
+    listed = Services(cross_cutting=["RAZ-DCP-001", "RAZ-LVL-001", "RAZ-RES-001", "RAZ-CHG-001", "RAZ-DEP-002", "RAZ-DEP-003", "RAZ-NOPE-001"], services={
+        "datasync": Service(title="DataSync", types=["aws:datasync/*"]),
+        "sqs": Service(title="SQS", types=["aws:sqs/*"], gap="not judged"),
+        "nothing": Service(title="Nothing", types=["aws:nosuch/*"], gap="x")})
+    coverage = catalog_coverage(load_catalog(), policy_types, index)
+    problems = service_problems(service_coverage(coverage, index, listed), {c.id for c in load_catalog().controls},
+                                listed)
+    assert any("service datasync: no control judges it" in p for p in problems)
+    assert any(p.startswith("service sqs: `gap` is stale") and "RAZ-ENC-001" in p for p in problems)
+    assert any("service nothing: its types" in p for p in problems)
+    assert any("RAZ-NOPE-001, which is not a control" in p for p in problems)

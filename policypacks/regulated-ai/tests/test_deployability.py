@@ -256,6 +256,16 @@ def test_key_inputs_of_other_kinds_are_not_kms_keys(gate):
     assert stack_violations(gate, CALLERS, [api_key, unknown_api_key]) == []
 
 
+def test_a_key_named_in_a_tag_is_no_key_use(gate):
+    """Tags are metadata: no service uses a key a tag names (the same value in a key input is a use)."""
+    arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/x"
+    tagged = resource("aws:ebs/volume:Volume", {"tags": {"kmsKeyId": arn}, "tagsAll": {"owner": {"kmsKey": arn}}},
+                      name="tagged")
+    assert stack_violations(gate, CALLERS, [tagged]) == []
+    found = stack_violations(gate, CALLERS, [resource("aws:ebs/volume:Volume", {"kmsKeyId": arn}, name="used")])
+    assert len(found) == 1 and "not recorded" in found[0].message
+
+
 def test_an_unknown_kms_key_of_a_type_without_a_row_cannot_be_verified(gate):
     found = stack_violations(gate, CALLERS, [resource("aws:ebs/volume:Volume", {"kmsKeyId": UNKNOWN}, name="v")])
     assert len(found) == 1 and "cannot be verified at preview" in found[0].message and "`kmsKeyId`" in found[0].message

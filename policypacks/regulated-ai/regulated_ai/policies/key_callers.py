@@ -37,6 +37,8 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[A-Za-z0-9]+)?)\}")
 _AWS_MANAGED = re.compile(r"(^|:)alias/aws/")
 # A key input named for any key (`keyId`: an API key, a signing key ...) names a KMS key when its value shows one.
 _KMS_KEY_VALUE = re.compile(r"^(arn:[^:]+:kms:|alias/)")
+# Tags are metadata (string keys and values): no service uses a key a tag names.
+_TAG_INPUTS = frozenset({"tags", "tagsAll"})
 # What configures a key rather than using it: judged as part of the key.
 _KEY_CONFIGURATION = (KMS_KEY_POLICY, KMS_ALIAS)
 
@@ -115,8 +117,11 @@ def _keys_named_anywhere(resource: ResourceView, stack: StackView) -> list[tuple
     found: list[tuple[ResourceView | None, str]] = []
     schema = schema_key_inputs(resource.type)
     # Key inputs are found scanning every input as a reference; each one found is read as the control
-    # depends on it, unless the key of the stack behind it is known from its dependency.
+    # depends on it, unless the key of the stack behind it is known from its dependency. Tags are
+    # metadata: a key named in a tag is no use of it (the schema has no key input under them).
     for top, value in reference(resource.props).items():
+        if schema is None and top in _TAG_INPUTS:
+            continue
         inputs = list(_key_inputs(value, top, top, schema))
         if not inputs:
             continue

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
 from regulated_ai.framework import ResourceView, resource_policy
 from regulated_ai.types import KMS_EXTERNAL_KEY, KMS_KEY, KMS_KEY_POLICY, KMS_KEYS, KMS_REPLICA_EXTERNAL_KEY
+from regzone.catalog import load_catalog
 from regzone.key_caller_permissions import deployer_caller_use
 from regzone_core.policy.verdicts import duty_conflicts, mixed_statements, open_grants
 
@@ -81,3 +82,18 @@ def kms_key_policy_separation(key: ResourceView) -> Iterator[str]:
         else:
             yield (f"KMS key '{key.name}': {conflict}: name separate principals (zone key_administrators and "
                    "key_users); the account root in both roles leaves the separation to IAM.")
+
+
+@resource_policy(
+    "kms-key-rotation-period",
+    description="Rotating KMS keys rotate at least every kms_max_rotation_period_days of the catalog (365).",
+    controls=["RAZ-ENC-002"], types=[KMS_KEY])
+def kms_key_rotation_period(key: ResourceView) -> Iterator[str]:
+    if key.flag("enableKeyRotation", False) is not True:
+        return  # a key that does not rotate is RAZ-KMS-001's violation
+    maximum = load_catalog().kms_max_rotation_period_days
+    # Unset, KMS rotates every 365 days (EnableKeyRotation API reference, RotationPeriodInDays).
+    days = key.number("rotationPeriodInDays", 365)
+    if days > maximum:
+        yield (f"KMS key '{key.name}' rotates every {days:g} days; the catalog's maximum cryptoperiod is {maximum} "
+               "days: lower rotationPeriodInDays.")
