@@ -4,7 +4,7 @@ VENV ?= .venv
 STACK ?= dev
 BIN := $(VENV)/bin
 
-.PHONY: preview test test-fast lint bench docs catalog-data wheel clean
+.PHONY: preview test test-fast lint bench docs catalog-data wheel key-inputs clean
 
 $(BIN)/regzone: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
@@ -25,7 +25,7 @@ test-fast: $(BIN)/regzone  ## skip slow end-to-end tests
 	$(BIN)/python -m pytest -n 2 --dist worksteal -m "not slow"
 
 lint: $(BIN)/regzone  ## static security analysis of the project's own code
-	$(BIN)/bandit -q -c pyproject.toml -r regzone regzone_core components stacks incluster policypacks/regulated-ai/regulated_ai
+	$(BIN)/bandit -q -c pyproject.toml -r regzone regzone_core components stacks incluster baseline policypacks/regulated-ai/regulated_ai
 
 bench: $(BIN)/regzone  ## print the benchmark figures (bench/README.md); takes a few minutes
 	$(BIN)/python bench/preview_scale.py
@@ -45,6 +45,9 @@ wheel: $(BIN)/regzone catalog-data  ## build dist/regulated_ai_zones-<version>-p
 
 docs: $(BIN)/regzone catalog-data  ## regenerate docs/compliance-matrix.md and docs/controls.md from the catalog, pack and tests
 	$(BIN)/regzone matrix --write-docs
+
+key-inputs: $(BIN)/regzone  ## regenerate regzone/data/key_inputs.json (key inputs per AWS type) from the pinned pulumi-aws
+	$(BIN)/python -m regzone.coverage.key_inputs --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache

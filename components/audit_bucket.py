@@ -195,6 +195,10 @@ class AuditBucketArgs:
     account_id: pulumi.Input[str]
     partition: pulumi.Input[str] = "aws"
     transition_days: int = TRANSITION_DAYS
+    # Fixed names (None: Pulumi's generated ones): the account baseline names its buckets, so that the
+    # guardrail SCP can protect them by ARN (regzone_core/policy/data/guardrails.json).
+    bucket_name: str | None = None
+    access_log_bucket_name: str | None = None
 
 
 class AuditBucket(pulumi.ComponentResource):
@@ -213,7 +217,8 @@ class AuditBucket(pulumi.ComponentResource):
 
         # An access-log target may not have an Object Lock default retention: this bucket is versioned,
         # kept and expires at the same retention instead.
-        self.access_log_bucket = aws.s3.Bucket(f"{name}-access-logs", force_destroy=False,
+        self.access_log_bucket = aws.s3.Bucket(f"{name}-access-logs", bucket=args.access_log_bucket_name,
+                                               force_destroy=False,
                                                tags={"purpose": "s3-access-logs"}, opts=kept)
         harden_bucket(
             f"{name}-access-logs", self.access_log_bucket, kms_key_arn=args.kms_key_arn,
@@ -223,7 +228,7 @@ class AuditBucket(pulumi.ComponentResource):
             access_log_bucket=None, parent=self)
 
         # The tag tells the evidence collector to require the COMPLIANCE lock on this bucket.
-        self.bucket = aws.s3.Bucket(f"{name}", object_lock_enabled=True, force_destroy=False,
+        self.bucket = aws.s3.Bucket(f"{name}", bucket=args.bucket_name, object_lock_enabled=True, force_destroy=False,
                                     tags={TAG_AUDIT: AUDIT_TRUE}, opts=kept)
         aws.s3.BucketObjectLockConfiguration(
             f"{name}-object-lock", bucket=self.bucket.id,

@@ -1,14 +1,15 @@
-"""The zone's CloudTrail trail (controls RAZ-LOG-001..003).
+"""An audit trail (controls RAZ-LOG-001..003): a zone's data-event trail, or the account baseline's
+management trail.
 
-Every zone trail has log-file validation, so that a deleted or altered log file is detectable;
-KMS with the zone audit key; delivery to the WORM audit bucket; S3 data events for the zone's data
-buckets (who read or wrote regulated data); and a CloudWatch Logs copy in an audit-tier log group
-for alerting. Management events are recorded once per stack (`regzone:management_events`): the
-management zone's trail is multi-region with global service events, so that activity in a region
-no zone uses (or in IAM) is recorded; the other zones' trails record only their data events, in
-their own region (S3 data events are delivered by the trail of the bucket's region), because every
-further trail recording management events is billed and an account holds at most 5 trails per
-region (CloudTrail user guide, "Quotas in AWS CloudTrail").
+Every trail has log-file validation, so that a deleted or altered log file is detectable; KMS with
+the audit key; delivery to the WORM audit bucket; and a CloudWatch Logs copy in an audit-tier log
+group for alerting. A zone's trail records the S3 data events of the zone's data buckets (who read or
+wrote regulated data), in the zone's region (S3 data events are delivered by the trail of the bucket's
+region). The account's management events are recorded once per account, by the account baseline's
+trail (`records_management_events`: multi-region, global service events, components/account_baseline.py),
+so that activity in a region no zone uses (or in IAM) is recorded, because every further trail
+recording management events is billed and an account holds at most 5 trails per region (CloudTrail
+user guide, "Quotas in AWS CloudTrail").
 """
 from __future__ import annotations
 
@@ -39,8 +40,8 @@ class AuditTrailArgs:
     retention_days: int
     data_bucket_arns: Sequence[pulumi.Input[str]] = field(default_factory=list)
     partition: pulumi.Input[str] = "aws"
-    # This zone's trail records the account's management events for the stack (multi-region,
-    # global service events); False: the zone's data events only, in the zone's region.
+    # The account's management trail (multi-region, global service events: the account baseline's);
+    # False: a zone's data events only, in the zone's region.
     records_management_events: bool = True
 
 
@@ -54,7 +55,7 @@ class AuditTrail(pulumi.ComponentResource):
         super().__init__("regzone:audit:AuditTrail", name, None, opts)
         if not args.records_management_events and not args.data_bucket_arns:
             raise ValueError(f"AuditTrail {name}: a trail that records neither management events nor data events "
-                             "records nothing; give the zone's data buckets or make it the management trail")
+                             "records nothing; give the zone's data buckets, or make it the account's management trail")
         trail_name = f"{args.zone_name}-audit"
         management = args.records_management_events
         # The WORM bucket is the record; the CloudWatch copy serves alerting and keeps what

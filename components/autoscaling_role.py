@@ -4,9 +4,10 @@ Managed node groups launch their instances through EC2 Auto Scaling, as its serv
 AWSServiceRoleForAutoScaling, so that role must be allowed to use the volumes key (EC2 Auto
 Scaling user guide, "Required AWS KMS key policy for use with encrypted volumes"). A fresh account
 has no such role until Auto Scaling is first used, and KMS refuses a key policy naming a principal
-that does not exist. The role is one per account: `regzone:autoscaling_service_linked_role`
-says whether this stack creates it (`create`: protected and kept, since every Auto Scaling group
-of the account depends on it) or finds it (`existing`: checked at deploy time).
+that does not exist. The role is one per account, so the account baseline owns it:
+`regzone-baseline:autoscaling_service_linked_role` says whether the baseline creates it (`create`:
+protected and kept, since every Auto Scaling group of the account depends on it) or finds it
+(`existing`: checked at deploy time); zone stacks read its ARN from the baseline's outputs.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from components.principal_checks import existing_principal
 from regzone.config.model import AUTOSCALING_SERVICE as SERVICE
 ROLE_NAME = "AWSServiceRoleForAutoScaling"
 ROLE_PATH = f"/aws-service-role/{SERVICE}/"
-CONFIG_KEY = "regzone:autoscaling_service_linked_role"
+CONFIG_KEY = "regzone-baseline:autoscaling_service_linked_role"
 ServiceLinkedRoleMode = Literal["create", "existing"]
 
 
@@ -48,7 +49,7 @@ class AutoScalingServiceRole(pulumi.ComponentResource):
             expected = pulumi.Output.all(partition.partition, identity.account_id).apply(
                 lambda v: f"arn:{v[0]}:iam::{v[1]}:role{ROLE_PATH}{ROLE_NAME}")
             self.arn = existing_principal(expected, CONFIG_KEY, opts=invoke, remedy=(
-                f"Set {CONFIG_KEY}: create (in one stack of the account only), or create the role once with "
+                f"Set {CONFIG_KEY}: create (the account baseline creates it), or create the role once with "
                 f"`aws iam create-service-linked-role --aws-service-name {SERVICE}`."))
         else:
             raise ValueError(f"AutoScalingServiceRole {name}: mode {args.mode!r}; valid: create, existing")

@@ -15,9 +15,22 @@ import pulumi
 import pulumi_aws as aws
 
 from components.iam_documents import service_trust_policy
+from components.k8s.labels import data_class_tolerations
 from components.log_groups import zone_log_group
 
 CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+# The CoreDNS add-on's own tolerations, which a `tolerations` configuration value replaces (the add-on's
+# configuration schema, `aws eks describe-addon-configuration --addon-name coredns`, has `tolerations`;
+# AWS Containers blog "Amazon EKS add-ons: Advanced configuration").
+COREDNS_DEFAULT_TOLERATIONS = ({"key": "CriticalAddonsOnly", "operator": "Exists"},
+                               {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"})
+
+
+def system_tolerations(defaults: Sequence[dict], data_classes: Sequence[str]) -> dict:
+    """Add-on configuration: its default tolerations plus those of the zone's data-class taints."""
+    return {"tolerations": [*defaults, *data_class_tolerations(data_classes)]}
+
+
 CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 # Least-privilege managed policies for nodes: the minimal worker policy and pull-only ECR access
 # (the repository policies decide which repositories a node may pull from).
@@ -147,7 +160,11 @@ class PrivateCluster(pulumi.ComponentResource):
         self._addon("vpc-cni", args.addons.vpc_cni,
                     configuration={"enableNetworkPolicy": "true"})
         self._addon("kube-proxy", args.addons.kube_proxy)
-        self._addon("eks-pod-identity-agent", args.addons.eks_pod_identity_agent)
+        # The Pod Identity agent must run on every node, whatever its taints: workloads get their
+        # credentials from it. (aws-node of the VPC CNI already tolerates every taint: its DaemonSet
+        # has `tolerations: [{operator: Exists}]`, aws/amazon-vpc-cni-k8s config manifests.)
+        self._addon("eks-pod-identity-agent", args.addons.eks_pod_identity_agent,
+                    configuration={"tolerations": [{"operator": "Exists"}]})
 
         self.name = self.cluster.name
         self.arn = self.cluster.arn
@@ -156,9 +173,12 @@ class PrivateCluster(pulumi.ComponentResource):
         self.register_outputs({"name": self.name, "arn": self.arn, "endpoint": self.endpoint,
                                "certificate_authority": self.certificate_authority})
 
-    def add_coredns(self, after: Sequence[pulumi.Resource]) -> aws.eks.Addon:
-        """CoreDNS, once node groups exist to run it (an add-on without nodes never becomes active)."""
-        return self._addon("coredns", self._args.addons.coredns, depends_on=after)
+    def add_coredns(self, after: Sequence[pulumi.Resource], data_classes: Sequence[str]) -> aws.eks.Addon:
+        """CoreDNS, once node groups exist to run it (an add-on without nodes never becomes active).
+        Every node group is tainted per data class (components/node_groups.py), so CoreDNS, a
+        Deployment, tolerates the zone's class taints as well as its default ones."""
+        return self._addon("coredns", self._args.addons.coredns, depends_on=after,
+                           configuration=system_tolerations(COREDNS_DEFAULT_TOLERATIONS, data_classes))
 
     def _addon(self, addon: str, version: str, *, configuration: dict | None = None,
                depends_on: Sequence[pulumi.Resource] = ()) -> aws.eks.Addon:

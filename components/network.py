@@ -51,6 +51,7 @@ class ZoneNetwork(pulumi.ComponentResource):
     vpc_id: pulumi.Output[str]
     vpc_cidr: str
     workload_subnet_ids: list[pulumi.Output[str]]
+    endpoint_subnet_cidrs: list[str]
     endpoints_security_group_id: pulumi.Output[str]
     egress: EgressFirewall | None
     dns_firewall: DnsFirewall
@@ -73,6 +74,8 @@ class ZoneNetwork(pulumi.ComponentResource):
         self.vpc_id = network.vpc_id
         self.vpc_cidr = str(plan.vpc)
         self.workload_subnet_ids = network.workload_subnet_ids
+        # The interface endpoints' ENIs live in the workload subnets (VpcEndpoints below).
+        self.endpoint_subnet_cidrs = [str(c) for c in plan.workload]
         workload_tables = [t.id for t in network.route_tables[TIER_WORKLOAD]]
 
         FlowLogs(f"{name}-flow-logs", FlowLogsArgs(

@@ -36,6 +36,15 @@ AMI_TYPES: dict[str, str] = {"gpu": "AL2023_x86_64_NVIDIA", "cpu": "AL2023_x86_6
 STANDARD_AMI_PARAMETER = "/aws/service/eks/optimized-ami/{version}/amazon-linux-2023/x86_64/standard/recommended/image_id"
 UEFI_BOOT_MODES = ("uefi", "uefi-preferred")
 GPU_TAINT = aws.eks.NodeGroupTaintArgs(key="nvidia.com/gpu", effect="NO_SCHEDULE")
+
+
+def data_class_taints(data_classes: Sequence[str]) -> list[aws.eks.NodeGroupTaintArgs]:
+    """One NoSchedule taint per data class the group may hold, keyed like its label: only pods that
+    tolerate every class of the group land on it (components/k8s/labels.py data_class_tolerations);
+    admission then requires each pod to select nodes holding its own classes. EKS managed node groups
+    accept up to 50 taints (EKS user guide, "Recipe: Prevent pods from being scheduled on specific nodes")."""
+    return [aws.eks.NodeGroupTaintArgs(key=f"{LABEL_DATA_CLASS_PREFIX}{c}", value="true", effect="NO_SCHEDULE")
+            for c in sorted(set(data_classes))]
 ROOT_DEVICE = "/dev/xvda"  # AL2023 EKS AMIs
 
 
@@ -193,7 +202,7 @@ class ConfidentialNodeGroup(pulumi.ComponentResource):
                 min_size=args.min_size, desired_size=args.desired_size, max_size=args.max_size),
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             labels=labels,
-            taints=[GPU_TAINT] if args.kind == "gpu" else None,
+            taints=([GPU_TAINT] if args.kind == "gpu" else []) + data_class_taints(args.data_classes),
             tags=group_tags,
             opts=pulumi.ResourceOptions(parent=self),
         )

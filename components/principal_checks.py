@@ -63,26 +63,28 @@ def existing_principal(arn: pulumi.Input[str], config_key: str, *, remedy: str |
     return pulumi.Output.from_input(arn).apply(check)
 
 
-def require_deployer_session(deployer_role_arn: str, caller_arn: str, caller_account: str) -> str:
+def require_deployer_session(deployer_role_arn: str, caller_arn: str, caller_account: str,
+                             config_key: str = DEPLOYER_KEY) -> str:
     """The deployer role ARN when the caller is a session of it in its account, else PrincipalCheckError."""
     role = IamPrincipal.parse(deployer_role_arn)
     session = re.compile(rf"^arn:{re.escape(role.partition)}:sts::{role.account}:assumed-role/"
                          rf"{re.escape(role.name)}/[^/]+$")
     if caller_account != role.account:
-        problem = f"deploys into account {caller_account}, but {DEPLOYER_KEY} is in account {role.account}"
+        problem = f"deploys into account {caller_account}, but {config_key} is in account {role.account}"
     elif not session.match(caller_arn):
-        problem = f"is {caller_arn}, not a session of {DEPLOYER_KEY} ({deployer_role_arn})"
+        problem = f"is {caller_arn}, not a session of {config_key} ({deployer_role_arn})"
     else:
         return deployer_role_arn
     raise PrincipalCheckError(
-        f"the deploying identity {problem}. The zone key policies let only the configured deployer role "
+        f"the deploying identity {problem}. The key policies let only the configured deployer role "
         "manage the keys: created by another identity, KMS's lockout safety check refuses them, or they "
         "end up manageable only by a role that is not the one running `pulumi up`. Assume the deployer "
         f"role (for example an AWS profile with role_arn = {deployer_role_arn}) and run again, or correct "
-        f"{DEPLOYER_KEY}.")
+        f"{config_key}.")
 
 
-def verified_deployer(deployer_role_arn: str, identity: pulumi.Output[aws.GetCallerIdentityResult]
-                      ) -> pulumi.Output[str]:
+def verified_deployer(deployer_role_arn: str, identity: pulumi.Output[aws.GetCallerIdentityResult],
+                      config_key: str = DEPLOYER_KEY) -> pulumi.Output[str]:
     """`deployer_role_arn` once the identity running the deployment is a session of it."""
-    return identity.apply(lambda caller: require_deployer_session(deployer_role_arn, caller.arn, caller.account_id))
+    return identity.apply(lambda caller: require_deployer_session(deployer_role_arn, caller.arn, caller.account_id,
+                                                                  config_key))

@@ -82,7 +82,7 @@ class RestrictedRegistryArgs:
     # non-empty, when there are replication regions.
     key_administrators: Sequence[pulumi.Input[str]] = ()
     key_users: Sequence[pulumi.Input[str]] = ()
-    # False when another stack or an account baseline owns the account's registry scanning
+    # False when the account baseline (or another stack) owns the account's registry scanning
     # configuration: the registry then checks the live configuration at deploy time.
     owns_registry_settings: bool = True
     artifacts: Sequence[ArtifactRecord] = ()
@@ -139,11 +139,11 @@ def _checked_scanning(zone_name: str, region: str, repositories: Sequence[str], 
     """The live scanning configuration of one region, or a deployment failure that says what to fix."""
     problem = scanning_problem(live[0], [_rule_dict(r) for r in live[1] or []], repositories)
     if problem:
-        raise ValueError(f"zone {zone_name}: registry_settings_owner is 'external', but the ECR registry scanning "
-                         f"configuration in {region} does not scan the zone's repositories continuously: {problem}. "
-                         f"Add a CONTINUOUS_SCAN rule with the WILDCARD filter '{zone_name}/*' in the stack or "
-                         "baseline that owns the registry settings, or set regzone:registry_settings_owner: stack")
-    return "continuous (registry settings owned outside this stack)"
+        raise ValueError(f"zone {zone_name}: the account's ECR registry scanning configuration in {region} (owned by the "
+                         f"account baseline) does not scan the zone's repositories continuously: {problem}. List this "
+                         "zone stack in regzone-baseline:zone_stacks of the account baseline (it adds a CONTINUOUS_SCAN "
+                         f"rule with the WILDCARD filter '{zone_name}/*') and update the baseline first")
+    return "continuous (registry settings owned by the account baseline)"
 
 
 def _field(value, snake: str, camel: str):
@@ -161,7 +161,7 @@ def _rule_dict(rule) -> dict:
 class RestrictedRegistry(pulumi.ComponentResource):
     """ECR repositories, their policies, the creation templates and keys of replication
     destinations, and the intake manifest of one zone. Registry-wide settings (scanning,
-    replication) are account singletons: `RegistrySettings` owns them, once per stack."""
+    replication) are account singletons: the account baseline's `RegistrySettings` owns them."""
 
     repositories: dict[str, aws.ecr.Repository]
     repository_urls: dict[str, pulumi.Output[str]]

@@ -3,10 +3,13 @@
 ECR has one scanning configuration and one replication configuration per account and region; a
 second writer overwrites the first and destroying either resets it (ECR API reference,
 PutRegistryScanningConfiguration / PutReplicationConfiguration replace the whole configuration).
-So they are not created per zone: a stack that owns the account's registry settings
-(`regzone:registry_settings_owner: stack`) creates at most one of each per region, merging every
-zone's rules; otherwise (`external`) it creates none and each zone registry checks the live
-scanning configuration at deploy time.
+So they are not created per zone: the account baseline (baseline/, components/account_baseline.py)
+creates at most one of each per region, merging the rules of every zone of the zone stacks it
+governs; each zone registry checks the live scanning configuration at deploy time.
+
+Replication copies only images pushed after a rule exists, into repositories ECR creates with the
+creation template for the zone's prefix (the zone's RestrictedRegistry). After adding a region to a
+zone's `registry.replication_regions`, run the zone stack (its template) before the baseline (the rule).
 """
 from __future__ import annotations
 
@@ -105,15 +108,3 @@ class RegistrySettings(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.creation_templates)))
         self.register_outputs({"scanning_regions": sorted(self.scanning),
                                "replication_regions": sorted(self.replication)})
-
-
-def stack_registry_settings(registries: Sequence, settings: Sequence[ZoneRegistrySettings],
-                            owner: str, provider: pulumi.ProviderResource) -> RegistrySettings | None:
-    """The stack's registry settings, if it owns them and any zone has a registry (`registries`:
-    the zones' RestrictedRegistry components, whose creation templates replication waits for)."""
-    if owner != "stack" or not settings:
-        return None
-    return RegistrySettings("registry-settings", RegistrySettingsArgs(
-        account_id=aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=provider)).account_id,
-        zones=list(settings), creation_templates=[t for r in registries for t in r.creation_templates]),
-        opts=pulumi.ResourceOptions(provider=provider))

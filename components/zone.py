@@ -26,8 +26,8 @@ from regzone.config.loader import CONFIG_NAMESPACE
 class RegulatedAiZoneArgs:
     stack: StackConfig
     zone: Zone
-    # The account's EC2 Auto Scaling service-linked role (components/autoscaling_role.py), created
-    # or found once per stack; required when the zone has node groups (their volumes key names it).
+    # The account's EC2 Auto Scaling service-linked role (components/autoscaling_role.py), owned by the
+    # account baseline; required when the zone has node groups (their volumes key names it).
     autoscaling_role_arn: pulumi.Input[str] | None = None
 
 
@@ -106,7 +106,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
             bucket_name=self.audit_bucket.bucket.bucket, bucket_policy=self.audit_bucket.policy,
             kms_key_arn=self.keys.key_arns["audit"], retention_days=retention_days,
             data_bucket_arns=list(self.data_buckets.bucket_arns.values()),
-            records_management_events=stack.zone_records_management_events(zone)), opts=child)
+            # The account baseline's trail records the management events (regzone:baseline_stack).
+            records_management_events=False), opts=child)
         egress = zone.regulated_ai_zone.egress
         self.network = ZoneNetwork(f"{name}-network", ZoneNetworkArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id, vpc_cidr=str(zone.vpc_cidr),
@@ -158,7 +159,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
                     enclave_memory_mib=group.enclave_allocation.memory_mib if group.enclave_allocation else None,
                     gpu_acknowledgement=(group.gpu_processing_acknowledgement.approval
                                          if group.gpu_processing_acknowledgement else None)), opts=child))
-            self.cluster.add_coredns(after=[g.node_group for g in self.node_groups])
+            self.cluster.add_coredns(after=[g.node_group for g in self.node_groups],
+                                     data_classes=stack.zone_data_classes(zone))
         if zone.registry is not None:
             registry = zone.registry
             pull = ([self.cluster.node_role.arn] if self.cluster else []) + [
@@ -174,6 +176,7 @@ class RegulatedAiZone(pulumi.ComponentResource):
                 key_administrators=[principals[("key_administrators", k)]
                                     for k in range(len(zone.key_administrators))],
                 key_users=[principals[("key_users", k)] for k in range(len(zone.key_users))],
-                owns_registry_settings=stack.registry_settings_owner == "stack",
+                # The account baseline owns registry scanning: the registry checks the live configuration.
+                owns_registry_settings=False,
                 artifacts=[ArtifactRecord(**a.model_dump(exclude={"review_date"}), review_date=a.review_date.isoformat())
                            for a in registry.artifacts]), opts=child)

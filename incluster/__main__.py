@@ -22,6 +22,7 @@ from components.k8s.workload_identity import (WorkloadIdentity, WorkloadIdentity
                                               workload_data_statements)
 from regzone.config import ConfigError
 from regzone.config.loader import load_stack_file
+from regzone.instance_types import instance_catalog
 from regzone.paths import STACKS_DIR
 from regzone.tags import (TAG_CHANGE_REF, TAG_DATA_CLASS, TAG_ENVIRONMENT, TAG_MANAGED_BY, TAG_OWNER,
                           TAG_ZONE, data_class_tag)
@@ -52,27 +53,53 @@ on_cluster = pulumi.ResourceOptions(provider=cluster)
 on_both = pulumi.ResourceOptions(providers={"aws": aws_provider, "kubernetes": cluster})
 identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=aws_provider))
 
+if zone.cluster is None:
+    raise pulumi.RunError(f"{source}: zone {zone.name} has no cluster in {zone_file}; the in-cluster program "
+                          "needs one (zones[].cluster)")
+
+
+def node_capacity(classes: list[str]) -> tuple[dict[str, str], int]:
+    """The largest node (CPU, memory) a pod of `classes` may land on, and how many GPUs the node
+    groups holding those classes have at their maximum size: the namespace's container limits and
+    GPU quota follow the node groups."""
+    groups = [g for g in zone.cluster.node_groups if set(classes) & set(stack.node_group_data_classes(zone, g))]
+    if not groups:
+        raise pulumi.RunError(f"{zone_file}: no node group of zone {zone.name} holds {classes}; "
+                              "add one (zones[].cluster.node_groups[].data_classes)")
+    types = [instance_catalog()[t] for g in groups for t in g.instance_types]
+    gpus = sum(g.scaling.max_size * max(instance_catalog()[t].gpus for t in g.instance_types) for g in groups)
+    return {"cpu": str(max(t.vcpus for t in types)), "memory": f"{max(t.memory_mib for t in types)}Mi"}, gpus
+
+
+# S3 through the gateway endpoint: the region's S3 prefix list, resolved at deploy time.
+s3_cidrs = aws.ec2.get_prefix_list_output(name=f"com.amazonaws.{region}.s3",
+                                          opts=pulumi.InvokeOutputOptions(provider=aws_provider)).cidr_blocks
 # One namespace per workload kind the zone runs, permitting exactly the data classes of those workloads.
 egress = zone.regulated_ai_zone.egress
 namespaces: dict[str, RegulatedNamespace] = {}
 for kind in sorted({w.kind for w in zone.workloads}):
     classes = sorted({c for w in zone.workloads if w.kind == kind for c in w.data_classes})
     no_external = any(stack.data_class_policy[c].prohibit_external_llm_calls for c in classes)
+    container_max, gpu_capacity = node_capacity(classes)
     namespaces[kind] = RegulatedNamespace(f"{zone.name}-{kind.replace('_', '-')}", RegulatedNamespaceArgs(
         zone_name=zone.name, kind=kind, data_classes=classes, vpc_cidr=str(zone.vpc_cidr),
+        kubernetes_version=zone.cluster.kubernetes_version,
+        endpoint_cidrs=outputs.apply(lambda o: list(o.endpoint_subnet_cidrs)), s3_cidrs=s3_cidrs,
+        container_max=container_max, gpu_capacity=gpu_capacity,
         internet_egress=not egress.is_air_gapped and not no_external), opts=on_cluster)
 
 # The zone's repositories are `<zone>/<repo>` in this account's registry (components/registry.py).
 registry = pulumi.Output.concat(identity.account_id, ".dkr.ecr.", region, ".amazonaws.com/", zone.name)
 WorkloadAdmission(f"{zone.name}-admission", WorkloadAdmissionArgs(
     zone_name=zone.name, registry=registry,
-    exempt_namespaces=[*SYSTEM_NAMESPACES, *settings.admission_exempt_namespaces]), opts=on_cluster)
+    exempt_namespaces=[*SYSTEM_NAMESPACES, *settings.admission_exempt_namespaces],
+    confidential_classes=stack.strict_classes(stack.zone_data_classes(zone))), opts=on_cluster)
 # Each plugin image as the zone config's intake record promoted it into the zone registry, by digest.
 plugins = {name: zone.device_plugin_artifact(name) for name in zone.device_plugins_needed()}
 if plugins:
     DevicePlugins(f"{zone.name}-device-plugins", DevicePluginsArgs(zone_name=zone.name, images={
         name: pulumi.Output.concat(registry, "/", record.repository, "@", record.checksum)
-        for name, record in plugins.items()}), opts=on_cluster)
+        for name, record in plugins.items()}, data_classes=stack.zone_data_classes(zone)), opts=on_cluster)
 if settings.verify_image_signatures:
     ImageSignatures(f"{zone.name}-signatures", ImageSignaturesArgs(
         zone_name=zone.name, registry=registry, public_key_pem=settings.signer_public_key or ""), opts=on_cluster)

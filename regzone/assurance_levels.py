@@ -20,8 +20,10 @@ AssuranceLevel = Literal[1, 2, 3, 4]
 # What a zone's config must contain to meet a control (judged by regzone/levels/zone_status.py):
 # registry: the zone has a restricted registry; cluster: a private EKS cluster; change_ref: the stack
 # names a change (regzone:change_ref, not the placeholder); signature_verification: an in-cluster
-# stack of the zone verifies image signatures at admission; no_internet_egress: an air-gapped zone.
-Need = Literal["registry", "cluster", "change_ref", "signature_verification", "no_internet_egress"]
+# stack of the zone verifies image signatures at admission; no_internet_egress: an air-gapped zone;
+# organization_guardrails: an organization baseline attaches the regzone SCPs to the stack's unit.
+Need = Literal["registry", "cluster", "change_ref", "signature_verification", "no_internet_egress",
+               "organization_guardrails"]
 LEVELS_FILE = "assurance_levels.yaml"
 
 

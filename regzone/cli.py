@@ -12,7 +12,7 @@ from pathlib import Path
 
 from regzone.evidence.command import register as register_evidence
 from regzone.record.command import register as register_record
-from regzone.paths import INCLUSTER_DIR, STACKS_DIR
+from regzone.paths import BASELINE_DIR, INCLUSTER_DIR, STACKS_DIR
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
 
@@ -118,7 +118,7 @@ def _levels(args: argparse.Namespace) -> int:
 
     try:
         stack = load_stack_file(args.program / f"Pulumi.{args.stack}.yaml")
-        zones = zone_levels(args.stack, stack, args.incluster)
+        zones = zone_levels(args.stack, stack, args.incluster, args.baseline)
     except ConfigError as err:
         print(f"regzone levels: {err}", file=sys.stderr)
         return EXIT_USAGE
@@ -129,20 +129,32 @@ def _levels(args: argparse.Namespace) -> int:
 def _pack_config(args: argparse.Namespace) -> int:
     import json
 
+    from regzone.config.baseline import load_baseline
     from regzone.config.errors import ConfigError
-    from regzone.config.loader import load_stack_file
-    from regzone.pack_config import derive_pack_config
+    from regzone.config.loader import read_stack_file
+    from regzone.pack_config import derive_pack_config, program_of
     from regzone.paths import POLICY_PACK_DIR
     from regzone.preview.analyzer import PackError, PolicyPackClient
+    from regzone.preview.recorder import project_of
+    from regzone.preview.run import governing_stack
+    from regzone.zone_stack import baseline_project
 
     try:
-        stack = load_stack_file(args.program / f"Pulumi.{args.stack}.yaml")
-        with PolicyPackClient(POLICY_PACK_DIR, project="regzone", stack=args.stack) as pack:
+        path = args.program / f"Pulumi.{args.stack}.yaml"
+        project = project_of(args.program)
+        if project == baseline_project():
+            stack = load_baseline(args.stack, args.program)
+        else:  # the in-cluster program is governed by the zone stack it names; the pack judges it as itself
+            stack, _ = governing_stack(project, read_stack_file(path), str(path))
+            if stack is None:
+                raise ConfigError(f"{path}: names no zone stack ({project}:zone_stack)")
+        with PolicyPackClient(POLICY_PACK_DIR, project=project, stack=args.stack) as pack:
             names = [p.name for p in pack.info()[1]]
     except (ConfigError, PackError) as err:
         print(f"regzone pack-config: {err}", file=sys.stderr)
         return EXIT_USAGE
-    _write(json.dumps(derive_pack_config(stack, names), indent=2, sort_keys=True) + "\n", args.output)
+    _write(json.dumps(derive_pack_config(stack, names, program_of(project)), indent=2, sort_keys=True) + "\n",
+           args.output)
     return EXIT_OK
 
 
@@ -153,7 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
         "preview", help="run a stack under mocks and check it with the regulated-ai policy pack, offline")
     preview.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
     preview.add_argument("--program", type=Path, default=STACKS_DIR,
-                         help="program directory holding __main__.py and Pulumi.<stack>.yaml (default: stacks/)")
+                         help="program directory holding __main__.py and Pulumi.<stack>.yaml (default: stacks/; "
+                              "also incluster, baseline)")
     preview.add_argument("--format", choices=["table", "json", "markdown", "sarif"], default="table")
     preview.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     preview.add_argument("--policy-pack-config", type=Path,
@@ -163,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
         "pack-config", help="derive the regulated-ai pack config (--policy-pack-config) from a stack's zone config")
     pack_config.add_argument("--stack", required=True, help="stack name: reads stacks/Pulumi.<stack>.yaml")
     pack_config.add_argument("--program", type=Path, default=STACKS_DIR,
-                             help="directory holding Pulumi.<stack>.yaml (default: stacks/)")
+                             help="directory holding Pulumi.<stack>.yaml (default: stacks/; also baseline); for "
+                                  "the in-cluster program (incluster/), its zone stack's settings, judged as the "
+                                  "in-cluster program")
     pack_config.add_argument("--output", type=Path, help="write the config to this file instead of stdout")
     pack_config.set_defaults(handler=_pack_config)
     matrix = commands.add_parser(
@@ -184,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     levels.add_argument("--incluster", type=Path, default=INCLUSTER_DIR,
                         help="directory of the in-cluster stack files, read for signature verification "
                              "(default: incluster/)")
+    levels.add_argument("--baseline", type=Path, default=BASELINE_DIR,
+                        help="directory of the baseline stack files, read for the organization's SCPs "
+                             "(default: baseline/)")
     levels.add_argument("--format", choices=["text", "json"], default="text")
     levels.add_argument("--output", type=Path, help="write the report to this file instead of stdout")
     levels.set_defaults(handler=_levels)

@@ -16,12 +16,26 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from regzone.config.baseline import Baseline, load_baseline
 from regzone.config.errors import ConfigError, unknown_key_hint
 from regzone.config.model import AUTOSCALING_SERVICE, StackConfig
 from regzone.paths import POLICY_PACK_DIR
+from regzone.zone_stack import stack_name
+from regzone_core.policy.guardrails import break_glass_arn
 
 ENFORCEMENT_LEVELS = ("advisory", "mandatory", "remediate", "disabled")
 ALL = "all"  # the CLI applies its enforcementLevel to every policy; it carries no settings
+# Pulumi project -> the `program` setting the pack judges its stacks as (regulated_ai/settings.py). The
+# account baseline creates AWS resources like the zone program and holds no zone, so it is judged as one.
+PROGRAMS = {"regzone": "zone", "regzone-incluster": "incluster", "regzone-baseline": "zone"}
+
+
+def program_of(project: str) -> str:
+    """The pack's `program` setting for a stack of `project`; an unknown project is an error."""
+    if project not in PROGRAMS:
+        raise ConfigError(f"project {project!r} is not one of this repository's programs; valid: "
+                          f"{', '.join(sorted(PROGRAMS))}")
+    return PROGRAMS[project]
 
 
 @lru_cache(maxsize=1)
@@ -37,13 +51,18 @@ def _settings() -> ModuleType:
     return module
 
 
-def derive_settings(stack: StackConfig) -> dict[str, Any]:
-    """Settings that make the gate's placement and residency rules those of the stack."""
+def derive_settings(stack: StackConfig, baseline: Baseline | None = None, program: str = "zone") -> dict[str, Any]:
+    """Settings that make the gate's placement and residency rules those of the stack, for a stack of
+    `program` (`zone`, or `incluster` for the in-cluster program building on that zone stack). The
+    management trail is the account baseline's (`regzone:baseline_stack`, read from baseline/ when not given)."""
+    baseline = baseline or load_baseline(stack_name(stack.baseline_stack))
     return {
+        "program": program,
         "frameworks": list(stack.frameworks),
         "allowed_regions": list(stack.allowed_regions),
         "deployer_role_arn": stack.deployer_role_arn,
-        "existing_service_linked_roles": [AUTOSCALING_SERVICE] if stack.autoscaling_service_linked_role == "existing" else [],
+        # The baseline creates or checks the Auto Scaling role: to the zone stack, it exists.
+        "existing_service_linked_roles": [AUTOSCALING_SERVICE] if baseline.settings.autoscaling_service_linked_role else [],
         "zones": {zone.name: {
             "regions": list(stack.allowed_regions),
             "data_classes": stack.zone_data_classes(zone),
@@ -54,7 +73,7 @@ def derive_settings(stack: StackConfig) -> dict[str, Any]:
         } for zone in stack.zones},
         "data_class_policy": {name: rule.model_dump(exclude_defaults=True)
                               for name, rule in sorted(stack.data_class_policy.items())},
-        "management_trail_arn": stack.management_trail_arn,
+        "management_trail_arn": baseline.management_trail_arn,
         # The clusters' administrators are the reviewed, named holders of cluster-admin (the stack gives
         # them AmazonEKSClusterAdminPolicy through access entries): RAZ-K8S-007 admits only them.
         "break_glass_subjects": sorted({arn for zone in stack.zones if zone.cluster is not None
@@ -62,9 +81,32 @@ def derive_settings(stack: StackConfig) -> dict[str, Any]:
     }
 
 
-def derive_pack_config(stack: StackConfig, policy_names: list[str]) -> dict[str, Any]:
-    """A full `--policy-pack-config` document: the stack's settings under every policy."""
-    settings = derive_settings(stack)
+def derive_baseline_settings(baseline: Baseline) -> dict[str, Any]:
+    """Settings for the account or organization baseline: the union of its zone stacks' residency and
+    frameworks, each unit's Regions (the region deny it must keep to) and the break-glass role."""
+    settings = baseline.settings
+    derived: dict[str, Any] = {
+        "frameworks": baseline.frameworks,
+        "allowed_regions": baseline.allowed_regions,
+        "deployer_role_arn": settings.deployer_role_arn,
+        "existing_service_linked_roles": ([AUTOSCALING_SERVICE] if settings.autoscaling_service_linked_role == "existing"
+                                          else []),
+        "break_glass_subjects": ([break_glass_arn(baseline.partition, settings.break_glass_role)]
+                                 if settings.break_glass_role else []),
+    }
+    if settings.scope == "account":
+        derived["management_trail_arn"] = baseline.management_trail_arn
+    else:
+        derived["organizational_units"] = {unit.id: baseline.unit_regions(unit)
+                                           for unit in settings.service_control_policies.units}
+    return derived
+
+
+def derive_pack_config(source: StackConfig | Baseline, policy_names: list[str], program: str = "zone") -> dict[str, Any]:
+    """A full `--policy-pack-config` document: the settings of a zone stack (judged as `program`) or of a
+    baseline under every policy."""
+    settings = (derive_baseline_settings(source) if isinstance(source, Baseline)
+                else derive_settings(source, program=program))
     return {name: dict(settings) for name in sorted(policy_names)}
 
 

@@ -6,3 +6,4 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 STACKS_DIR = REPO_ROOT / "stacks"
 INCLUSTER_DIR = REPO_ROOT / "incluster"
 POLICY_PACK_DIR = REPO_ROOT / "policypacks" / "regulated-ai"
+BASELINE_DIR = REPO_ROOT / "baseline"

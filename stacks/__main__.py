@@ -2,8 +2,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from components.registry_settings import ZoneRegistrySettings, stack_registry_settings
-from components.autoscaling_role import AutoScalingServiceRole, AutoScalingServiceRoleArgs
+from components.baseline_reference import account_baseline
 from components.zone import RegulatedAiZone, RegulatedAiZoneArgs
 from regzone.config import ConfigError
 from regzone.config.program import stack_config_from_runtime
@@ -25,32 +24,27 @@ providers = {zone.name: aws.Provider(f"{zone.name}-aws", region=stack.zone_regio
     TAG_MANAGED_BY: "pulumi",
 }}) for zone in stack.zones}
 
-# One per account (IAM is global): created or found once for every zone with node groups.
-autoscaling_role = None
-if stack.autoscaling_service_linked_role is not None:
-    first = next(zone for zone in stack.zones if zone.cluster is not None and zone.cluster.node_groups)
-    autoscaling_role = AutoScalingServiceRole("autoscaling", AutoScalingServiceRoleArgs(
-        mode=stack.autoscaling_service_linked_role), opts=pulumi.ResourceOptions(providers=[providers[first.name]]))
+# The account-wide singletons (management trail, public access block, EBS default encryption, Access
+# Analyzer, ECR registry settings, the Auto Scaling service-linked role) are the account baseline's:
+# this stack reads its outputs and creates none of them. Fails at preview without a deployed baseline.
+caller = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=providers[stack.zones[0].name]))
+baseline = account_baseline(stack, caller.account_id)
 
 zones = {}
 for zone in stack.zones:
     zones[zone.name] = RegulatedAiZone(zone.name, RegulatedAiZoneArgs(
-        stack=stack, zone=zone, autoscaling_role_arn=autoscaling_role.arn if autoscaling_role else None),
+        stack=stack, zone=zone, autoscaling_role_arn=baseline.apply(lambda b: b.autoscaling_service_linked_role_arn)),
         opts=pulumi.ResourceOptions(providers=[providers[zone.name]]))
-
-# Account-wide ECR settings: once per stack and region (regzone:registry_settings_owner).
-stack_registry_settings(
-    [zones[z.name].registry for z in stack.zones if z.registry is not None],
-    [ZoneRegistrySettings(z.name, stack.zone_region(z), z.registry.replication_regions)
-     for z in stack.zones if z.registry is not None],
-    stack.registry_settings_owner, providers[stack.zones[0].name])
 
 pulumi.export("zones", {name: {"key_arns": z.keys.key_arns, "audit_bucket": z.audit_bucket.bucket.bucket,
                                "record_key_arn": z.record_key.key.arn,  # read by `regzone record`
                                "access_log_bucket": z.audit_bucket.access_log_bucket.bucket,
                                "trail_arn": z.audit_trail.trail.arn,
                                "data_buckets": {c: b.bucket for c, b in z.data_buckets.buckets.items()},
-                               "data_bucket_arns": z.data_buckets.bucket_arns}
+                               "data_bucket_arns": z.data_buckets.bucket_arns,
+                               # The subnets holding the zone's interface endpoints: what in-cluster
+                               # NetworkPolicies let pods reach on 443 (not the whole VPC).
+                               "endpoint_subnet_cidrs": z.network.endpoint_subnet_cidrs}
                         for name, z in zones.items()})
 # Read by the in-cluster program (Kubernetes objects, run from inside the VPC) through a StackReference:
 # `clusters.<zone>.name`, `.arn`, `.endpoint`, `.certificate_authority` (base64 PEM), `.node_role_arn`.

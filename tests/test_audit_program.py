@@ -128,15 +128,17 @@ def test_one_data_bucket_per_data_class_with_its_retention(dev):
 
 
 def test_trail_settings(dev):
+    """The zone trail records the zone's data events in its Region; the account baseline's trail
+    records the management events (test_baseline_program.py)."""
     trail = one(dev, "aws:cloudtrail/trail:Trail", "dev-ai-trail")
     inputs = trail.inputs
-    assert inputs["isMultiRegionTrail"] is True and inputs["includeGlobalServiceEvents"] is True
+    assert inputs["isMultiRegionTrail"] is False and inputs["includeGlobalServiceEvents"] is False
     assert inputs["enableLogFileValidation"] is True and inputs["enableLogging"] is True
     assert inputs["kmsKeyId"] == key_arn(dev, "audit")
     assert inputs["s3BucketName"] == AUDIT
     assert trail.property_dependencies["s3BucketName"] == [one(dev, "aws:s3/bucket:Bucket", AUDIT).urn]
     (selector,) = inputs["eventSelectors"]
-    assert selector["includeManagementEvents"] is True and selector["readWriteType"] == "All"
+    assert selector["includeManagementEvents"] is False and selector["readWriteType"] == "All"
     assert selector["dataResources"] == [{"type": "AWS::S3::Object", "values": [
         "arn:aws:s3:::dev-ai-data-personal-data/", "arn:aws:s3:::dev-ai-data-public/"]}]
     assert inputs["cloudWatchLogsGroupArn"].endswith(":*")
@@ -179,36 +181,16 @@ def management_recorded(inputs) -> bool:
     return any(s.get("includeManagementEvents") for s in inputs["eventSelectors"])
 
 
-def test_one_management_trail_per_stack_whatever_the_number_of_zones(tmp_path, dev_config):
-    """recorded_by: stack (default): the first zone's trail records the account's management events
-    in every region; the other zone's trail records its data events only, in its own region."""
+def test_no_zone_trail_records_management_events_whatever_the_number_of_zones(tmp_path, dev_config):
+    """The account baseline's trail records them once per account: every zone trail records its own
+    data events only, in its own Region."""
     trails = record_trails(tmp_path, two_zone_config(dev_config))
     assert set(trails) == {"dev-ai-trail", "dev-two-trail"}
-    main, data = trails["dev-ai-trail"].inputs, trails["dev-two-trail"].inputs
-    assert management_recorded(main) and main["isMultiRegionTrail"] is True
-    assert main["includeGlobalServiceEvents"] is True
-    assert not management_recorded(data) and data["isMultiRegionTrail"] is False
-    assert data["includeGlobalServiceEvents"] is False
-    (selector,) = data["eventSelectors"]
+    for trail in trails.values():
+        assert not management_recorded(trail.inputs) and trail.inputs["isMultiRegionTrail"] is False
+        assert trail.inputs["includeGlobalServiceEvents"] is False
+    (selector,) = trails["dev-two-trail"].inputs["eventSelectors"]
     assert selector["dataResources"] == [{"type": "AWS::S3::Object",
                                           "values": ["arn:aws:s3:::dev-two-data-personal-data/"]}]
+    data = trails["dev-two-trail"].inputs
     assert data["enableLogFileValidation"] is True and data["kmsKeyId"].endswith("dev-two-keys-audit")
-
-
-def test_an_account_trail_leaves_every_zone_trail_to_data_events(tmp_path, dev_config):
-    config = two_zone_config(dev_config)
-    config["regzone:management_events"] = {"recorded_by": "account", "trail_arn": ACCOUNT_TRAIL}
-    trails = record_trails(tmp_path, config)
-    assert all(not management_recorded(t.inputs) and t.inputs["isMultiRegionTrail"] is False
-               for t in trails.values())
-
-
-def test_the_named_zone_records_management_events(tmp_path, dev_config):
-    config = two_zone_config(dev_config)
-    config["regzone:management_events"] = {"zone": "dev-two"}
-    trails = record_trails(tmp_path, config)
-    assert management_recorded(trails["dev-two-trail"].inputs)
-    assert not management_recorded(trails["dev-ai-trail"].inputs)
-
-
-ACCOUNT_TRAIL = "arn:aws:cloudtrail:us-east-1:111122223333:trail/org-trail"

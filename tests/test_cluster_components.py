@@ -77,6 +77,20 @@ def test_access_entries_and_pinned_addons(program):
     assert node_groups <= set(addons["coredns"].dependencies)
 
 
+def test_system_addons_run_on_nodes_tainted_per_data_class(program):
+    """Every node group is tainted per class it holds: CoreDNS (a Deployment) tolerates the zone's
+    class taints besides its defaults, and the Pod Identity agent every taint, or workloads would
+    have no DNS and no credentials."""
+    addons = {a.inputs["addonName"]: a for a in of_type(program, "aws:eks/addon:Addon").values()}
+    coredns = json.loads(addons["coredns"].inputs["configurationValues"])["tolerations"]
+    taints = {(t["key"], t.get("value")) for g in of_type(program, "aws:eks/nodeGroup:NodeGroup").values()
+              for t in g.inputs.get("taints", []) if t["key"].startswith("data-class.regzone.io/")}
+    assert taints and taints <= {(t["key"], t.get("value")) for t in coredns if t.get("operator") == "Equal"}
+    assert {"key": "CriticalAddonsOnly", "operator": "Exists"} in coredns
+    agent = json.loads(addons["eks-pod-identity-agent"].inputs["configurationValues"])
+    assert agent == {"tolerations": [{"operator": "Exists"}]}
+
+
 def test_security_groups_admit_only_the_zone(program):
     rules = {**of_type(program, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
              **of_type(program, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")}
@@ -127,8 +141,10 @@ def test_node_groups_use_their_launch_template_taints_and_labels(program):
     templates = of_type(program, "aws:ec2/launchTemplate:LaunchTemplate")
     assert gpu.property_dependencies["launchTemplate"] == [templates["t-gpu-lt"].urn]
     assert gpu.inputs["amiType"] == "AL2023_x86_64_NVIDIA" and cpu.inputs["amiType"] == "AL2023_x86_64_STANDARD"
-    assert gpu.inputs["taints"] == [{"key": "nvidia.com/gpu", "effect": "NO_SCHEDULE"}]
-    assert "taints" not in cpu.inputs
+    # Each group is tainted per data class it may hold, so only pods tolerating its classes land there.
+    ephi = {"key": "data-class.regzone.io/ephi", "value": "true", "effect": "NO_SCHEDULE"}
+    assert gpu.inputs["taints"] == [{"key": "nvidia.com/gpu", "effect": "NO_SCHEDULE"}, ephi]
+    assert cpu.inputs["taints"] == [ephi]
     assert gpu.inputs["labels"] == {"regzone.io/zone": "t", "regzone.io/confidential": "nitro_enclaves",
                                     "regzone.io/node-kind": "gpu", "aws-nitro-enclaves-k8s-dp": "enabled",
                                     "data-class.regzone.io/ephi": "true"}
@@ -162,7 +178,7 @@ def test_registry_repositories(program):
         assert repo.inputs["encryptionConfigurations"] == [
             {"encryptionType": "KMS", "kmsKey": "arn:aws:kms:eu-west-1:111122223333:key/artifacts"}]
         assert repo.protect and repo.retain_on_delete and repo.inputs["forceDelete"] is False
-    # Account singletons are the stack's (RegistrySettings), never a zone registry's.
+    # Account singletons are the account baseline's (RegistrySettings), never a zone registry's.
     assert not of_type(program, "aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
     assert not of_type(program, "aws:ecr/replicationConfiguration:ReplicationConfiguration")
     assert not of_type(program, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule")
@@ -338,7 +354,8 @@ def test_live_scanning_that_misses_the_zone_fails_the_deployment(monkeypatch):
     with pytest.raises(Exception) as raised:
         record(owns_registry_settings=False)
     message = str(raised.value)
-    assert "registry_settings_owner is 'external'" in message and "eu-west-1" in message
+    assert "registry scanning configuration in eu-west-1 (owned by the account baseline)" in message
+    assert "regzone-baseline:zone_stacks" in message
     assert "no CONTINUOUS_SCAN rule covers t/models/summarizer, t/serving" in message
 
 

@@ -57,7 +57,6 @@ def test_promotion_role_must_be_a_role_arn(dev_config):
 
 def test_registry_without_cluster_needs_pull_roles(dev_config):
     del dev_config["regzone:zones"][0]["cluster"]
-    del dev_config["regzone:autoscaling_service_linked_role"]  # read only for node groups
     assert "registry.pull_role_arns: is empty and the zone has no cluster" in _error(dev_config)
     _registry(dev_config)["pull_role_arns"] = ["arn:aws:iam::111122223333:role/summarizer"]
     assert parse_stack_config(dev_config, "dev").zones[0].registry.pull_role_arns

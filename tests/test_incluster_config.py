@@ -64,7 +64,8 @@ def test_program_reads_the_zone_stack_of_its_own_organization(monkeypatch, organ
     config = read_stack_file(INCLUSTER / "Pulumi.dev.yaml")
     zone_outputs = {"clusters": {"dev-ai": {"name": "c", "arn": "arn:aws:eks:eu-west-1:111122223333:cluster/c",
                                             "endpoint": "https://c", "certificate_authority": "Y2E="}},
-                    "zones": {"dev-ai": {"key_arns": {"data": "arn:aws:kms:eu-west-1:111122223333:key/k"}}}}
+                    "zones": {"dev-ai": {"key_arns": {"data": "arn:aws:kms:eu-west-1:111122223333:key/k"},
+                                         "endpoint_subnet_cidrs": ["10.40.0.0/20"]}}}
     recording = record_program(INCLUSTER, "dev", config, project="regzone-incluster",
                                stack_outputs={f"{organization}/regzone/dev": zone_outputs})
     assert any(r.type == "kubernetes:core/v1:Namespace" for r in recording.resources)

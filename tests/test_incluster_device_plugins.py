@@ -7,6 +7,7 @@ import json
 import pytest
 
 from components.k8s.device_plugins import plugin_pod_spec
+from components.k8s.labels import data_class_tolerations
 from regzone.config.loader import load_stack_file, read_stack_file
 from regzone.device_plugins import device_plugins
 from regzone.paths import REPO_ROOT, STACKS_DIR
@@ -36,9 +37,27 @@ def schedulable_on(daemon_set, node_labels: dict, taints: list) -> bool:
     spec = daemon_set.inputs["spec"]["template"]["spec"]
     terms = spec["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
     fits = any(all(node_labels.get(e["key"]) in e["values"] for e in term["matchExpressions"]) for term in terms)
-    tolerated = all(any(t["key"] == taint["key"] and t["effect"].replace("NoSchedule", "NO_SCHEDULE") == taint["effect"]
-                        for t in spec.get("tolerations", [])) for taint in taints)
-    return fits and tolerated
+    return fits and tolerates(spec.get("tolerations", []), taints)
+
+
+def tolerates(tolerations: list, taints: list) -> bool:
+    """Kubernetes' rule: every NoSchedule taint is matched by key, effect and (for Equal) value."""
+    return all(any(t["key"] == taint["key"] and t["effect"].replace("NoSchedule", "NO_SCHEDULE") == taint["effect"]
+                   and (t.get("operator") == "Exists" or t.get("value") == taint.get("value"))
+                   for t in tolerations) for taint in taints)
+
+
+def test_node_groups_admit_only_pods_tolerating_their_classes(dev):
+    """Every group carries a taint per class it holds: a pod that tolerates none lands nowhere, one
+    that tolerates the group's classes lands there."""
+    zone, _ = dev
+    groups = {r.name: r.inputs for r in zone.resources if r.type == NODE_GROUP}
+    assert groups and not any(tolerates([], g.get("taints") or []) for g in groups.values())
+    cpu = groups["dev-ai-cpu-preprocess-ng"]
+    classes = sorted(k.removeprefix("data-class.regzone.io/") for k in cpu["labels"] if k.startswith("data-class."))
+    assert classes == ["personal_data", "public"]
+    assert tolerates(data_class_tolerations(classes), cpu["taints"])
+    assert not tolerates(data_class_tolerations(["personal_data"]), cpu["taints"])
 
 
 def test_each_plugin_runs_on_exactly_the_nodes_that_need_it(dev):

@@ -45,14 +45,32 @@ def test_zone_data_key_serves_exactly_the_incluster_workload_roles():
 
 
 @pytest.mark.slow
-def test_regzone_preview_of_incluster_program(tmp_path):
-    """`regzone preview --program incluster`: the zone stack is recorded first and answers the reference."""
+@pytest.mark.parametrize("stack", ["dev", "gdpr-eu", "hipaa", "pci"])
+def test_regzone_preview_of_incluster_program(tmp_path, stack):
+    """`regzone preview --program incluster` of every reference zone: the zone stack is recorded first
+    and answers the reference, and the pack judges the stack as the in-cluster program (a regulated
+    zone's in-cluster stack was refused for lacking the zone program's trail and VPC)."""
     out = tmp_path / "incluster.json"
-    done = subprocess.run([sys.executable, "-m", "regzone.cli", "preview", "--program", "incluster", "--stack", "dev",
+    done = subprocess.run([sys.executable, "-m", "regzone.cli", "preview", "--program", "incluster", "--stack", stack,
                            "--format", "json", "--output", str(out)], cwd=REPO_ROOT, capture_output=True, text=True,
                           timeout=300)  # nosec B603
     assert done.returncode == 0, done.stderr
     report = json.loads(out.read_text())
     namespace = next(r for r in report["resources"] if r["type"] == "kubernetes:core/v1:Namespace")
-    assert namespace["urn"].startswith("urn:pulumi:dev::regzone-incluster::")
+    assert namespace["urn"].startswith(f"urn:pulumi:{stack}::regzone-incluster::")
     assert [v for v in report["violations"] if v["enforcement"] == "mandatory"] == []
+
+
+def test_pack_config_of_the_incluster_program_judges_it_as_such(tmp_path):
+    """README: `regzone pack-config --program . --stack <s>` in incluster/ derives the zone stack's
+    settings with `program: incluster`; for the zone program, `program: zone`."""
+    configs = {}
+    for program in ("incluster", "stacks"):
+        out = tmp_path / f"{program}.json"
+        done = subprocess.run([sys.executable, "-m", "regzone.cli", "pack-config", "--program", ".", "--stack", "hipaa",
+                               "--output", str(out)], cwd=REPO_ROOT / program, capture_output=True, text=True,
+                              timeout=120)  # nosec B603
+        assert done.returncode == 0, done.stderr
+        configs[program] = json.loads(out.read_text())["zone-data-class-requirements"]
+    assert configs["incluster"]["program"] == "incluster" and configs["stacks"]["program"] == "zone"
+    assert configs["incluster"]["zones"] == configs["stacks"]["zones"]

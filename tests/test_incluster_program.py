@@ -21,7 +21,8 @@ ZONE_OUTPUTS = {
                             "endpoint": "https://0A1B2C3D.gr7.eu-west-1.eks.amazonaws.com",
                             "certificate_authority": "LS0tLS1CRUdJTi1NT0NLLUNBLS0tLS0=",
                             "node_role_arn": "arn:aws:iam::111122223333:role/dev-ai-eks-node-role"}},
-    "zones": {"dev-ai": {"key_arns": {"data": "arn:aws:kms:eu-west-1:111122223333:key/dev-ai-data"}}},
+    "zones": {"dev-ai": {"key_arns": {"data": "arn:aws:kms:eu-west-1:111122223333:key/dev-ai-data"},
+                         "endpoint_subnet_cidrs": ["10.40.0.0/20", "10.40.16.0/20"]}},
 }
 
 
@@ -91,15 +92,80 @@ def test_network_policies_default_deny_plus_needed_flows(incluster):
     for policy in of_type(incluster, "kubernetes:networking.k8s.io/v1:NetworkPolicy").values():
         by_ns.setdefault(policy.inputs["metadata"]["namespace"], {})[policy.inputs["metadata"]["name"]] = \
             policy.inputs["spec"]
-    assert set(by_ns["dev-ai-inference"]) == {"default-deny", "allow-dns", "allow-zone-endpoints",
-                                              "allow-pod-identity-agent", "allow-egress-allow-list", "allow-serving"}
-    assert set(by_ns["dev-ai-training"]) == {"default-deny", "allow-dns", "allow-zone-endpoints",
-                                             "allow-pod-identity-agent", "allow-egress-allow-list"}
+    common = {"default-deny", "allow-dns", "allow-zone-endpoints", "allow-s3-gateway", "allow-pod-identity-agent",
+              "allow-egress-allow-list"}
+    assert set(by_ns["dev-ai-inference"]) == common | {"allow-serving", "allow-intra-namespace"}
+    assert set(by_ns["dev-ai-training"]) == common | {"allow-intra-namespace"}
+    assert set(by_ns["dev-ai-batch-evaluation"]) == common
     deny = by_ns["dev-ai-training"]["default-deny"]
     assert deny == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     egress = by_ns["dev-ai-training"]["allow-egress-allow-list"]["egress"][0]
     assert egress["to"][0]["ipBlock"]["except"] == ["10.40.0.0/16", "169.254.0.0/16"]
     assert egress["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+def _policies(recording, name):
+    return {p.inputs["metadata"]["namespace"]: p.inputs["spec"]
+            for p in of_type(recording, "kubernetes:networking.k8s.io/v1:NetworkPolicy").values()
+            if p.inputs["metadata"]["name"] == name}
+
+
+def test_endpoints_are_reached_in_their_subnets_not_the_whole_vpc(incluster, zone_outputs):
+    for spec in _policies(incluster, "allow-zone-endpoints").values():
+        (rule,) = spec["egress"]
+        assert [peer["ipBlock"]["cidr"] for peer in rule["to"]] == \
+            zone_outputs["zones"]["dev-ai"]["endpoint_subnet_cidrs"]
+        assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+def test_s3_gateway_ranges_are_allowed_on_443(incluster):
+    """Through the gateway endpoint, S3 traffic goes to the ranges of S3's prefix list (the mocks answer
+    com.amazonaws.<region>.s3 with documentation ranges): exactly those, on 443."""
+    specs = _policies(incluster, "allow-s3-gateway")
+    assert len(specs) == 3
+    for spec in specs.values():
+        (rule,) = spec["egress"]
+        assert [peer["ipBlock"] for peer in rule["to"]] == [{"cidr": "192.0.2.0/24"}, {"cidr": "198.51.100.0/24"}]
+        assert rule["ports"] == [{"protocol": "TCP", "port": 443}]
+
+
+def test_intra_namespace_traffic_per_workload_kind(incluster):
+    """Multi-node training talks on any port inside its namespace, serving pods on the serving port,
+    batch evaluation not at all; nothing crosses namespaces."""
+    intra = _policies(incluster, "allow-intra-namespace")
+    assert set(intra) == {"dev-ai-training", "dev-ai-inference"}
+    training, inference = intra["dev-ai-training"], intra["dev-ai-inference"]
+    assert training["ingress"] == [{"from": [{"podSelector": {}}]}]
+    assert training["egress"] == [{"to": [{"podSelector": {}}]}]
+    assert inference["ingress"] == [{"from": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": 8443}]}]
+    assert inference["egress"] == [{"to": [{"podSelector": {}}], "ports": [{"protocol": "TCP", "port": 8443}]}]
+    for spec in intra.values():
+        assert not any("namespaceSelector" in peer for rule in spec["ingress"] + spec["egress"]
+                       for peer in rule.get("from", rule.get("to", [])))
+
+
+def test_pod_security_pinned_to_the_cluster_version(incluster):
+    for ns in of_type(incluster, "kubernetes:core/v1:Namespace").values():
+        labels = ns.inputs["metadata"]["labels"]
+        assert {labels[f"pod-security.kubernetes.io/{m}-version"] for m in ("enforce", "audit", "warn")} == {"v1.35"}
+
+
+def test_limits_admit_requests_above_the_default_and_cap_at_the_largest_node(incluster):
+    """A container that requests 8Gi and sets no limit gets the default limit: it must not be below
+    the request (the LimitRanger refuses request > limit). dev's largest node is m6a.2xlarge or
+    g5.2xlarge: 8 vCPUs, 32 GiB."""
+    for limits in of_type(incluster, "kubernetes:core/v1:LimitRange").values():
+        (container,) = limits.inputs["spec"]["limits"]
+        assert container["max"] == container["default"] == {"cpu": "8", "memory": "32768Mi"}
+        assert container["defaultRequest"] == {"cpu": "250m", "memory": "512Mi"}
+
+
+def test_gpu_quota_follows_the_node_groups(incluster):
+    """dev's only GPU group is gpu-inference: g5.2xlarge (1 GPU) at most 2 nodes."""
+    quotas = {r.inputs["metadata"]["namespace"]: r.inputs["spec"]["hard"]
+              for r in of_type(incluster, "kubernetes:core/v1:ResourceQuota").values()}
+    assert {ns: q["requests.nvidia.com/gpu"] for ns, q in quotas.items()} == {
+        "dev-ai-training": "2", "dev-ai-inference": "2", "dev-ai-batch-evaluation": "2"}
 
 
 def test_workloads_reach_the_pod_identity_agent(incluster):
@@ -130,28 +196,43 @@ def test_air_gapped_zone_has_no_internet_path(zone_outputs, incluster_config, tm
     assert "allow-egress-allow-list" not in names and "default-deny" in names
 
 
+def _by_name(recording, type_token):
+    return {r.inputs["metadata"]["name"]: r for r in of_type(recording, type_token).values()}
+
+
+VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
+
+
 def test_admission_policy_and_binding(incluster):
-    (policy,) = of_type(incluster, "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy").values()
+    policies = _by_name(incluster, VAP)
+    assert set(policies) == {"regzone-dev-ai-workloads", "regzone-dev-ai-services"}
+    policy = policies["regzone-dev-ai-workloads"]
     spec = policy.inputs["spec"]
+    assert [c["name"] for c in spec["matchConditions"]] == ["changes-what-is-judged"]
     assert spec["failurePolicy"] == "Fail"
     expressions = " ".join(v["expression"] for v in spec["validations"])
     assert '"111122223333.dkr.ecr.eu-west-1.amazonaws.com/dev-ai/"' in expressions
     assert '"dev-ai"' in expressions and "@sha256:" in expressions
     resources = {r for rule in spec["matchConstraints"]["resourceRules"] for r in rule["resources"]}
     assert {"pods", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"} <= resources
-    (binding,) = of_type(incluster,
-                         "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding").values()
-    assert binding.inputs["spec"]["policyName"] == policy.inputs["metadata"]["name"]
-    assert binding.inputs["spec"]["validationActions"] == ["Deny", "Audit"]
-    selector = binding.inputs["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]
-    assert selector["operator"] == "NotIn" and "default" not in selector["values"]
+    bindings = _by_name(incluster, VAP_BINDING)
+    assert set(bindings) == set(policies)
+    for name, binding in bindings.items():
+        assert binding.inputs["spec"]["policyName"] == name
+        assert binding.inputs["spec"]["validationActions"] == ["Deny", "Audit"]
+        selector = binding.inputs["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]
+        assert selector["operator"] == "NotIn" and "default" not in selector["values"]
+    services = policies["regzone-dev-ai-services"].inputs["spec"]
+    assert services["matchConstraints"]["resourceRules"][0]["resources"] == ["services"]
+    # dev's classes do not require confidential compute: no confidential-mode rule.
+    assert not any("confidential compute" in v["message"] for v in spec["validations"])
 
 
 def test_exempt_namespaces_extend_the_system_ones(zone_outputs, incluster_config):
     incluster_config["regzone-incluster:admission_exempt_namespaces"] = ["kyverno"]
     recording = record(incluster_config, zone_outputs)
-    (binding,) = of_type(recording,
-                         "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding").values()
+    binding = _by_name(recording, VAP_BINDING)["regzone-dev-ai-workloads"]
     values = binding.inputs["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]["values"]
     assert values == ["kube-system", "kube-public", "kube-node-lease", "kyverno"]
 
@@ -189,9 +270,18 @@ def test_access_entries_map_iam_roles_to_duty_groups(incluster):
     entries = {r.inputs["principalArn"]: r.inputs for r in of_type(incluster, "aws:eks/accessEntry:AccessEntry").values()}
     assert entries["arn:aws:iam::111122223333:role/dev-ai-trainer"]["kubernetesGroups"] == ["regzone:trainers"]
     assert entries["arn:aws:iam::111122223333:role/dev-ai-auditor"]["kubernetesGroups"] == ["regzone:auditors"]
-    (view,) = of_type(incluster, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").values()
-    assert view.inputs["policyArn"].endswith("/AmazonEKSViewPolicy")
-    assert view.inputs["principalArn"] == "arn:aws:iam::111122223333:role/dev-ai-auditor"
+    # No EKS access policy: AmazonEKSViewPolicy would let auditors read ConfigMaps and pod logs cluster-wide.
+    assert of_type(incluster, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation") == {}
+
+
+def test_auditors_read_exactly_the_audit_objects(incluster):
+    (auditor,) = of_type(incluster, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").values()
+    readable = {(group, resource) for rule in auditor.inputs["rules"] for group in rule["apiGroups"]
+                for resource in rule["resources"]}
+    assert not readable & {("", "pods/log"), ("", "configmaps"), ("", "secrets"), ("", "pods/exec")}
+    assert not any("*" in rule["resources"] or "*" in rule["apiGroups"] for rule in auditor.inputs["rules"])
+    assert {("", "pods"), ("networking.k8s.io", "networkpolicies"), ("rbac.authorization.k8s.io", "rolebindings"),
+            ("admissionregistration.k8s.io", "validatingadmissionpolicies")} <= readable
 
 
 def test_pod_identity_per_workload_least_privilege(incluster, zone_outputs):
@@ -202,13 +292,34 @@ def test_pod_identity_per_workload_least_privilege(incluster, zone_outputs):
     role = of_type(incluster, "aws:iam/role:Role")["dev-ai-support-finetune-role"]
     trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "pods.eks.amazonaws.com"}
-    assert trust["Condition"]["ArnEquals"]["aws:SourceArn"] == zone_outputs["clusters"]["dev-ai"]["arn"]
+    # The session tags EKS Pod Identity sets (EKS user guide, pod-id-role, pod-id-abac): this cluster,
+    # this namespace, this service account; no aws:SourceArn, which the guide does not promise.
+    assert trust["Condition"] == {"StringEquals": {
+        "aws:SourceAccount": "111122223333",
+        "aws:RequestTag/eks-cluster-arn": zone_outputs["clusters"]["dev-ai"]["arn"],
+        "aws:RequestTag/kubernetes-namespace": "dev-ai-training",
+        "aws:RequestTag/kubernetes-service-account": "support-finetune"}}
     policy = json.loads(of_type(incluster, "aws:iam/rolePolicy:RolePolicy")["dev-ai-support-finetune-permissions"]
                         .inputs["policy"])
     actions = {a for s in policy["Statement"] if s["Effect"] == "Allow" for a in s["Action"]}
     assert "*" not in actions and not any(a.endswith(":*") for a in actions)
     accounts = of_type(incluster, "kubernetes:core/v1:ServiceAccount")
     assert all(sa.inputs["automountServiceAccountToken"] is False for sa in accounts.values())
+
+
+def test_each_role_is_assumable_only_by_its_own_service_account(incluster):
+    """No two workload roles trust the same (namespace, service account); each names its association's."""
+    roles = {r.name: json.loads(r.inputs["assumeRolePolicy"])["Statement"] for r in
+             of_type(incluster, "aws:iam/role:Role").values() if "Pod Identity" in r.inputs["description"]}
+    bound = set()
+    for name, (statement,) in roles.items():
+        tags = statement["Condition"]["StringEquals"]
+        account = (tags["aws:RequestTag/kubernetes-namespace"], tags["aws:RequestTag/kubernetes-service-account"])
+        assert name == f"dev-ai-{account[1]}-role"
+        bound.add(account)
+    associations = {(r.inputs["namespace"], r.inputs["serviceAccount"])
+                    for r in of_type(incluster, "aws:eks/podIdentityAssociation:PodIdentityAssociation").values()}
+    assert bound == associations and len(bound) == len(roles) == 3
 
 
 def _permissions(recording, workload):
@@ -265,3 +376,11 @@ def test_missing_zone_outputs_fail_clearly(incluster_config):
         record(incluster_config, {"zones": {}})
     assert "has no output `clusters.dev-ai.name`" in str(raised.value)
 
+
+
+def test_missing_endpoint_subnets_fail_clearly(zone_outputs, incluster_config):
+    """Without the endpoint subnets the namespaces cannot name what pods may reach: no fallback to the VPC."""
+    del zone_outputs["zones"]["dev-ai"]["endpoint_subnet_cidrs"]
+    with pytest.raises(Exception) as raised:
+        record(incluster_config, zone_outputs)
+    assert "has no output `zones.dev-ai.endpoint_subnet_cidrs`" in str(raised.value)

@@ -226,7 +226,6 @@ def test_air_gapped_zone_has_no_internet_path(tmp_path, dev_config, egress):
 def test_zone_without_cluster_has_no_eks_auth_endpoint(tmp_path, dev_config):
     zone = dev_config["regzone:zones"][0]
     del zone["cluster"]
-    del dev_config["regzone:autoscaling_service_linked_role"]  # no node groups: nothing would read it
     zone["registry"]["pull_role_arns"] = ["arn:aws:iam::111122223333:role/summarizer"]
     write_stack(tmp_path, "nocluster", dev_config)
     (tmp_path / "__main__.py").write_text((STACKS_DIR / "__main__.py").read_text())

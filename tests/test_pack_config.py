@@ -35,8 +35,9 @@ def test_derived_settings_follow_the_stack(dev_config):
     assert settings["data_class_policy"]["personal_data"]["allowed_zones"] == \
         dev_config["regzone:data_class_policy"]["personal_data"]["allowed_zones"]
     assert parse_settings(settings).zone_regions(dev_config["regzone:zones"][0]["name"]) == regions
-    # Data-event-only zone trails pass only because the stack names its management trail.
-    assert settings["management_trail_arn"] == "arn:aws:cloudtrail:eu-west-1:111122223333:trail/dev-ai-audit"
+    # Data-event-only zone trails pass only because the account baseline's management trail is named.
+    assert settings["management_trail_arn"] == \
+        "arn:aws:cloudtrail:eu-west-1:111122223333:trail/regzone-account-audit"
     # kms-key-policy-separation accepts this role's caller use of the keys (catalog/key_caller_permissions.yaml).
     assert parse_settings(settings).deployer_role_arn == dev_config["regzone:deployer_role_arn"]
     # The cluster administrators the stack names are the only holders of cluster-admin RAZ-K8S-007 admits.
@@ -160,9 +161,47 @@ def test_deployer_setting_must_be_a_role_arn(value):
     assert str(raised.value).startswith("deployer_role_arn:")
 
 
-def test_existing_autoscaling_role_reaches_the_pack(dev_config):
-    """`existing` tells policy-principals-exist that the account has the service-linked role."""
-    dev_config["regzone:autoscaling_service_linked_role"] = "existing"
-    assert derive_settings(parse_stack_config(dev_config, "dev"))["existing_service_linked_roles"] == ["autoscaling.amazonaws.com"]
-    dev_config["regzone:autoscaling_service_linked_role"] = "create"
-    assert derive_settings(parse_stack_config(dev_config, "dev"))["existing_service_linked_roles"] == []
+def test_derived_baseline_settings_are_the_union_of_its_zone_stacks():
+    from regzone.config.baseline import load_baseline
+    from regzone.pack_config import derive_baseline_settings
+    account = derive_baseline_settings(load_baseline("pci"))
+    assert account["allowed_regions"] == ["us-east-2", "us-west-2"] and account["frameworks"] == ["PCI-DSS"]
+    assert account["management_trail_arn"].endswith(":111122223333:trail/regzone-account-audit")
+    assert account["break_glass_subjects"] == ["arn:aws:iam::*:role/regzone-break-glass"]
+    organization = derive_baseline_settings(load_baseline("organization"))
+    assert organization["organizational_units"] == {"ou-ab12-eu000001": ["eu-central-1", "eu-west-1"],
+                                                    "ou-ab12-us000001": ["us-east-2", "us-west-2"]}
+    assert "management_trail_arn" not in organization
+    assert parse_settings(organization).organizational_units["ou-ab12-us000001"] == ["us-east-2", "us-west-2"]
+
+
+def test_pack_config_command_for_the_organization_baseline(tmp_path):
+    out = tmp_path / "organization.json"
+    done = regzone("pack-config", "--program", "baseline", "--stack", "organization", "--output", str(out))
+    assert done.returncode == 0, done.stderr
+    config = json.loads(out.read_text())
+    assert config["scp-region-deny"]["organizational_units"]["ou-ab12-eu000001"] == ["eu-central-1", "eu-west-1"]
+    validate_pack_config(config, str(out), [p.name for p in all_policies()])
+
+
+def test_unit_regions_are_checked():
+    with pytest.raises(SettingsError, match="organizational_units"):
+        parse_settings({"organizational_units": {"ou-ab12-eu000001": ["mars-1"]}})
+
+
+def test_autoscaling_role_of_the_baseline_reaches_the_pack(dev_config):
+    """policy-principals-exist accepts the Auto Scaling role a zone's volumes key names: the baseline
+    creates or checks it, so to a zone stack it exists; a baseline that creates it declares nothing."""
+    from dataclasses import replace
+
+    from regzone.config.baseline import load_baseline
+    from regzone.pack_config import derive_baseline_settings
+    stack, baseline = parse_stack_config(dev_config, "dev"), load_baseline("dev")
+    assert baseline.settings.autoscaling_service_linked_role == "create"
+    assert derive_settings(stack, baseline)["existing_service_linked_roles"] == ["autoscaling.amazonaws.com"]
+    assert derive_baseline_settings(baseline)["existing_service_linked_roles"] == []
+    existing = replace(baseline, settings=baseline.settings.model_copy(
+        update={"autoscaling_service_linked_role": "existing"}))
+    assert derive_baseline_settings(existing)["existing_service_linked_roles"] == ["autoscaling.amazonaws.com"]
+    without = replace(baseline, settings=baseline.settings.model_copy(update={"autoscaling_service_linked_role": None}))
+    assert derive_settings(stack, without)["existing_service_linked_roles"] == []

@@ -79,7 +79,7 @@ PROJECT_NAME = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["projec
 
 
 def test_every_project_file_is_modelled():
-    assert {str(p) for p in LAYOUT_IDS} >= {"Pulumi.yaml", "incluster/Pulumi.yaml",
+    assert {str(p) for p in LAYOUT_IDS} >= {"Pulumi.yaml", "incluster/Pulumi.yaml", "baseline/Pulumi.yaml",
                                             "policypacks/regulated-ai/PulumiPolicy.yaml"}
 
 
@@ -116,7 +116,7 @@ def test_virtualenv_is_inside_the_project_and_not_committed(layout):
 
 
 def test_programs_share_the_repository_virtualenv():
-    """The zone and in-cluster programs install the same project: one .venv, the one `make` creates."""
+    """The zone, in-cluster and baseline programs install the same project: one .venv, the one `make` creates."""
     assert {layout.virtualenv for layout in PROGRAMS} == {REPO_ROOT / ".venv"}
 
 
@@ -154,13 +154,14 @@ def _cli_install(venv: Path, pip_dir: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_cli_install_makes_both_programs_runnable_from_elsewhere(tmp_path):
+def test_cli_install_makes_every_program_runnable_from_elsewhere(tmp_path):
     """A fresh .venv installed as the CLI installs it for the zone program runs that program (under mocks,
-    with the real pack) from an unrelated directory; installed again for the in-cluster program (the same
-    virtualenv), it runs that one too. Each program is run right after its own install."""
+    with the real pack) from an unrelated directory; installed again for the in-cluster program and the
+    baseline (the same virtualenv), it runs those too. Each program is run right after its own install."""
     venv, elsewhere = tmp_path / "venv", tmp_path / "elsewhere"
     elsewhere.mkdir()
-    for project_file in (REPO_ROOT / "Pulumi.yaml", REPO_ROOT / "incluster" / "Pulumi.yaml"):
+    for project_file in (REPO_ROOT / "Pulumi.yaml", REPO_ROOT / "incluster" / "Pulumi.yaml",
+                         REPO_ROOT / "baseline" / "Pulumi.yaml"):
         program = cli_layout(project_file).pip_dir
         python = _cli_install(venv, program)
         done = subprocess.run([str(python), "-I", "-m", "regzone.cli", "preview", "--program", str(program),

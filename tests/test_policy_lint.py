@@ -1,7 +1,8 @@
 """Every policy document the project's programs send to AWS passes an IAM linter.
 
-Each reference stack (stacks/Pulumi.*.yaml) and the in-cluster dev program is recorded under the
-preview mocks; every input property whose name ends in "policy" and holds JSON, and every JSON
+Each reference stack (stacks/Pulumi.*.yaml), the in-cluster dev program and every baseline stack
+(baseline/Pulumi.*.yaml: account settings and the organization's SCPs) is recorded under the preview
+mocks; every input property whose name ends in "policy" and holds JSON, and every JSON
 value holding a `Statement`, is a document. Each must parse (as JSON, and as a policy by
 regzone_core.policy when it has statements), and the IAM linter (parliament, with its IAM
 definitions from the AWS Service Authorization Reference) must report none of the findings that
@@ -24,10 +25,11 @@ import parliament
 import pytest
 
 from regzone.config.loader import read_stack_file
-from regzone.paths import REPO_ROOT, STACKS_DIR
+from regzone.paths import BASELINE_DIR, REPO_ROOT, STACKS_DIR
 from regzone.preview.recorder import Recording, project_of, record_program
 from regzone.preview.run import _zone_context
 from regzone_core.policy import PolicyError, parse_policy
+from regzone_core.policy.guardrails import load_guardrails
 
 ZONE_STACKS = ("dev", "gdpr-eu", "hipaa", "pci")
 INCLUSTER = REPO_ROOT / "incluster"
@@ -115,10 +117,14 @@ def recordings() -> dict[str, Recording]:
     project = project_of(INCLUSTER)
     _, zone_outputs = _zone_context(project, config, str(INCLUSTER / "Pulumi.dev.yaml"))
     recorded["incluster"] = record_program(INCLUSTER, "dev", config, project=project, stack_outputs=zone_outputs)
+    for stack in BASELINE_STACKS:
+        recorded[f"baseline-{stack}"] = record_program(
+            BASELINE_DIR, stack, read_stack_file(BASELINE_DIR / f"Pulumi.{stack}.yaml"), project=project_of(BASELINE_DIR))
     return recorded
 
 
-PROGRAMS = (*ZONE_STACKS, "incluster")
+BASELINE_STACKS = ("dev", "gdpr-eu", "hipaa", "pci", "organization")
+PROGRAMS = (*ZONE_STACKS, "incluster", *(f"baseline-{stack}" for stack in BASELINE_STACKS))
 
 
 @pytest.mark.slow
@@ -157,6 +163,23 @@ def test_iam_linter_finds_nothing_aws_would_trip_over(program, recordings):
 ])
 def test_the_lint_fails_what_aws_would_trip_over(statement, issue):
     assert issue in {i for i, _ in lint(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))}
+
+
+@pytest.mark.slow
+def test_the_organization_scps_are_found_and_linted(recordings):
+    found = [d for d in documents("baseline-organization", recordings["baseline-organization"])
+             if d.type == "aws:organizations/policy:Policy"]
+    assert len(found) == 3 and all(d.path == "content" for d in found)
+
+
+def test_the_actions_the_guardrails_judge_exist():
+    """The region deny's exemptions and the actions every guardrail must deny are real IAM actions
+    (a misspelt action in a judged request set would make a gap nobody can close)."""
+    g = load_guardrails()
+    actions = [*g.documented_global, *g.regional_actions,
+               *(a for s in (*g.protected, *g.unconditional) for a in s.actions)]
+    statement = {"Effect": "Deny", "Action": sorted(set(actions)), "Resource": "*"}
+    assert lint(json.dumps({"Version": "2012-10-17", "Statement": [statement]})) == []
 
 
 def test_a_statement_without_resource_is_linted_as_the_attached_resource():

@@ -1,4 +1,5 @@
-"""The reference stacks (stacks/Pulumi.{gdpr-eu,hipaa,pci}.yaml) preview with no mandatory violation,
+"""The reference stacks (stacks/Pulumi.{gdpr-eu,hipaa,pci}.yaml, and the baselines of their accounts and
+organization, baseline/Pulumi.*.yaml) preview with no mandatory violation,
 and a deliberately broken variant of each fails: with a config error naming the key (exit 2, nothing
 registered) or with the mandatory violation of the policy and control that guard it.
 
@@ -14,7 +15,8 @@ import yaml
 from regzone.cli import main
 from regzone.config.loader import load_stack_file
 from regzone.pack_config import derive_pack_config
-from regzone.paths import STACKS_DIR
+from regzone.paths import BASELINE_DIR, STACKS_DIR
+from regzone.preview.references import baseline_outputs
 from regzone.preview.run import run_preview
 from tests.helpers import write_stack
 
@@ -95,9 +97,18 @@ def test_gdpr_zone_outside_the_eu_is_a_config_error(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_gdpr_stack_widened_to_a_us_region_is_blocked_by_the_gate(tmp_path, previews):
-    """A pull request that adds us-east-1 to allowed_regions passes config validation, but the gate's
-    config (from the committed stack) is EU-only: residency blocks every resource."""
+def test_gdpr_stack_widened_to_a_us_region_is_blocked_by_the_gate(tmp_path, previews, monkeypatch):
+    """A pull request that adds us-east-1 to allowed_regions passes config validation, and even with
+    the account baseline widened too (without it the zone program stops first: the baseline does not
+    govern us-east-1), the gate's config (from the committed stack) is EU-only: residency blocks
+    every resource."""
+    def widened_baseline(project, config, source):
+        outputs = baseline_outputs("gdpr-eu", source)
+        for exported in outputs.values():
+            exported["allowed_regions"].append("us-east-1")
+        return outputs
+
+    monkeypatch.setattr("regzone.preview.run.referenced_outputs", widened_baseline)
     config = stack_config("gdpr-eu")
     config["regzone:allowed_regions"].append("us-east-1")
     config["regzone:zones"][0]["region"] = "us-east-1"
@@ -200,3 +211,25 @@ def test_pci_allow_list_with_an_llm_api_is_blocked(tmp_path):
     # Both the zone's registered allow-list and the firewall rule group built from it are blocked.
     assert any("zone 'cde-fraud' allows egress" in m for m in messages)
     assert any("'cde-fraud-network-egress-allowlist' allows egress" in m for m in messages)
+
+
+BASELINE_STACKS = ("dev", "gdpr-eu", "hipaa", "pci", "organization")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stack", BASELINE_STACKS)
+def test_reference_baseline_previews_with_no_violation(stack):
+    """Each account baseline (one per reference zone stack's account) and the organization baseline."""
+    result = run_preview(stack, stacks_dir=BASELINE_DIR)
+    assert result.recording.project == "regzone-baseline" and result.recording.resources
+    assert [(v.policy, v.name, v.message) for v in result.violations] == []
+
+
+def test_a_baseline_outside_its_zone_stacks_regions_is_a_config_error(tmp_path, capsys):
+    config = yaml.safe_load((BASELINE_DIR / "Pulumi.gdpr-eu.yaml").read_text())["config"]
+    config["aws:region"] = "us-east-1"
+    write_stack(tmp_path, "gdpr-eu", config)
+    (tmp_path / "Pulumi.yaml").write_text((BASELINE_DIR / "Pulumi.yaml").read_text())
+    (tmp_path / "__main__.py").write_text("raise SystemExit('must not run')\n")
+    assert main(["preview", "--stack", "gdpr-eu", "--program", str(tmp_path)]) == 2
+    assert "aws:region = 'us-east-1': the account trail and its WORM bucket would be outside" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """What a real account checks before it accepts the zone keys and the policies that name principals:
 the deployer can manage every key (KMS lockout check), every named principal exists, the caller is
-the deployer, and the volumes key names an Auto Scaling service-linked role that exists first."""
+the deployer, and the volumes key names the Auto Scaling service-linked role of the account baseline."""
 import json
 
 import pytest
@@ -9,6 +9,7 @@ import yaml
 from regzone.paths import STACKS_DIR
 from regzone.preview.mocks import ZoneMocks
 from regzone.preview.recorder import ProgramError, record_program
+from regzone.preview.references import baseline_outputs
 
 pytestmark = pytest.mark.slow  # each test records a zone program under mocks (seconds)
 
@@ -38,11 +39,6 @@ class CapturingMocks(ZoneMocks):
 @pytest.fixture(scope="module")
 def hipaa():
     return record_program(STACKS_DIR, "hipaa", stack_config("hipaa"))
-
-
-@pytest.fixture(scope="module")
-def dev():
-    return record_program(STACKS_DIR, "dev", stack_config("dev"))
 
 
 def key_policies(recording):
@@ -87,22 +83,14 @@ def test_deployer_uses_the_secrets_key_only_for_the_zone_secrets(hipaa):
     assert sorted(statements["DeployerThroughEks"]["Action"]) == ["kms:CreateGrant", "kms:DescribeKey"]
 
 
-def test_created_autoscaling_role_is_kept_and_the_volumes_key_waits_for_it(dev):
-    (role,) = [r for r in dev.resources if r.type == "aws:iam/serviceLinkedRole:ServiceLinkedRole"]
-    assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com"
-    assert role.protect and role.retain_on_delete
-    (volumes,) = [k for k in dev.resources if k.type == KEY and k.name.endswith("-volumes")]
-    assert role.urn in volumes.property_dependencies["policy"]
-    named = {p for s in json.loads(volumes.inputs["policy"])["Statement"] for p in s["Principal"].get("AWS", [])}
-    assert AUTOSCALING in named
-    for other in (k for k in dev.resources if k.type == KEY and not k.name.endswith("-volumes")):
-        assert AUTOSCALING not in other.inputs["policy"]
-
-
-def test_existing_autoscaling_role_is_found_not_created(hipaa):
+def test_the_volumes_key_names_the_baselines_autoscaling_role(hipaa):
+    """The role is the account baseline's (test_baseline_program.py): the zone creates none and its
+    volumes key names the ARN the baseline exports."""
     assert not [r for r in hipaa.resources if r.type == "aws:iam/serviceLinkedRole:ServiceLinkedRole"]
     (volumes,) = [k for k in hipaa.resources if k.type == KEY and k.name.endswith("-volumes")]
     assert AUTOSCALING in volumes.inputs["policy"]
+    for other in (k for k in hipaa.resources if k.type == KEY and not k.name.endswith("-volumes")):
+        assert AUTOSCALING not in other.inputs["policy"]
 
 
 def assert_fails_before_keys(config, stack, mocks, *expected):
@@ -112,12 +100,6 @@ def assert_fails_before_keys(config, stack, mocks, *expected):
         assert text in str(raised.value)
     assert not [name for typ, name, _ in mocks.registered if typ == KEY]
     return mocks.registered
-
-
-def test_missing_autoscaling_role_fails_naming_the_config_key():
-    mocks = CapturingMocks("us-east-2", caller_arn=SESSION, absent_principals=frozenset({AUTOSCALING}))
-    assert_fails_before_keys(stack_config("hipaa"), "hipaa", mocks,
-                             "regzone:autoscaling_service_linked_role", "create-service-linked-role")
 
 
 @pytest.mark.parametrize("where, arn", [
@@ -143,9 +125,11 @@ def test_deploying_as_another_identity_fails_before_the_keys(caller, expected):
 
 
 def test_offline_preview_deploys_as_the_stack_deployer_in_its_account(dev_config):
-    """A stack of a real account previews offline: the stand-in caller is a session of its deployer."""
+    """A stack of a real account previews offline: the stand-in caller is a session of its deployer
+    (and the account's baseline is that account's)."""
     text = json.dumps(dev_config).replace("111122223333", "444455556666")
-    recording = record_program(STACKS_DIR, "dev", json.loads(text))
+    baseline = json.loads(json.dumps(baseline_outputs("dev", "test")).replace("111122223333", "444455556666"))
+    recording = record_program(STACKS_DIR, "dev", json.loads(text), stack_outputs=baseline)
     policies = [k.inputs["policy"] for k in recording.resources if k.type == KEY]
     assert policies and all("arn:aws:iam::444455556666:role/regzone-deployer" in p for p in policies)
 

@@ -14,13 +14,13 @@ privileged, share no host namespace, drop every capability and cannot escalate p
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s.labels import NODE_AGENT_HOST_PATHS, NODE_AGENT_NAMESPACE, ZONE_LABEL
+from components.k8s.labels import NODE_AGENT_HOST_PATHS, NODE_AGENT_NAMESPACE, ZONE_LABEL, data_class_tolerations
 from regzone.device_plugins import DevicePlugin, device_plugins
 
 KUBELET_PLUGINS, DEV, SYS = NODE_AGENT_HOST_PATHS
@@ -36,9 +36,12 @@ class DevicePluginsArgs:
     zone_name: str
     # Plugin name -> its image in the zone registry, `<registry>/<zone>/<repository>@sha256:<digest>`.
     images: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # The zone's data classes: node groups are tainted per class they hold (components/node_groups.py).
+    data_classes: Sequence[str] = ()
 
 
-def plugin_pod_spec(name: str, plugin: DevicePlugin, image: str, zone_name: str) -> dict:
+def plugin_pod_spec(name: str, plugin: DevicePlugin, image: str, zone_name: str,
+                    data_classes: Sequence[str] = ()) -> dict:
     """The DaemonSet's pod spec: only the zone's nodes that the plugin serves."""
     host_paths = {"device-plugin": KUBELET_PLUGINS, **_HOST_PATHS.get(name, {})}
     selector = [{"key": key, "operator": "In", "values": [value]}
@@ -46,8 +49,9 @@ def plugin_pod_spec(name: str, plugin: DevicePlugin, image: str, zone_name: str)
     return {
         "affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
             "nodeSelectorTerms": [{"matchExpressions": selector}]}}},
-        # GPU nodes carry the GPU taint; an enclave node may be one of them.
-        "tolerations": [GPU_TAINT],
+        # GPU nodes carry the GPU taint (an enclave node may be one of them), and every node group a
+        # taint per data class it holds: the plugin must run whatever classes its nodes hold.
+        "tolerations": [GPU_TAINT, *data_class_tolerations(data_classes)],
         "priorityClassName": "system-node-critical",
         "automountServiceAccountToken": False,
         "containers": [{
@@ -85,7 +89,8 @@ class DevicePlugins(pulumi.ComponentResource):
                     "template": {
                         "metadata": {"labels": labels},
                         "spec": pulumi.Output.from_input(image).apply(
-                            lambda pinned, n=plugin_name, p=plugin: plugin_pod_spec(n, p, pinned, args.zone_name)),
+                            lambda pinned, n=plugin_name, p=plugin: plugin_pod_spec(n, p, pinned, args.zone_name,
+                                                                   args.data_classes)),
                     },
                 },
                 opts=pulumi.ResourceOptions(parent=self))

@@ -3,7 +3,8 @@
 Config keys live under the program's project namespace (`regzone-incluster:`); errors name the key
 like the zone config's do. The zone stack's outputs it reads (stacks/__main__.py exports them):
 `clusters.<zone>.{name, arn, endpoint, certificate_authority}` (required) and
-`zones.<zone>.key_arns.data` plus, when the zone exports them, `zones.<zone>.data_bucket_arns.<class>`
+`zones.<zone>.key_arns.data` and `zones.<zone>.endpoint_subnet_cidrs` (required) plus, when the zone
+exports them, `zones.<zone>.data_bucket_arns.<class>`
 and `zones.<zone>.key_arns.enclave` (zones with enclave attestation).
 """
 from __future__ import annotations
@@ -104,6 +105,8 @@ class ZoneOutputs:
     certificate_authority: str
     data_key_arn: str
     data_bucket_arns: dict[str, str]
+    # CIDRs of the subnets holding the zone's interface endpoints.
+    endpoint_subnet_cidrs: tuple[str, ...] = ()
     enclave_key_arn: str | None = None
 
     @staticmethod
@@ -122,6 +125,7 @@ class ZoneOutputs:
             endpoint=need(f"clusters.{zone}.endpoint"),
             certificate_authority=need(f"clusters.{zone}.certificate_authority"),
             data_key_arn=need(f"zones.{zone}.key_arns.data"),
+            endpoint_subnet_cidrs=tuple(need(f"zones.{zone}.endpoint_subnet_cidrs")),
             data_bucket_arns=dict(outputs.get("zones", {}).get(zone, {}).get("data_bucket_arns") or {}),
             enclave_key_arn=(outputs.get("zones", {}).get(zone, {}).get("key_arns") or {}).get("enclave"))
 

@@ -3,22 +3,46 @@
 Label values cannot hold several data classes, so each permitted class is its own key:
 a namespace says `data-class.regzone.io/<class>: permitted`, a workload `data-class.regzone.io/<class>: "true"`.
 """
+from collections.abc import Iterable
+
+from regzone.instance_types import LABEL_CONFIDENTIAL, LABEL_DATA_CLASS_PREFIX
+
 ZONE_LABEL = "regzone.io/zone"
 WORKLOAD_KIND_LABEL = "regzone.io/workload-kind"
-DATA_CLASS_PREFIX = "data-class.regzone.io/"
+# A pod's data-class label and the node label saying a node may hold that class share one key: the
+# node groups label their nodes `data-class.regzone.io/<class>: "true"` (components/node_groups.py).
+DATA_CLASS_PREFIX = LABEL_DATA_CLASS_PREFIX
 NAMESPACE_PERMITS = "permitted"
 PSA_MODES = ("enforce", "audit", "warn")
 PSA_LEVEL = "restricted"
 PSA_LABEL = "pod-security.kubernetes.io/{mode}"
-# Annotations that keep an AWS load balancer inside the VPC (in-tree controller and AWS LB controller).
-INTERNAL_LB_ANNOTATIONS = {
-    "service.beta.kubernetes.io/aws-load-balancer-internal": ("true",),
-    "service.beta.kubernetes.io/aws-load-balancer-scheme": ("internal",),
-}
+
+NODE_HOLDS = "true"
+# The node label naming a node group's confidential-compute mode, and the modes that are confidential.
+CONFIDENTIAL_LABEL = LABEL_CONFIDENTIAL
+CONFIDENTIAL_MODES = ("nitro_enclaves", "sev_snp")
+# Services of type LoadBalancer are provisioned only by the AWS Load Balancer Controller, as internal
+# NLBs with IP targets (AWS Load Balancer Controller docs, "Network Load Balancer" and "Service
+# annotations"): `loadBalancerClass: service.k8s.aws/nlb` keeps the legacy in-tree controller away
+# (it ignores the `scheme` annotation and would create an internet-facing load balancer), and IP
+# targets need no node ports, so `allocateLoadBalancerNodePorts: false` fits the quota of no node ports.
+LB_CLASS = "service.k8s.aws/nlb"
+LB_SCHEME_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-scheme"
+LB_TARGET_TYPE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"
+LB_INTERNAL_SCHEME = "internal"
+LB_IP_TARGETS = "ip"
 
 
 def data_class_label(data_class: str) -> str:
     return f"{DATA_CLASS_PREFIX}{data_class}"
+
+
+def data_class_tolerations(data_classes: Iterable[str]) -> list[dict[str, str]]:
+    """Tolerations of the taints a node group holding `data_classes` carries (components/node_groups.py:
+    `data-class.regzone.io/<class>=true:NoSchedule` per class): a pod must tolerate every class of a
+    node group to land there, so pods that declare no class (and system pods not configured to) stay off."""
+    return [{"key": data_class_label(c), "operator": "Equal", "value": NODE_HOLDS, "effect": "NoSchedule"}
+            for c in sorted(set(data_classes))]
 
 # Node agents (DaemonSets the platform runs on every node of a kind, such as device plugins) live
 # here: it is one of the namespaces the zone's workload admission leaves to the platform

@@ -4,7 +4,8 @@ Kubernetes group bound to IAM principals through EKS access entries (no aws-auth
 - trainers run Jobs in the training and batch-evaluation namespaces and cannot see inference;
 - inference operators manage serving in the inference namespace and cannot see training data;
 - auditors read workloads, RBAC, admission and network policy everywhere, change nothing and
-  read no Secrets or pod logs (which may carry regulated payloads).
+  read no Secrets, ConfigMaps or pod logs (which may carry regulated payloads), with no EKS access
+  policy on top.
 Nobody here gets cluster-admin: that is for break-glass subjects only (k8s-no-cluster-admin-binding).
 """
 from __future__ import annotations
@@ -49,7 +50,9 @@ AUDITOR_RULES = [
      "resources": ["validatingadmissionpolicies", "validatingadmissionpolicybindings",
                    "validatingwebhookconfigurations", "mutatingwebhookconfigurations"], "verbs": READ},
 ]
-AUDITOR_ACCESS_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+# Auditors get no EKS access policy: AmazonEKSViewPolicy, like Kubernetes' `view` role, reads
+# ConfigMaps and pod logs cluster-wide (EKS user guide, "Review access policy permissions"), which may
+# carry regulated payloads. AUDITOR_RULES is the whole of their access, through their group.
 
 
 @dataclass
@@ -60,7 +63,6 @@ class ZoneAccessArgs:
     trainers: Sequence[str] = ()
     inference_operators: Sequence[str] = ()
     auditors: Sequence[str] = ()
-    partition: str = "aws"
     depends_on: Sequence[pulumi.Resource] = field(default_factory=list)
 
 
@@ -104,14 +106,7 @@ class ZoneAccess(pulumi.ComponentResource):
 
         for duty, arns in principals.items():
             for index, arn in enumerate(arns):
-                entry = aws.eks.AccessEntry(
+                aws.eks.AccessEntry(
                     f"{name}-{duty.replace('_', '-')}-{index}", cluster_name=args.cluster_name, principal_arn=arn,
                     type="STANDARD", kubernetes_groups=[GROUPS[duty]], opts=pulumi.ResourceOptions(parent=self))
-                if duty == "auditors":
-                    # EKS's own read-only view (no Secrets) on top of the auditor role.
-                    aws.eks.AccessPolicyAssociation(
-                        f"{name}-{duty}-{index}-view", cluster_name=args.cluster_name, principal_arn=arn,
-                        policy_arn=AUDITOR_ACCESS_POLICY.format(partition=args.partition),
-                        access_scope=aws.eks.AccessPolicyAssociationAccessScopeArgs(type="cluster"),
-                        opts=pulumi.ResourceOptions(parent=self, depends_on=[entry]))
         self.register_outputs({})

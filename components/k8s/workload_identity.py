@@ -1,6 +1,7 @@
 """Workload identity through EKS Pod Identity (control RAZ-K8S-008): one service account, one IAM
 role and one association per workload. The role trusts only the Pod Identity service acting for
-this account and cluster, and allows only what the workload's statements name; no static keys.
+the workload's own service account in this cluster (session tags), and allows only what the
+workload's statements name; no static keys.
 
 Roles live on the zone's workload path (components/iam_documents.py): they are created after the
 zone keys, so the data key cannot name them and lets IAM decide for roles on that path instead;
@@ -23,15 +24,26 @@ from components.k8s.labels import ZONE_LABEL
 POD_IDENTITY_PRINCIPAL = "pods.eks.amazonaws.com"
 
 
-def pod_identity_trust_policy(account_id: str, cluster_arn: str) -> str:
-    """Trust for EKS Pod Identity, limited to this account and cluster (confused-deputy guard)."""
+def pod_identity_trust_policy(account_id: str, cluster_arn: str, namespace: str, service_account: str) -> str:
+    """Trust for EKS Pod Identity, for one service account of one cluster only.
+
+    EKS Pod Identity assumes the role with session tags it sets itself (EKS user guide, "Create IAM
+    role with trust policy required by EKS Pod Identity" and "Enable or disable session tags":
+    eks-cluster-arn, eks-cluster-name, kubernetes-namespace, kubernetes-service-account,
+    kubernetes-pod-name, kubernetes-pod-uid), and documents conditions on them as the way to restrict
+    which clusters, namespaces and service accounts may use a role. It does not document
+    aws:SourceArn for this principal, so the role is bound by the tags; aws:SourceAccount (a global
+    key, set by the service for its own calls) keeps other accounts out."""
     return json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "EksPodIdentity",
+        "Sid": "EksPodIdentityForOneServiceAccount",
         "Effect": "Allow",
         "Principal": {"Service": POD_IDENTITY_PRINCIPAL},
         "Action": ["sts:AssumeRole", "sts:TagSession"],
-        "Condition": {"StringEquals": {"aws:SourceAccount": account_id},
-                      "ArnEquals": {"aws:SourceArn": cluster_arn}},
+        "Condition": {"StringEquals": {
+            "aws:SourceAccount": account_id,
+            "aws:RequestTag/eks-cluster-arn": cluster_arn,
+            "aws:RequestTag/kubernetes-namespace": namespace,
+            "aws:RequestTag/kubernetes-service-account": service_account}},
     }]})
 
 
@@ -98,7 +110,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
             description=f"zone {args.zone_name}: Pod Identity role of {args.namespace}/{args.service_account}",
             path=workload_role_path(args.zone_name),
             assume_role_policy=pulumi.Output.all(args.account_id, args.cluster_arn).apply(
-                lambda values: pod_identity_trust_policy(values[0], values[1])),
+                lambda values: pod_identity_trust_policy(values[0], values[1], args.namespace, args.service_account)),
             max_session_duration=3600,
             opts=pulumi.ResourceOptions(parent=self))
         aws.iam.RolePolicy(

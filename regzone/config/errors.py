@@ -69,6 +69,10 @@ def unknown_key_hint(model: type[BaseModel] | None, loc: tuple[Any, ...], namesp
     if holder is None:
         return f"unknown key (check the spelling; see {docs})"
     key, valid = str(loc[-1]), sorted(holder.model_fields)
+    moved = getattr(holder, "moved_keys", {}).get(key)
+    if moved is not None:
+        return (f"no longer a key of {namespace}: {moved}. Remove it here; name the account baseline with "
+                f"{namespace}:baseline_stack and deploy it first (docs/baseline.md)")
     zone_model = _model_at(model, ("zones", 0)) if len(loc) == 1 else None
     if zone_model is not None and key in zone_model.model_fields:
         return (f"unknown key here: {key} is set per zone, under each entry of {namespace}:zones "

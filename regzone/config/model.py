@@ -10,7 +10,7 @@ import datetime
 import fnmatch
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -25,6 +25,10 @@ from regzone.device_plugins import device_plugins, plugins_for
 from regzone.eks_versions import eks_calendar
 from regzone.instance_types import Confidential, NodeKind, enclave_allocation_problem, instance_type_problem
 from regzone.tags import CHANGE_REF_UNSET
+from regzone.zone_stack import check_baseline_stack
+
+# The account baseline labels its own resources (key aliases, trail, log group) like a zone of this name.
+RESERVED_ZONE_NAME = "regzone-account"
 
 _DNS_LABEL = r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$"
 _HOSTNAME = r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
@@ -545,39 +549,19 @@ class Zone(_Strict):
         return self
 
 
-_TRAIL_ARN = r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$"
-
-
-class ManagementEvents(_Strict):
-    """Who records the account's management events. Every trail that records them is billed and an
-    account holds at most 5 trails per region (CloudTrail user guide, "Quotas in AWS CloudTrail";
-    CloudTrail pricing: the first copy of management events is free, each further copy is charged),
-    so a stack records them at most once: `stack` makes one zone's trail the stack's multi-region
-    management trail; `account` relies on an existing account or organization trail named by ARN.
-    Either way, the other zone trails record only their zone's S3 data events, in their region."""
-
-    recorded_by: Literal["stack", "account"] = "stack"
-    # recorded_by: stack: the zone whose audit trail records them (default: the first zone).
-    zone: Name | None = None
-    # recorded_by: account: the multi-region account or organization trail that records them.
-    trail_arn: Annotated[str, Field(pattern=_TRAIL_ARN)] | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self) -> "ManagementEvents":
-        if self.recorded_by == "account" and self.trail_arn is None:
-            raise KeyedError(("trail_arn",), "is required when recorded_by is 'account'; valid: the ARN of the "
-                             "multi-region account or organization trail, arn:aws:cloudtrail:<region>:<account>:"
-                             "trail/<name>")
-        if self.recorded_by == "stack" and self.trail_arn is not None:
-            raise KeyedError(("trail_arn",), "is only for recorded_by: account; valid: remove it, or set "
-                             "recorded_by: account")
-        if self.recorded_by == "account" and self.zone is not None:
-            raise KeyedError(("zone",), "is only for recorded_by: stack; valid: remove it")
-        return self
-
-
 class StackConfig(_Strict):
     """Everything under the `regzone:` namespace of a stack file."""
+
+    # Former keys for account-wide singletons, now the account baseline's (docs/baseline.md): a stack
+    # that still sets one is told where it went, instead of an unknown-key error.
+    moved_keys: ClassVar[dict[str, str]] = {
+        "autoscaling_service_linked_role": "the EC2 Auto Scaling service-linked role is the account baseline's: set "
+                                           "regzone-baseline:autoscaling_service_linked_role (create or existing)",
+        "registry_settings_owner": "ECR registry scanning and replication are the account baseline's, for every "
+                                   "zone stack it lists in regzone-baseline:zone_stacks",
+        "management_events": "the management-event trail is the account baseline's (or an organization trail: "
+                             "regzone-baseline:organization_trail_arn)",
+    }
 
     region: Region
     allowed_regions: list[Region] = Field(min_length=1)
@@ -590,17 +574,13 @@ class StackConfig(_Strict):
     # performs as the caller when a resource uses a key; resource policies exempt it from their
     # write denies. Required: without it explicit key administrators would lock the deployer out.
     deployer_role_arn: RoleArn
-    # Whether this stack creates the account's EC2 Auto Scaling service-linked role, which the
-    # volumes keys of zones with node groups name (components/autoscaling_role.py): `create` or
-    # `existing`. Required exactly when a zone has node groups.
-    autoscaling_service_linked_role: Literal["create", "existing"] | None = None
+    # The account baseline stack of the account the zones deploy into (baseline/Pulumi.<stack>.yaml):
+    # it owns what exists once per account (the management-event trail, the S3 account public access
+    # block, EBS encryption by default, Access Analyzer, ECR registry scanning and replication, the
+    # EC2 Auto Scaling service-linked role); the zones reference its outputs and create none of them.
+    baseline_stack: Annotated[str, AfterValidator(check_baseline_stack)]
     environment: Literal["dev", "test", "staging", "prod"] = "dev"
     change_ref: str = Field(default=CHANGE_REF_UNSET, min_length=1)
-    # ECR registry scanning and replication are account+region singletons: `stack` creates them
-    # (one per region, every zone's rules merged); `external` when another stack or an account
-    # baseline owns them (this stack creates none and checks the live scanning at deploy time).
-    registry_settings_owner: Literal["stack", "external"] = "stack"
-    management_events: ManagementEvents = ManagementEvents()
 
     def zone_region(self, zone: Zone) -> str:
         return zone.region or self.region
@@ -615,25 +595,6 @@ class StackConfig(_Strict):
         for data_class in self.zone_data_classes(zone):
             names.update(implied.get(data_class, []))
         return sorted(names)
-
-    def management_trail_zone(self) -> str | None:
-        """The zone whose audit trail records the account's management events (None: an account trail does)."""
-        if self.management_events.recorded_by == "account":
-            return None
-        return self.management_events.zone or self.zones[0].name
-
-    def zone_records_management_events(self, zone: Zone) -> bool:
-        return zone.name == self.management_trail_zone()
-
-    @property
-    def management_trail_arn(self) -> str:
-        """The trail that records the account's management events: the account trail, or the stack's
-        own (the management zone's audit trail, `<zone>-audit` in its region, in the deployer's account)."""
-        if self.management_events.trail_arn is not None:
-            return self.management_events.trail_arn
-        partition, account = self.deployer_role_arn.split(":")[1], self.deployer_role_arn.split(":")[4]
-        zone = next(z for z in self.zones if z.name == self.management_trail_zone())
-        return f"arn:{partition}:cloudtrail:{self.zone_region(zone)}:{account}:trail/{zone.name}-audit"
 
     def zone_retention_days(self, zone: Zone) -> int:
         required = load_catalog().min_retention_days(self.zone_frameworks(zone))
@@ -650,21 +611,19 @@ class StackConfig(_Strict):
         self._check_retention()
         self._check_registry()
         self._check_node_groups()
-        self._check_management_events()
+        self._check_zone_trails()
         self._check_principals()
-        self._check_autoscaling_role()
         return self
 
-    def _check_management_events(self) -> None:
-        zone = self.management_events.zone
-        if zone is not None and zone not in [z.name for z in self.zones]:
-            raise KeyedError(("management_events", "zone"), "is not a zone of this stack; valid: "
-                             f"{', '.join(z.name for z in self.zones)}")
+    def _check_zone_trails(self) -> None:
+        """A zone trail records the zone's S3 data events; the account baseline's trail records the
+        management events. A zone without data classes has no data buckets, so its trail would
+        record nothing (CloudTrail refuses nothing, but bills and counts it: 5 trails per Region)."""
         for i, z in enumerate(self.zones):
-            if not self.zone_records_management_events(z) and not self.zone_data_classes(z):
-                raise KeyedError(("zones", i, "workloads"), "is empty and the zone's trail records no management "
-                                 "events (regzone:management_events), so it would record nothing; valid: workloads "
-                                 "with data classes, or name this zone in management_events.zone")
+            if not self.zone_data_classes(z):
+                raise KeyedError(("zones", i, "workloads"), "is empty, so the zone has no data buckets and its trail "
+                                 "would record nothing (the account baseline's trail records management events); "
+                                 "valid: workloads with data classes")
 
     def node_group_data_classes(self, zone: Zone, group: NodeGroup) -> list[str]:
         """The data classes a node group may run: its own list, or every class of the zone's workloads."""
@@ -774,23 +733,15 @@ class StackConfig(_Strict):
                                      "as AWS does as the caller (catalog/key_caller_permissions.yaml); valid: a "
                                      "workload or operator role that is not the deployer")
 
-    def _check_autoscaling_role(self) -> None:
-        with_nodes = [zone.name for zone in self.zones if zone.cluster is not None and zone.cluster.node_groups]
-        if with_nodes and self.autoscaling_service_linked_role is None:
-            raise KeyedError(("autoscaling_service_linked_role",), f"required: zone {with_nodes[0]} has node groups, "
-                             "whose volumes key names the account's EC2 Auto Scaling service-linked role "
-                             "(AWSServiceRoleForAutoScaling); valid: create (this stack creates it; one stack per "
-                             "account) or existing (it exists already; checked at deploy time)")
-        if not with_nodes and self.autoscaling_service_linked_role is not None:
-            raise KeyedError(("autoscaling_service_linked_role",), "is set but no zone has node groups, so nothing "
-                             "reads it; valid: remove the key")
-
     def _check_residency(self) -> None:
         allowed = set(self.allowed_regions)
         if self.region not in allowed:
             raise KeyedError(("region",), "is outside allowed_regions; "
                              f"valid: {', '.join(self.allowed_regions)}")
         for i, zone in enumerate(self.zones):
+            if zone.name == RESERVED_ZONE_NAME:
+                raise KeyedError(("zones", i, "name"), f"{RESERVED_ZONE_NAME!r} labels the account baseline's own "
+                                 "keys, trail and log group; valid: another name")
             if zone.region and zone.region not in allowed:
                 raise KeyedError(("zones", i, "region"), "is outside allowed_regions; "
                                  f"valid: {', '.join(self.allowed_regions)}")

@@ -34,7 +34,7 @@ _PERMISSIONS = {
     "s3:HeadObject": "s3:GetObject",
     "s3:ListObjectsV2": "s3:ListBucket",
 }
-_IAM_PREFIX = {"s3control": "s3"}
+_IAM_PREFIX = {"s3control": "s3", "accessanalyzer": "access-analyzer"}
 _ACCOUNT_HOST_PREFIX = re.compile(r"^\d{12}\.")
 _MAX_REASON = 300
 # The first call only asks who we are: an endpoint that does not answer it within seconds will not

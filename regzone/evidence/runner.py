@@ -217,13 +217,19 @@ def scan(options: ScanOptions, session: boto3.Session | None = None, progress: P
                       deployer_role_arn=options.deployer_role_arn, attestation=options.attestation,
                       records=tuple(_verified(session, uri) for uri in options.records))
     findings = []
+    # An ERROR of a zone-scoped check may hide the zone's resources; one of an account-wide check
+    # (the account's SCPs or settings) says nothing about whether the zone exists.
+    zone_unreadable = False
     for check in checks:
+        asked, ctx.zone_asked = ctx.zone_asked, False
         ctx.check = check.name
         results = _run_check(check, ctx)
+        zone_unreadable |= ctx.zone_asked and any(r.status is Status.ERROR for r in results)
+        ctx.zone_asked |= asked
         if not results and check.name in options.checks:
             results = _nothing_in_scope(check, ctx)
         findings += _findings(check, results)
-    if options.zone is not None and ctx.zone_asked and not ctx.zone_matched and all(f.status is not Status.ERROR for f in findings):
+    if options.zone is not None and ctx.zone_asked and not ctx.zone_matched and not zone_unreadable:
         found = ", ".join(sorted(ctx.zones_seen)) or "none"
         raise ScanError(f"--zone {options.zone}: no resource the selected checks read in account {account} "
                         f"({', '.join(options.regions)}) carries the tag zone={options.zone}; zones found: {found}")

@@ -3,7 +3,8 @@
 A control a level requires is met when the zone config contains what the control `needs`
 (catalog/assurance_levels.yaml); a control without needs is built or enforced by the zone program
 for every zone, and the pack checks it at preview. Signature verification at admission is the
-in-cluster program's setting, so it is read from the in-cluster stack files that name the zone.
+in-cluster program's setting, so it is read from the in-cluster stack files that name the zone; the
+service control policies are the organization baseline's, read from the baseline stack files.
 """
 from __future__ import annotations
 
@@ -14,9 +15,12 @@ from pathlib import Path
 from components.k8s.incluster_config import NAMESPACE, parse_incluster_config
 from regzone.assurance_levels import LEVELS, LevelControl, Need, assurance_levels
 from regzone.catalog import load_catalog
+from regzone.config.baseline import load_baseline
 from regzone.config.loader import read_stack_file
 from regzone.config.model import StackConfig, Zone
+from regzone.paths import BASELINE_DIR
 from regzone.tags import CHANGE_REF_UNSET
+from regzone.zone_stack import stack_name
 
 BUILT = "built or enforced for every zone; the pack checks it at preview"
 
@@ -56,6 +60,7 @@ class _Context:
     stack: StackConfig
     zone: Zone
     incluster_dir: Path
+    baseline_dir: Path
 
 
 def _verifying_stacks(ctx: _Context) -> tuple[list[str], list[str]]:
@@ -79,6 +84,29 @@ def _signature_verification(ctx: _Context) -> tuple[bool, str]:
                    "signer_public_key (Kyverno must run in the cluster)")
 
 
+def _guarding_units(ctx: _Context) -> list[str]:
+    """`<baseline file>: <unit>` for each organizational unit an organization baseline attaches the
+    regzone SCPs to and whose zone stacks include this stack."""
+    found = []
+    for path in sorted(ctx.baseline_dir.glob("Pulumi.*.yaml")):
+        if read_stack_file(path).get("regzone-baseline:scope") != "organization":
+            continue
+        baseline = load_baseline(path.name.removeprefix("Pulumi.").removesuffix(".yaml"), ctx.baseline_dir)
+        found += [f"{ctx.baseline_dir.name}/{path.name}: {unit.id}"
+                  for unit in baseline.settings.service_control_policies.units
+                  if ctx.stack_name in {stack_name(s) for s in unit.zone_stacks}]
+    return found
+
+
+def _organization_guardrails(ctx: _Context) -> tuple[bool, str]:
+    units = _guarding_units(ctx)
+    if units:
+        return True, f"the regzone SCPs attach to the stack's unit ({', '.join(units)})"
+    return False, (f"no organization baseline (regzone-baseline:scope: organization) lists stack {ctx.stack_name} "
+                   "in service_control_policies.units[].zone_stacks: add it to the unit of its account "
+                   "(docs/baseline.md)")
+
+
 def _names_change(stack: StackConfig) -> bool:
     """The same placeholder `required-tags` blocks (RAZ-CHG-001)."""
     return stack.change_ref.strip().lower() != CHANGE_REF_UNSET
@@ -99,6 +127,7 @@ JUDGES: dict[Need, Callable[[_Context], tuple[bool, str]]] = {
                                      f"{', '.join(c.zone.regulated_ai_zone.egress.allowed_destinations)}: "
                                      "set regulated_ai_zone.egress.air_gapped: true"),
     "signature_verification": _signature_verification,
+    "organization_guardrails": _organization_guardrails,
 }
 
 
@@ -110,11 +139,11 @@ def _status(ctx: _Context, level: int, entry: LevelControl) -> ControlStatus:
                          rationale=entry.rationale, met=not unmet, reason=reason)
 
 
-def zone_levels(stack_name: str, stack: StackConfig, incluster_dir: Path) -> list[ZoneLevel]:
+def zone_levels(name: str, stack: StackConfig, incluster_dir: Path, baseline_dir: Path = BASELINE_DIR) -> list[ZoneLevel]:
     levels = assurance_levels()
     found = []
     for zone in stack.zones:
-        ctx = _Context(stack_name, stack, zone, incluster_dir)
+        ctx = _Context(name, stack, zone, incluster_dir, baseline_dir)
         minimum, set_by = stack.zone_minimum_level(zone)
         following = zone.assurance_level + 1 if zone.assurance_level < LEVELS[-1] else None
         found.append(ZoneLevel(

@@ -27,12 +27,14 @@ def _short_hash(text: str) -> str:
 
 # ARNs in the form the service returns, for resources whose ARN other documents name (IAM, key and
 # bucket policies): the Service Authorization Reference's resource types (kms "key", logs
-# "log-group" as pulumi-aws reports it, without the ":*" suffix, eks "cluster", ecr "repository").
+# "log-group" as pulumi-aws reports it, without the ":*" suffix, eks "cluster", ecr "repository",
+# cloudtrail "trail").
 _ARN_FORMATS = {
     "aws:kms/key:Key": "arn:{partition}:kms:{region}:{account}:key/{name}",
     "aws:cloudwatch/logGroup:LogGroup": "arn:{partition}:logs:{region}:{account}:log-group:{name}",
     "aws:eks/cluster:Cluster": "arn:{partition}:eks:{region}:{account}:cluster/{name}",
     "aws:ecr/repository:Repository": "arn:{partition}:ecr:{region}:{account}:repository/{name}",
+    "aws:cloudtrail/trail:Trail": "arn:{partition}:cloudtrail:{region}:{account}:trail/{name}",
 }
 
 
@@ -169,9 +171,6 @@ class ZoneMocks(pulumi.runtime.Mocks):
                     "version": 1, "id": name}
         if function == "aws:ec2/getAmi:getAmi":
             return self._ami(args.args)
-        if function == "aws:ec2/getPrefixList:getPrefixList":
-            name = args.args.get("name") or ""
-            return {"id": f"pl-{_short_hash(name)[:8]}", "name": name, "cidrBlocks": ["198.51.100.0/24"]}
         return {}
 
     def _ami(self, query: dict) -> dict:

@@ -167,13 +167,20 @@ def record_program(program: Path, stack: str, config: dict[str, Any], *, project
                    stack_outputs: dict[str, dict[str, Any]] | None = None,
                    mocks: ZoneMocks | None = None) -> Recording:
     """Run `program` (a directory with `__main__.py`) under mocks in an isolated context.
-    `stack_outputs` answers the program's StackReferences, by referenced stack name. The default
-    mocks deploy as a session of the stack's deployer role (`regzone:deployer_role_arn`), in its
-    account, as a correct `pulumi up` does; tests pass their own to see what a real account refuses."""
+    `stack_outputs` answers the program's StackReferences, by referenced stack name; without it (and
+    without mocks that answer them), the stacks the config references are recorded first
+    (regzone/preview/references.py). The default mocks deploy as a session of the stack's deployer
+    role (`<project>:deployer_role_arn`), in its account, as a correct `pulumi up` does; tests pass
+    their own to see what a real account refuses."""
+    if stack_outputs is None and (mocks is None or not mocks.stack_outputs):
+        from regzone.preview.references import referenced_outputs  # it records with this function
+        stack_outputs = referenced_outputs(project, config, f"{program}/Pulumi.{stack}.yaml")
     if mocks is None:
         region = str(config.get("aws:region", "us-east-1"))
-        mocks = ZoneMocks(region, stack_outputs=stack_outputs or {},
-                          caller_arn=deployer_session_arn(config.get("regzone:deployer_role_arn")))
+        mocks = ZoneMocks(region, stack_outputs=stack_outputs,
+                          caller_arn=deployer_session_arn(config.get(f"{project}:deployer_role_arn")))
+    elif not mocks.stack_outputs:
+        mocks.stack_outputs = stack_outputs or {}
     return contextvars.Context().run(_record, program, stack, config, project, mocks)
 
 

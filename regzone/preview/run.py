@@ -9,22 +9,19 @@ from typing import Any
 
 from google.protobuf import struct_pb2
 
-from regzone.config.errors import ConfigError
+from regzone.config.baseline import Baseline, parse_baseline_config
 from regzone.config.loader import parse_stack_config, read_stack_file
 from regzone.config.model import StackConfig
-from regzone.pack_config import derive_pack_config, validate_pack_config
+from regzone.pack_config import derive_pack_config, program_of, validate_pack_config
 from regzone.pack_config import load_pack_config as pack_config_file
 from regzone.paths import POLICY_PACK_DIR, STACKS_DIR
 from regzone.preview.analyzer import AnalyzerResource, Diagnostic, PolicyInfo, PolicyPackClient
-from regzone.preview.recorder import (ORGANIZATION, PROJECT, RecordedResource, Recording, project_of,
-                                     record_program)
+from regzone.preview.recorder import PROJECT, RecordedResource, Recording, project_of, record_program
+from regzone.preview.references import ZONE_STACK_KEY, referenced_outputs, zone_outputs, zone_stack_names
 from regzone.preview.tally import PolicyTally, pack_scopes, tally
-from regzone.zone_stack import qualified_zone_stack, zone_stack_name
+from regzone.zone_stack import baseline_project
 
 DEFAULT_PROVIDER_URN = "urn:pulumi:{stack}::{project}::pulumi:providers:aws::default"
-# A program other than the zone program names the zone stack it builds on as `<project>:zone_stack`
-# (e.g. incluster/: `regzone-incluster:zone_stack: dev`, see regzone/zone_stack.py).
-ZONE_STACK_KEY = "zone_stack"
 
 
 @dataclass
@@ -112,26 +109,33 @@ def load_pack_config(path: Path | None) -> dict[str, Any] | None:
     return None if path is None else pack_config_file(path)
 
 
-def _zone_context(project: str, config: dict[str, Any], source: str) -> tuple[StackConfig | None, dict]:
-    """The zone config that governs a program, and the outputs of the zone stack it references.
-    The zone program's own config is validated; another program's zone stack is recorded first so
-    that its StackReference sees that stack's exports."""
+def governing_stack(project: str, config: dict[str, Any], source: str
+                    ) -> tuple[StackConfig | None, tuple[str, str] | None]:
+    """The zone config that governs a stack of the zone or in-cluster program and, for the in-cluster
+    program, the zone stack it builds on (its name, the qualified name its StackReference reads)."""
     if project == PROJECT:
-        return parse_stack_config(config, source), {}
-    key = f"{project}:{ZONE_STACK_KEY}"
-    reference = config.get(key)
+        return parse_stack_config(config, source), None
+    reference = config.get(f"{project}:{ZONE_STACK_KEY}")
     if not reference:
-        return None, {}
-    try:
-        name, qualified = zone_stack_name(str(reference)), qualified_zone_stack(str(reference), ORGANIZATION)
-    except ValueError as err:
-        raise ConfigError(f"{source}: {key} = {reference!r}: {err}") from None
+        return None, None
+    name, qualified = zone_stack_names(project, str(reference), source)
     zone_path = stack_file(name)
-    zone_config = read_stack_file(zone_path)
-    stack_config = parse_stack_config(zone_config, str(zone_path))
-    zone = record_program(STACKS_DIR, name, zone_config)
-    # Keyed as the program's StackReference names it, under the organization the recorder runs it in.
-    return stack_config, {qualified: zone.outputs}
+    return parse_stack_config(read_stack_file(zone_path), str(zone_path)), (name, qualified)
+
+
+def _zone_context(project: str, config: dict[str, Any], source: str, stack: str = ""
+                  ) -> tuple[StackConfig | Baseline | None, dict]:
+    """The config that governs a program (its pack config is derived from it), and the outputs of the
+    stacks it references, recorded first so that its StackReferences see their exports: the zone
+    program's account baseline, the in-cluster program's zone stack."""
+    if project == baseline_project():
+        return parse_baseline_config(config, stack, source), {}
+    stack_config, zone_stack = governing_stack(project, config, source)
+    if project == PROJECT:
+        return stack_config, referenced_outputs(project, config, source)
+    if zone_stack is None:
+        return None, {}
+    return stack_config, zone_outputs(project, str(config[f"{project}:{ZONE_STACK_KEY}"]), source)[1]
 
 
 def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = POLICY_PACK_DIR,
@@ -141,7 +145,7 @@ def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = P
     config = read_stack_file(path)
     project = project_of(stacks_dir)
     # A ConfigError here means nothing is registered.
-    stack_config, stack_outputs = _zone_context(project, config, str(path))
+    stack_config, stack_outputs = _zone_context(project, config, str(path), stack)
     pack = PolicyPackClient(pack_dir, project=project, stack=stack)
     # The pack (a process importing its policies) starts while the program runs: that hides most of
     # its start-up (bench/README.md).
@@ -153,7 +157,7 @@ def run_preview(stack: str, *, stacks_dir: Path = STACKS_DIR, pack_dir: Path = P
             _, policies = pack.info()
             names = [p.name for p in policies]
             if pack_config is None:  # placement and residency rules are the stack's own
-                pack_config = derive_pack_config(stack_config, names) if stack_config else {}
+                pack_config = derive_pack_config(stack_config, names, program_of(project)) if stack_config else {}
                 pack_config_name = f"policy pack config derived from {path}"
             levels = pack.configure(policies, validate_pack_config(pack_config, pack_config_name, names))
             resources = to_analyzer_resources(recording, config)

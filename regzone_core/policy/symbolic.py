@@ -13,6 +13,8 @@ possible values are described by a `Values`:
   organization path under an organization (None: an unlisted organization);
 - `UnnamedArnIn(account)`: the ARN of a principal of the account that the document does not name
   (a wildcard in the resource part of an ARN can match it, a literal ARN cannot);
+- `Outside(patterns)`: any value none of the patterns matches (every caller's ARN but a
+  break-glass role's, for the service control policies that exempt it);
 - `FREE`: any value, or none: what the caller chooses (tags, encryption context, prefixes ...).
 
 `can_hold` over-approximates (when unsure, the condition can hold) and `must_hold`
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 
 from regzone_core.policy.conditions import holds, holds_when_absent
 from regzone_core.policy.document import Condition
-from regzone_core.policy.patterns import arn_parts, has_wildcard, includes, matches
+from regzone_core.policy.patterns import arn_includes, arn_parts, has_wildcard, includes, matches
 
 _WILDCARD_OPERATORS = frozenset({"StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"})
 _STRING_SPANNING = frozenset({"StringLike", "StringNotLike"})   # `*` may span ARN components
@@ -59,6 +61,11 @@ class OrgPathIn:
     org: str | None
 
 
+@dataclass(frozen=True)
+class Outside:
+    patterns: tuple[str, ...]   # ARN patterns (ArnLike syntax): any value none of them matches
+
+
 class _Marker:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -68,7 +75,7 @@ class _Marker:
 
 
 ABSENT, FREE = _Marker("ABSENT"), _Marker("FREE")
-Values = Lit | Fresh | ArnIn | UnnamedArnIn | OrgPathIn | _Marker
+Values = Lit | Fresh | ArnIn | UnnamedArnIn | OrgPathIn | Outside | _Marker
 
 
 def _wild(condition: Condition) -> bool:
@@ -135,7 +142,21 @@ def _org_covers(condition: Condition, value: str, org: str | None) -> bool:
     return includes(tail, "*") and (includes(head, "*") if org is None else matches(head, org))
 
 
+_OUTSIDE_OPERATORS = frozenset({"StringEquals", "StringNotEquals", "StringLike", "StringNotLike",
+                                "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike"})
+
+
+def _inside(value: str, patterns: tuple[str, ...], condition: Condition) -> bool:
+    """Every value the policy value matches is matched by one of `patterns` (so none lies outside)."""
+    if not _wild(condition) and has_wildcard(value):   # StringEquals compares the text literally
+        return any(matches(p, value) for p in patterns)
+    compare = includes if condition.base in _STRING_SPANNING else arn_includes
+    return any(compare(p, value) for p in patterns)
+
+
 def _admits(condition: Condition, value: str, values: Values) -> bool:
+    if isinstance(values, Outside):   # some value outside the patterns matches `value`
+        return condition.base not in _OUTSIDE_OPERATORS or not _inside(value, values.patterns, condition)
     if isinstance(values, Fresh):
         return _may_match_fresh(condition, value)
     if isinstance(values, ArnIn):
@@ -148,6 +169,8 @@ def _admits(condition: Condition, value: str, values: Values) -> bool:
 
 
 def _covers(condition: Condition, value: str, values: Values) -> bool:
+    if isinstance(values, Outside):   # every value outside the patterns matches `value`
+        return condition.base in _OUTSIDE_OPERATORS and _wild(condition) and includes(value, "*")
     if isinstance(values, Fresh):
         return _covers_everything(condition, value)
     if isinstance(values, (ArnIn, UnnamedArnIn)):

@@ -28,7 +28,7 @@ for name, kind, types, mode, *extra in options.get("groups", [["gpu", "gpu", ["g
         node_security_group_id=cluster.node_security_group.id, subnet_ids=SUBNETS, volumes_key_arn=KEY + "volumes",
         kind=kind, instance_types=types, confidential=mode, data_classes=["ephi"], confidential_required=True,
         kubernetes_version=eks_calendar().default, **{**enclave, **(extra[0] if extra else {})})))
-cluster.add_coredns(after=[g.node_group for g in groups])
+cluster.add_coredns(after=[g.node_group for g in groups], data_classes=["ephi"])
 RestrictedRegistry("t-registry", RestrictedRegistryArgs(
     zone_name="t", region="eu-west-1", repositories=["models/summarizer", "serving"], kms_key_arn=KEY + "artifacts",
     promotion_role_arn=f"arn:aws:iam::{ACCOUNT}:role/promotion", pull_principal_arns=[cluster.node_role.arn],

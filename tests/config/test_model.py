@@ -185,25 +185,38 @@ def test_deployer_must_be_a_role_arn(dev_config, value):
     assert f"regzone:deployer_role_arn = {value!r}" in error_of(dev_config)
 
 
-def test_autoscaling_service_linked_role_is_required_with_node_groups(dev_config):
-    del dev_config["regzone:autoscaling_service_linked_role"]
+def test_the_account_baseline_is_required(dev_config):
+    del dev_config["regzone:baseline_stack"]
+    assert "regzone:baseline_stack: required but not set" in error_of(dev_config)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("organization/dev", "is ambiguous"),
+    ("acme/regzone/dev", "names project `regzone`; the baseline config is read from this repository's baseline/"),
+    ("dev baseline", "is not a stack reference"),
+])
+def test_the_baseline_reference_names_a_baseline_stack(dev_config, value, expected):
+    dev_config["regzone:baseline_stack"] = value
+    assert f"regzone:baseline_stack = {value!r}: {expected}" in error_of(dev_config)
+
+
+@pytest.mark.parametrize("key, value", [("autoscaling_service_linked_role", "create"),
+                                        ("registry_settings_owner", "stack"),
+                                        ("management_events", {"recorded_by": "stack"})])
+def test_account_singletons_are_no_longer_zone_keys(dev_config, key, value):
+    """The account baseline owns them (regzone-baseline:*): a zone stack that still sets one is told so."""
+    dev_config[f"regzone:{key}"] = value
     message = error_of(dev_config)
-    assert "regzone:autoscaling_service_linked_role: required: zone dev-ai has node groups" in message
-    assert "valid: create" in message and "existing" in message
+    assert f"regzone:{key}: no longer a key of regzone: " in message and "account baseline" in message
+    assert "regzone:baseline_stack" in message and "docs/baseline.md" in message and "unknown key" not in message
 
 
-def test_autoscaling_service_linked_role_takes_create_or_existing(dev_config):
-    dev_config["regzone:autoscaling_service_linked_role"] = "maybe"
-    assert "regzone:autoscaling_service_linked_role = 'maybe'" in error_of(dev_config)
-    dev_config["regzone:autoscaling_service_linked_role"] = "existing"
-    assert parse(dev_config).autoscaling_service_linked_role == "existing"
-
-
-def test_autoscaling_service_linked_role_nobody_reads_is_an_error(dev_config):
-    zone(dev_config)["cluster"]["node_groups"] = []
-    assert "regzone:autoscaling_service_linked_role = 'create': is set but no zone has node groups" in error_of(dev_config)
-    del dev_config["regzone:autoscaling_service_linked_role"]
-    assert parse(dev_config).autoscaling_service_linked_role is None
+def test_no_zone_takes_the_baseline_label(dev_config):
+    zone(dev_config)["name"] = "regzone-account"
+    for rule in dev_config["regzone:data_class_policy"].values():
+        rule["allowed_zones"] = ["regzone-account"]
+    assert "regzone:zones[0].name = 'regzone-account': 'regzone-account' labels the account baseline" in \
+        error_of(dev_config)
 
 
 @pytest.mark.parametrize("path", [("key_administrators", 0), ("key_users", 0), ("cluster", "admin_role_arns", 0),

@@ -44,6 +44,11 @@ SUBJECT_READS = {
     "trail logging status": ("cloudtrail:GetTrailStatus",),
     "trail region coverage": ("cloudtrail:DescribeTrails",),
     "VPC flow logs": ("ec2:DescribeFlowLogs",),
+    "EBS default encryption": ("ec2:GetEbsEncryptionByDefault", "ec2:GetEbsDefaultKmsKeyId", "kms:DescribeKey"),
+    "Access Analyzer coverage": ("access-analyzer:ListAnalyzers",),
+    "management trail presence": ("cloudtrail:DescribeTrails",),
+    "service control policies": ("organizations:ListParents", "organizations:ListPoliciesForTarget",
+                                 "organizations:DescribePolicy"),
     "identity policy action scope": ("iam:GetAccountAuthorizationDetails",),
     "identity policy PassRole resources": ("iam:GetAccountAuthorizationDetails",),
     "role trust policy principals": ("iam:GetAccountAuthorizationDetails",),
@@ -64,6 +69,13 @@ SUBJECT_READS = {
 
 # control -> the subjects whose evidence proves it (read from each control's title and description).
 CONTROL_SUBJECTS = {
+    # the SCPs above the account, judged as a whole for each guardrail
+    "RAZ-ORG-001": {"service control policies"},
+    "RAZ-ORG-002": {"service control policies"},
+    "RAZ-ORG-003": {"service control policies"},
+    "RAZ-ORG-004": {"service control policies"},
+    "RAZ-ORG-005": {"EBS default encryption"},
+    "RAZ-ORG-006": {"Access Analyzer coverage"},
     "RAZ-KMS-001": {"key rotation"},
     # the record verifies (signed by the zone's record key, locked); the account matches it
     "RAZ-CHG-002": {"deployment record integrity"},
@@ -85,7 +97,8 @@ CONTROL_SUBJECTS = {
     "RAZ-S3-004": {"bucket policy transport"},
     # WORM: only audit buckets (and the trail's own bucket), never versioning of other buckets
     "RAZ-AUD-001": {"audit bucket object lock", "audit bucket versioning", "trail destination bucket object lock"},
-    "RAZ-LOG-001": {"trail region coverage", "trail logging status"},
+    # the account baseline's (or the organization's) trail, multi-region, logging
+    "RAZ-LOG-001": {"management trail presence", "trail region coverage", "trail logging status"},
     "RAZ-LOG-002": {"trail log file validation"},
     "RAZ-LOG-003": {"trail log encryption"},
     "RAZ-LOG-004": {"log group encryption"},

@@ -10,12 +10,13 @@ from regzone.evidence.checks import load_checks
 from regzone.evidence.model import Status
 from regzone.evidence.runner import RECORD_CHECKS
 from tests.evidence.conftest import inject, run
-from tests.evidence.zone import (ADMIN_ROLE, LOG_TYPES, PAB, STUBBED_CHECKS, cluster, enclave_policy, key_policy,
-                                 launch, lifecycle, trail)
+from tests.evidence.zone import (ACCOUNT_CHECKS, ACCOUNT_TRAIL, ADMIN_ROLE, LOG_TYPES, PAB, STUBBED_CHECKS, cluster,
+                                 enclave_policy, key_policy, launch, lifecycle, trail)
 
-# The record checks judge a deployment record (--record), which the seeded zone has none of: their
-# PASS, FAIL and ERROR cases are in tests/evidence/test_deployment_record.py.
-CHECKS = [c.name for c in load_checks() if c.name not in RECORD_CHECKS]
+# The account-setting checks are tested in tests/evidence/test_account_checks.py (ACCOUNT_CHECKS); the
+# record checks judge a deployment record (--record), which the seeded zone has none of: their PASS,
+# FAIL and ERROR cases are in tests/evidence/test_deployment_record.py.
+CHECKS = [c.name for c in load_checks() if c.name not in {*ACCOUNT_CHECKS, *RECORD_CHECKS}]
 # Here the stubbed checks show only that moto's unimplemented API is an ERROR, never a PASS.
 MOTO_CHECKS = [c for c in CHECKS if c not in STUBBED_CHECKS]
 
@@ -25,6 +26,7 @@ def test_every_catalog_evidence_name_is_a_check():
     named = {name for control in load_catalog().controls for name in control.evidence}
     checks = {c.name for c in load_checks()}
     assert named <= checks, f"catalog names checks that do not exist: {named - checks}"
+    assert ACCOUNT_CHECKS <= checks
 
 
 @pytest.mark.parametrize("check", MOTO_CHECKS)
@@ -143,6 +145,9 @@ BREAKS = {
         logGroupName="/good/plain", tags={"zone": "good"}), "log-group:/good/plain", "no KMS key"),
     "logs_log_group_retention": (lambda s, ids: s.client("logs").delete_retention_policy(logGroupName=ids["log_group"]),
                                  "log-group:/good/audit", "never expire"),
+    # By name: moto ignores delete_trail with an ARN (AWS accepts either).
+    "cloudtrail_organization_or_account_trail": (lambda s, ids: s.client("cloudtrail").delete_trail(
+        Name=ACCOUNT_TRAIL), "/us-east-1/cloudtrail", "no organization trail"),
     "iam_identity_policy_no_service_wide_grant": (lambda s, ids: s.client("iam").put_role_policy(
         RoleName=ids["role"], PolicyName="admin", PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
             {"Sid": "Admin", "Effect": "Allow", "Action": "*", "Resource": "*"}]})),
@@ -233,6 +238,8 @@ ERRORS = {
                                       "s3:GetBucketObjectLockConfiguration"),
     "logs_log_group_kms_encryption": ("cloudwatch-logs.DescribeLogGroups", "access_denied", "logs:DescribeLogGroups"),
     "logs_log_group_retention": ("cloudwatch-logs.DescribeLogGroups", "throttled", "logs:DescribeLogGroups"),
+    "cloudtrail_organization_or_account_trail": ("cloudtrail.DescribeTrails", "access_denied",
+                                                 "cloudtrail:DescribeTrails"),
     "iam_identity_policy_no_service_wide_grant": ("iam.GetAccountAuthorizationDetails", "access_denied",
                                                   "iam:GetAccountAuthorizationDetails"),
     "iam_identity_policy_pass_role_named": ("iam.GetAccountAuthorizationDetails", "throttled",

@@ -44,7 +44,8 @@ def test_a_single_region_data_event_trail_is_not_judged(session, zone, check):
 
 @pytest.mark.parametrize("check", [CHECK])
 def test_a_region_covered_only_by_data_event_trails_fails(session, zone, check):
-    session.client("cloudtrail").put_event_selectors(TrailName=zone["trail"], EventSelectors=DATA_ONLY)
+    for name in ("trail", "account_trail"):   # the zone's trail and the account baseline's
+        session.client("cloudtrail").put_event_selectors(TrailName=zone[name], EventSelectors=DATA_ONLY)
     failures = [f for f in run(session, check) if f.status is Status.FAIL]
     assert [f.message for f in failures] == [f"no CloudTrail trail records management events in {REGION}"]
 

@@ -7,21 +7,53 @@ import boto3
 
 from components.flow_logs import delivery_policy, delivery_trust_policy
 from components.kms_policy import enclave_key_policy
+from components.organization_guardrails import guardrails_document, region_deny_document
 from regzone.attestation import IMAGE_KEY
+from regzone.config.baseline import BASELINE_LABEL
 from regzone.instance_types import TAG_CONFIDENTIAL
-
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_DATA_CLASS, TAG_RETENTION_DAYS, TAG_TIER, TAG_ZONE, TIER_WORKLOAD
+from regzone_core.policy.guardrails import load_guardrails
 
 REGION = "us-east-1"
 # Checks whose APIs moto does not implement (DNS Firewall rules and associations, Network Firewall
 # policies and rule groups): their PASS and FAIL cases run with stubbed clients
 # (tests/evidence/test_stubbed_checks.py); against moto they must be ERROR, never PASS.
 STUBBED_CHECKS = frozenset({"vpc_dns_firewall_enforced", "network_firewall_egress_allow_list"})
+# Account-setting checks whose API moto does not implement (moto.md), or that moto cannot show as they
+# run (the SCPs above a member account: moto's caller is the organization's management account): PASS
+# and FAIL with stubbed answers, ERROR against moto, in tests/evidence/test_account_checks.py.
+ACCOUNT_CHECKS = frozenset({"ec2_ebs_default_encryption", "accessanalyzer_enabled", "organizations_scp_guardrails"})
 RETENTION_DAYS = 365
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 PAB = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True}
 DATA_RETENTION_DAYS = 730
 ADMIN_ROLE, USER_ROLE = "arn:aws:iam::123456789012:role/key-admin", "arn:aws:iam::123456789012:role/workload"
+ACCOUNT_TRAIL = load_guardrails().account_trail
+BREAK_GLASS = "regzone-break-glass"
+
+
+def seed_guardrails(session: boto3.Session, *, guardrails: str | None = None) -> dict[str, str]:
+    """An organization whose root carries the baseline's SCPs for the scanned Region (moto's account
+    is the management account; the checks read the policies above it all the same)."""
+    organizations = session.client("organizations", region_name="us-east-1")
+    try:
+        organizations.describe_organization()
+    except organizations.exceptions.AWSOrganizationsNotInUseException:
+        organizations.create_organization(FeatureSet="ALL")
+    root = organizations.list_roots()["Roots"][0]["Id"]
+    attached = {p["Name"]: p["Id"] for p in organizations.list_policies_for_target(
+        TargetId=root, Filter="SERVICE_CONTROL_POLICY")["Policies"]}
+    if "regzone-guardrails" in attached:   # a second zone of the same account
+        return {"root": root, **attached}
+    ids = {"root": root}
+    for name, content in (("regzone-region-deny", region_deny_document([REGION])),
+                          ("regzone-guardrails", guardrails or guardrails_document(partition="aws",
+                                                                                   break_glass_role=BREAK_GLASS))):
+        policy = organizations.create_policy(Name=name, Description=name, Type="SERVICE_CONTROL_POLICY",
+                                             Content=content)["Policy"]["PolicySummary"]["Id"]
+        organizations.attach_policy(PolicyId=policy, TargetId=root)
+        ids[name] = policy
+    return ids
 
 
 def key_policy(admins: str = ADMIN_ROLE, users: str = USER_ROLE) -> str:
@@ -133,7 +165,8 @@ _PARTS = {"s3": {"s3"}, "s3_account": {"s3"}, "kms": set(), "ecr": {"ecr"}, "vpc
           "eks": {"vpc", "s3", "eks"}, "launch_templates": {"launch_templates"},
           "cloudtrail": {"s3", "cloudtrail"}, "logs": {"logs"}, "iam": {"iam"}, "iam_credentials": {"iam"},
           "dns": {"vpc", "s3", "dns"}, "network_firewall": {"vpc", "s3", "network_firewall"},
-          "instances": {"instances"}, "sagemaker": {"vpc", "s3", "sagemaker"}, "bedrock": {"s3", "bedrock"}}
+          "instances": {"instances"}, "sagemaker": {"vpc", "s3", "sagemaker"}, "bedrock": {"s3", "bedrock"},
+          "ebs": {"ebs"}, "accessanalyzer": set(), "organizations": {"organizations"}}
 # Instances only on request: moto does not report their confidential options, which `launch` makes an
 # in-process hook stand in for; a moto server (the end-to-end test) would report none.
 ALL = frozenset(_PARTS) - {"instances"}
@@ -193,6 +226,15 @@ def seed_zone(session: boto3.Session, zone: str = "good", cidr: str = "10.50.0.0
             TagSpecifications=[{"ResourceType": "launch-template", "Tags": tags(zone)}])["LaunchTemplate"]["LaunchTemplateId"]
     if "cloudtrail" in parts:
         ids["trail"] = trail(session, f"{zone}-trail", zone, ids["audit_bucket"], key_arn)
+        # The account baseline's management trail (components/account_baseline.py), once per account.
+        cloudtrail = session.client("cloudtrail")
+        existing = {t["Name"]: t["TrailARN"] for t in cloudtrail.describe_trails()["trailList"]}
+        ids["account_trail"] = existing.get(ACCOUNT_TRAIL) or trail(
+            session, ACCOUNT_TRAIL, BASELINE_LABEL, ids["audit_bucket"], key_arn)
+    if "ebs" in parts:
+        session.client("ec2").enable_ebs_encryption_by_default()
+    if "organizations" in parts:
+        ids.update(seed_guardrails(session))
     if "iam" in parts:
         _seed_identities(session.client("iam"), zone, ids)
     if "dns" in parts:

@@ -8,7 +8,7 @@ from regzone.cli import main
 from regzone.config import parse_stack_config
 from regzone.levels.render import text
 from regzone.levels.zone_status import zone_levels
-from regzone.paths import INCLUSTER_DIR
+from regzone.paths import BASELINE_DIR, INCLUSTER_DIR
 from tests.helpers import write_stack
 
 
@@ -36,7 +36,6 @@ def test_missing_needs_are_reported_not_met(dev_config, tmp_path):
     dev_config["regzone:change_ref"] = "unset"
     del dev_config["regzone:zones"][0]["cluster"]
     dev_config["regzone:zones"][0]["registry"]["pull_role_arns"] = ["arn:aws:iam::111122223333:role/dev-ai-workloads"]
-    dev_config.pop("regzone:autoscaling_service_linked_role")
     zone = levels_of(dev_config, incluster_dir=tmp_path)
     adds = by_id(zone.next_adds)
     assert not adds["RAZ-CHG-001"].met and "regzone:change_ref is unset" in adds["RAZ-CHG-001"].reason
@@ -55,8 +54,22 @@ def test_an_in_cluster_stack_that_verifies_meets_signature_verification(dev_conf
     assert zone.missing == []
     assert by_id(zone.controls)["RAZ-LVL-002"].reason.startswith("admission verifies signatures")
     # ... but not for another stack's zone of the same name.
+    # (and no organization baseline attaches the SCPs to a stack named staging).
     other = levels_of(dev_config, incluster_dir=tmp_path, name="staging")
-    assert [c.id for c in other.missing] == ["RAZ-LVL-002"]
+    assert {c.id for c in other.missing} == {"RAZ-LVL-002", "RAZ-ORG-002", "RAZ-ORG-003", "RAZ-ORG-004"}
+    assert "no organization baseline (regzone-baseline:scope: organization) lists stack staging" in \
+        by_id(other.missing)["RAZ-ORG-003"].reason
+
+
+def test_the_organization_guardrails_are_met_only_through_an_organization_baseline_listing_the_stack(
+        dev_config, tmp_path):
+    zone = levels_of(dev_config)
+    assert "baseline/Pulumi.organization.yaml: ou-ab12-eu000001" in by_id(zone.controls)["RAZ-ORG-003"].reason
+    # The account baselines alone (scope account) attach no SCP.
+    for name in ("dev", "gdpr-eu"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text((BASELINE_DIR / f"Pulumi.{name}.yaml").read_text())
+    (zone,) = zone_levels("dev", parse_stack_config(dev_config, "test"), INCLUSTER_DIR, tmp_path)
+    assert [c.id for c in zone.missing] == ["RAZ-ORG-003"]
 
 
 def test_level_4_has_no_next_level_and_lists_what_no_control_implements(dev_config):
@@ -66,7 +79,7 @@ def test_level_4_has_no_next_level_and_lists_what_no_control_implements(dev_conf
     assert {c.id for c in zone.missing} == {"RAZ-LVL-002", "RAZ-LVL-003"}
     assert any("rollback" in p for p in zone.not_yet_controlled)
     report = text("dev", [zone])
-    assert "level 4 requires 83 controls: 81 met, 2 missing" in report
+    assert "level 4 requires 89 controls: 87 met, 2 missing" in report
     assert "next level: none, level 4 is the highest" in report
 
 
@@ -74,13 +87,13 @@ def test_cli_text_and_json(capsys, tmp_path):
     assert main(["levels", "--stack", "hipaa"]) == 0
     out = capsys.readouterr().out
     assert "zone clinical-ai: level 3 (Governance by default); data classes ephi, internal (minimum 3, set by ephi)" in out
-    assert "upgrade path to level 4 (High-assurance environments): 7 more controls, 6 met already, 1 to do" in out
+    assert "upgrade path to level 4 (High-assurance environments): 8 more controls, 7 met already, 1 to do" in out
     assert "MISSING RAZ-LVL-003 Zones at level 4 have no internet egress: the zone allows egress to " \
            "fhir.ehr-vendor.example.com" in out
     report = tmp_path / "levels.json"
     assert main(["levels", "--stack", "pci", "--format", "json", "--output", str(report)]) == 0
     (zone,) = json.loads(report.read_text())["zones"]
-    assert (zone["zone"], zone["level"], zone["next_level"], zone["missing"]) == ("cde-fraud", 4, None, ["RAZ-LVL-002"])
+    assert (zone["zone"], zone["level"], zone["next_level"], zone["missing"]) == ("cde-fraud", 4, None, [])
     assert {"id", "title", "level", "rationale", "met", "reason"} == set(zone["controls"][0])
 
 

@@ -78,7 +78,16 @@ def test_fork_job_needs_no_secrets_and_no_elevated_token():
     assert "permissions" not in job and "secrets." not in yaml.safe_dump(job)
 
 
-@pytest.mark.parametrize("job", ["preview", "offline", "matrix", "deploy"])
+def test_baseline_job_previews_every_baseline_stack():
+    from regzone.paths import BASELINE_DIR
+    stacks = {p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in BASELINE_DIR.glob("Pulumi.*.yaml")}
+    assert set(JOBS["baseline"]["strategy"]["matrix"]["stack"]) == stacks
+    (preview,) = [c for c in regzone_commands("baseline") if c[0] == "preview"]
+    assert preview[preview.index("--program") + 1] == "baseline"
+    assert "permissions" not in JOBS["baseline"] and "secrets." not in yaml.safe_dump(JOBS["baseline"])
+
+
+@pytest.mark.parametrize("job", ["preview", "offline", "baseline", "matrix", "deploy"])
 def test_regzone_commands_parse(job):
     commands = regzone_commands(job)
     assert commands

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from components.k8s.labels import INTERNAL_LB_ANNOTATIONS
+from components.k8s.labels import LB_CLASS, LB_INTERNAL_SCHEME, LB_SCHEME_ANNOTATION
 from regulated_ai.addresses import internet_admitted, parse_cidr
 from regulated_ai.framework import ResourceView
+from regulated_ai.kubernetes_objects import is_patch
 from regulated_ai.types import (CLASSIC_LOAD_BALANCERS, EC2_EIP, EC2_EIP_ASSOCIATION, EKS_CLUSTER, K8S_SERVICES,
                                 LOAD_BALANCERS_V2, SECURITY_GROUP_INGRESS_RULE, SECURITY_GROUP_RULE,
                                 SECURITY_GROUPS, SUBNETS)
-from regulated_ai.values import Unverifiable, as_bool, is_unknown, unverifiable, values_at
+from regulated_ai.values import as_bool, is_unknown, unverifiable, values_at
 
 LOAD_BALANCERS = (*LOAD_BALANCERS_V2, *CLASSIC_LOAD_BALANCERS)
 
@@ -111,19 +112,36 @@ def public_api_endpoint(cluster: ResourceView) -> bool:
     return cluster.flag("vpcConfig.endpointPublicAccess", True) is not False
 
 
-def service_exposed(service: ResourceView) -> str | None:
-    """The type of a LoadBalancer or NodePort Service without an internal-scheme annotation."""
-    kind = service.known("spec.type", "ClusterIP")
-    if kind not in ("LoadBalancer", "NodePort"):
-        return None
+def service_exposed(service: ResourceView) -> list[str]:
+    """How a Service reaches beyond the cluster's pods, as the in-cluster admission refuses it
+    (components/k8s/admission.py `service_validations`): external IPs, node ports, or a load balancer
+    that is not an internal NLB of the AWS Load Balancer Controller. Without `loadBalancerClass:
+    service.k8s.aws/nlb` the legacy in-tree controller provisions the load balancer and ignores the
+    scheme annotation; with it, the scheme annotation must say `internal`, since when it is absent the
+    controller keeps an existing NLB's scheme (AWS Load Balancer Controller docs, "Network Load
+    Balancer", "Service annotations"). A patch is judged on what it sets: one that sets no type may
+    still set a class or scheme that would expose a LoadBalancer Service."""
+    found = []
+    external = service.known("spec.externalIPs", []) or []
+    if external:
+        found.append(f"sets spec.externalIPs {external}")
+    kind = service.known("spec.type", None if is_patch(service) else "ClusterIP")
     annotations = service.known("metadata.annotations", {}) or {}
-    for key, values in INTERNAL_LB_ANNOTATIONS.items():
-        value = annotations.get(key)
-        if is_unknown(value):
-            raise unverifiable(value, f"metadata.annotations.{key}")
-        if value in values:
-            return None
-    return kind
+    scheme = annotations.get(LB_SCHEME_ANNOTATION)
+    if is_unknown(scheme):
+        raise unverifiable(scheme, f"metadata.annotations.{LB_SCHEME_ANNOTATION}")
+    load_balancer_class = service.known("spec.loadBalancerClass", None)
+    if kind == "NodePort":
+        found.append("is a NodePort Service")
+    elif kind == "LoadBalancer" and (load_balancer_class != LB_CLASS or scheme != LB_INTERNAL_SCHEME):
+        found.append(f"is a LoadBalancer Service that is not an internal NLB of the AWS Load Balancer Controller "
+                     f"(loadBalancerClass {LB_CLASS} and {LB_SCHEME_ANNOTATION}: {LB_INTERNAL_SCHEME})")
+    elif kind is None:
+        if load_balancer_class not in (None, LB_CLASS):
+            found.append(f"sets loadBalancerClass {load_balancer_class!r}, which would not keep a load balancer internal")
+        if scheme not in (None, LB_INTERNAL_SCHEME):
+            found.append(f"sets {LB_SCHEME_ANNOTATION}: {scheme!r}, which would expose a load balancer")
+    return found
 
 
 def ingress_networks(resource: ResourceView) -> Iterator[tuple[str, object]]:
@@ -167,9 +185,7 @@ def reasons(resource: ResourceView) -> list[str]:
         found.append("has a public Kubernetes API endpoint (AWS enables it unless endpointPublicAccess=false)")
     found += [f"admits {internet} through its ingress rules" for internet in open_ingress(resource)]
     if resource.type in K8S_SERVICES:
-        kind = service_exposed(resource)
-        if kind:
-            found.append(f"is a {kind} Service without the internal load balancer annotation")
+        found += service_exposed(resource)
     return found
 
 

@@ -9,6 +9,11 @@ from regulated_ai.types import K8S_LISTS
 from regulated_ai.values import Unverifiable, is_unknown
 
 
+def is_patch(resource: ResourceView) -> bool:
+    """A server-side apply patch of an existing object: what it leaves out keeps the live object's value."""
+    return resource.type.endswith("Patch")
+
+
 def objects(resource: ResourceView) -> list[ResourceView]:
     """The items of a List resource, each a view of the item kind named `<list>.items[<i>]`; any other
     resource is itself. An unknown item cannot be judged."""

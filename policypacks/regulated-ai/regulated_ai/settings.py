@@ -15,6 +15,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from regzone.catalog import FrameworkName, load_catalog, region_az_counts
@@ -84,23 +86,37 @@ class Settings(_Strict):
     existing_service_linked_roles: list[str] = Field(
         default=[], description="services (e.g. autoscaling.amazonaws.com) whose service-linked role the account "
                                 "already has, so policies may name it although the stack does not create it "
-                                "(regzone:autoscaling_service_linked_role: existing)")
+                                "(a zone stack: the account baseline's Auto Scaling role; a baseline: "
+                                "regzone-baseline:autoscaling_service_linked_role: existing)")
     break_glass_subjects: list[str] = Field(
         default=[], description="IAM principal ARNs or Kubernetes subjects allowed emergency access")
     required_tags: list[str] = Field(default=list(REQUIRED_TAGS), min_length=1,
                                      description="tags every taggable AWS resource must carry")
     llm_api_domains: list[str] = Field(default=list(DEFAULT_LLM_API_DOMAINS),
                                        description="domains of hosted LLM APIs (prohibit_external_llm_calls)")
+    program: Literal["zone", "incluster"] = Field(
+        default="zone", description="which program the stack belongs to: the zone program (stacks/, project "
+                                    "regzone) or the in-cluster program (incluster/, regzone-incluster); stack "
+                                    "policies judge each against what that program owns")
     management_trail_arn: str | None = Field(
         default=None, pattern=r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:[0-9]{12}:trail/[A-Za-z0-9._-]{3,128}$",
         description="the multi-region trail that records the account's management events (an account or "
                     "organization trail, or the stack's own); only when it is named may a trail record "
                     "data events alone, in one region")
 
+    organizational_units: dict[str, list[str]] = Field(
+        default={}, description="organizational unit id -> the Regions its accounts' zone stacks allow: what the "
+                                "region-deny SCP attached to the unit must keep to (the account baseline's units)")
+
     @field_validator("allowed_regions")
     @classmethod
     def _regions_known(cls, value: list[str]) -> list[str]:
         return [_check_region(r) for r in value]
+
+    @field_validator("organizational_units")
+    @classmethod
+    def _unit_regions_known(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {unit: [_check_region(r) for r in regions] for unit, regions in value.items()}
 
     @field_validator("existing_service_linked_roles")
     @classmethod

@@ -232,6 +232,14 @@ TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
 SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"  # nosec B105
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 
+# Account and organization baseline (regulated_ai/policies/organizations.py, account.py).
+ORGANIZATIONS_POLICY = "aws:organizations/policy:Policy"
+ORGANIZATIONS_POLICY_ATTACHMENT = "aws:organizations/policyAttachment:PolicyAttachment"
+S3_ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+EBS_DEFAULT_KMS_KEY = "aws:ebs/defaultKmsKey:DefaultKmsKey"
+ACCESS_ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
+
 # IAM (regulated_ai/policies/iam.py). Every resource type of pulumi-aws whose inputs hold an identity or
 # trust policy document, by input path (`[]` for each element of a list); tests/test_iam_document_types.py
 # derives them from the pinned SDK (read by regzone/coverage/sdk.py), so a type a new release adds fails until

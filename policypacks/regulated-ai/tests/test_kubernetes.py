@@ -2,9 +2,11 @@
 kind; one-property changes fire; unknowns are reported, not passed."""
 import copy
 
+import celpy
 import pytest
 
 from analyzer_helpers import resource, stack_violations, violations
+from components.k8s.admission import service_validations
 from regulated_ai.types import K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS
 from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import PolicyPackClient
@@ -222,28 +224,66 @@ def test_namespace_classes_with_default_settings_fire(pack):
     assert found and "set data_class_policy" in found[0].message
 
 
-def service(kind, annotations=None):
-    return resource("kubernetes:core/v1:Service", {"metadata": {"name": "s", "annotations": annotations or {}},
-                                                   "spec": {"type": kind, "ports": [{"port": 443}]}}, name="s")
+SCHEME, TARGET = ("service.beta.kubernetes.io/aws-load-balancer-scheme",
+                  "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type")
+INTERNAL_NLB = {SCHEME: "internal", TARGET: "ip"}
+NLB = {"loadBalancerClass": "service.k8s.aws/nlb", "allocateLoadBalancerNodePorts": False}
 
 
-@pytest.mark.parametrize("svc", [
-    service("ClusterIP"),
-    service("LoadBalancer", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}),
-    service("NodePort", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}),
-])
-def test_internal_services_pass(zone_pack, svc):
+def service_object(kind, annotations=None, **spec):
+    return {"metadata": {"name": "s", "annotations": annotations or {}},
+            "spec": {"type": kind, "ports": [{"port": 443}], **spec}}
+
+
+def service(kind, annotations=None, **spec):
+    return resource("kubernetes:core/v1:Service", service_object(kind, annotations, **spec), name="s")
+
+
+ADMITTED = [service_object("ClusterIP"), service_object("LoadBalancer", INTERNAL_NLB, **NLB)]
+REFUSED = [
+    (service_object("LoadBalancer"), "not an internal NLB"),
+    (service_object("NodePort"), "NodePort"),
+    (service_object("NodePort", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}), "NodePort"),
+    (service_object("ClusterIP", externalIPs=["203.0.113.10"]), "externalIPs"),
+    # The in-tree annotation, and the scheme annotation without the controller's class: the legacy
+    # in-tree controller provisions these and ignores the scheme annotation.
+    (service_object("LoadBalancer", {"service.beta.kubernetes.io/aws-load-balancer-internal": "true", TARGET: "ip"},
+                    **NLB), "not an internal NLB"),
+    (service_object("LoadBalancer", INTERNAL_NLB, allocateLoadBalancerNodePorts=False), "not an internal NLB"),
+    (service_object("LoadBalancer", {**INTERNAL_NLB, SCHEME: "internet-facing"}, **NLB), "not an internal NLB"),
+    (service_object("LoadBalancer", INTERNAL_NLB, loadBalancerClass="service.k8s.aws/nlb"),
+     "allocateLoadBalancerNodePorts: None"),
+    (service_object("LoadBalancer", {SCHEME: "internal"}, **NLB), f"{TARGET}: None"),
+]
+
+
+@pytest.mark.parametrize("obj", ADMITTED)
+def test_internal_services_pass(zone_pack, obj):
+    svc = resource("kubernetes:core/v1:Service", obj, name="s")
     assert violations(zone_pack, "k8s-service-internal-only", svc) == []
 
 
-@pytest.mark.parametrize("svc", [
-    service("LoadBalancer"),
-    service("NodePort"),
-    service("LoadBalancer", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing"}),
-])
-def test_exposed_services_fire(zone_pack, svc):
-    found = violations(zone_pack, "k8s-service-internal-only", svc)
-    assert len(found) == 1 and "without an internal annotation" in found[0].message
+@pytest.mark.parametrize("obj, expected", REFUSED)
+def test_exposed_services_fire(zone_pack, obj, expected):
+    found = violations(zone_pack, "k8s-service-internal-only", resource("kubernetes:core/v1:Service", obj, name="s"))
+    assert any(expected in d.message for d in found), found
+
+
+_CEL = celpy.Environment()
+
+
+def _admitted(obj) -> bool:
+    """What the in-cluster admission (components/k8s/admission.py) decides for the Service."""
+    activation = {"object": celpy.json_to_cel({"kind": "Service", **obj})}
+    results = [_CEL.program(_CEL.compile(v["expression"])).evaluate(activation) for v in service_validations()]
+    return all(isinstance(r, celpy.celtypes.BoolType) and bool(r) for r in results)
+
+
+@pytest.mark.parametrize("obj", [*ADMITTED, *(obj for obj, _ in REFUSED)])
+def test_the_pack_and_the_admission_agree_on_services(zone_pack, obj):
+    """What passes the preview is admitted in the cluster, and what the cluster refuses fails the preview."""
+    fired = bool(violations(zone_pack, "k8s-service-internal-only", resource("kubernetes:core/v1:Service", obj, name="s")))
+    assert fired is not _admitted(obj)
 
 
 def binding(subjects, role="cluster-admin", kind="ClusterRoleBinding"):
@@ -302,6 +342,21 @@ def test_service_patch_and_list_are_judged(zone_pack):
     annotations_only = resource("kubernetes:core/v1:ServicePatch",
                                 {"metadata": {"name": "s", "annotations": {"team": "ml"}}}, name="s")
     assert violations(zone_pack, "k8s-service-internal-only", annotations_only) == []
+    # A patch that sets no type is judged on what it sets: a class, scheme, target type or node ports
+    # that would expose (or not provision) a load balancer the live Service may be.
+    for metadata, spec, expected in [
+            ({"annotations": {SCHEME: "internet-facing"}}, {}, "would expose a load balancer"),
+            ({}, {"loadBalancerClass": "example.com/public"}, "would not keep a load balancer internal"),
+            ({"annotations": {TARGET: "instance"}}, {}, f"{TARGET}: 'instance'"),
+            ({}, {"allocateLoadBalancerNodePorts": "true"}, "allocateLoadBalancerNodePorts: True"),
+            ({}, {"externalIPs": ["203.0.113.10"]}, "externalIPs")]:
+        sets = resource("kubernetes:core/v1:ServicePatch", {"metadata": {"name": "s", **metadata}, "spec": spec},
+                        name="s")
+        found = violations(zone_pack, "k8s-service-internal-only", sets)
+        assert len(found) == 1 and expected in found[0].message, found
+    keeps = resource("kubernetes:core/v1:ServicePatch", {"metadata": {"name": "s", "annotations": INTERNAL_NLB},
+                                                         "spec": NLB}, name="s")
+    assert violations(zone_pack, "k8s-service-internal-only", keeps) == []
     listed = resource("kubernetes:core/v1:ServiceList", {"items": [
         {"metadata": {"name": "a"}, "spec": {"type": "ClusterIP"}},
         {"metadata": {"name": "b"}, "spec": {"type": "NodePort"}}]}, name="svcs")

@@ -187,13 +187,15 @@ def test_public_ingress_in_a_private_zone_fires(gate, key, replacement, expected
 
 
 def test_public_kubernetes_service_fires_and_internal_one_passes(gate):
-    def service(annotations):
+    def service(annotations, **spec):
         return resource("kubernetes:core/v1:Service", {
             "metadata": {"labels": {"zone": "hipaa-ai", "data-class": "ephi"}, "annotations": annotations},
-            "spec": {"type": "LoadBalancer"}}, name="svc")
-    assert "without the internal load balancer annotation" in judge(gate, REQUIREMENTS, svc=service({}))[0].message
+            "spec": {"type": "LoadBalancer", **spec}}, name="svc")
     internal = {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"}
-    assert judge(gate, REQUIREMENTS, svc=service(internal)) == []
+    # Without the controller's class the in-tree controller provisions it, ignoring the annotation.
+    for exposed in (service({}), service(internal)):
+        assert "not an internal NLB" in judge(gate, REQUIREMENTS, svc=exposed)[0].message
+    assert judge(gate, REQUIREMENTS, svc=service(internal, loadBalancerClass="service.k8s.aws/nlb")) == []
 
 
 def test_public_ingress_outside_private_zones_is_not_this_rule(gate):
@@ -274,3 +276,177 @@ def test_requirements_come_from_resource_tags_too(gate):
     found = judge(gate, REQUIREMENTS, extra=in_zone("aws:lb/loadBalancer:LoadBalancer", {}, "standard-ai",
                                                     name="lb", data_class="ephi"))
     assert any("zone 'standard-ai' requires audit logging" in d.message for d in found)
+
+
+# --- Which program the stack is (issue 20): the in-cluster stack is judged on what it owns -------------
+INCLUSTER = {**SETTINGS, "program": "incluster"}
+
+
+@pytest.fixture(scope="module")
+def incluster_gate():
+    with PolicyPackClient(POLICY_PACK_DIR, project="regzone-incluster", stack="test") as client:
+        _, policies = client.info()
+        client.configure(policies, {p.name: INCLUSTER for p in policies})
+        yield client
+
+
+def namespace(zone, data_class, name):
+    return resource("kubernetes:core/v1:Namespace", {"metadata": {"name": name, "labels": {
+        "regzone.io/zone": zone, f"data-class.regzone.io/{data_class}": "permitted"}}}, name=name)
+
+
+def network_policy(namespace_name, policy_name, spec):
+    return resource("kubernetes:networking.k8s.io/v1:NetworkPolicy", {
+        "metadata": {"name": policy_name, "namespace": namespace_name}, "spec": spec},
+        name=f"{namespace_name}-{policy_name}")
+
+
+DENY = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+INTERNET = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{
+    "to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/16"]}}], "ports": [{"protocol": "TCP", "port": 443}]}]}
+
+
+def incluster_stack(*extra):
+    """What the in-cluster program creates for each zone: a role (tagged with the zone) and a
+    namespace per zone with its default deny."""
+    found = []
+    for zone in SETTINGS["zones"]:
+        found += [in_zone("aws:iam/role:Role", {"assumeRolePolicy": "{}"}, zone, name=f"{zone}-workload-role"),
+                  namespace(zone, CLASS_OF[zone], f"{zone}-training"),
+                  network_policy(f"{zone}-training", "default-deny", DENY)]
+    return found + list(extra)
+
+
+def test_incluster_stack_is_not_asked_for_the_zone_programs_trail_and_vpc(gate, incluster_gate):
+    """Judged as a zone stack it lacks a trail and a VPC (what `pulumi preview --policy-pack` on the
+    in-cluster stack of a regulated zone reported); judged as the in-cluster program it is compliant."""
+    as_zone = stack_violations(gate, REQUIREMENTS, incluster_stack())
+    assert any("no CloudTrail trail" in d.message for d in as_zone)
+    assert any("no VPC of its own" in d.message for d in as_zone)
+    assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack()) == []
+
+
+def test_incluster_namespace_without_default_deny_fires(incluster_gate):
+    resources = [r for r in incluster_stack() if r.name != "pci-ai-training-default-deny"]
+    found = stack_violations(incluster_gate, REQUIREMENTS, resources)
+    assert [d.message for d in found if "pci-ai-training" in d.message and "default-deny" in d.message]
+    no_namespace = [r for r in incluster_stack() if not r.name.startswith("pci-ai-training")]
+    assert any("creates no namespace" in d.message
+               for d in stack_violations(incluster_gate, REQUIREMENTS, no_namespace))
+
+
+def test_incluster_internet_egress_where_llm_calls_are_prohibited_fires(incluster_gate):
+    found = stack_violations(incluster_gate, REQUIREMENTS,
+                             incluster_stack(network_policy("pci-ai-training", "allow-egress-allow-list", INTERNET)))
+    assert any("prohibits external LLM calls" in d.message for d in found)
+    # A zone whose classes allow it may keep its allow-list path.
+    assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(
+        network_policy("regulated-ai-eu-training", "allow-egress-allow-list", INTERNET))) == []
+
+
+def test_a_zone_stack_claiming_to_be_incluster_is_refused(incluster_gate):
+    """`program: incluster` must not excuse a zone stack from its trail."""
+    vpc = in_zone("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"}, "hipaa-ai", name="hipaa-vpc")
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(vpc))
+    assert any("belongs to the zone program" in d.message for d in found)
+
+
+def test_incluster_egress_unknown_at_preview_is_reported(incluster_gate):
+    unknown = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": UNKNOWN_STRING}}]}]}
+    found = stack_violations(incluster_gate, REQUIREMENTS,
+                             incluster_stack(network_policy("pci-ai-training", "allow-later", unknown)))
+    assert any("unknown until deployment" in d.message for d in found)
+
+
+# --- The in-cluster judges read every kind of namespace and NetworkPolicy (gate coverage, issue 13) -----
+def test_default_deny_through_a_list_or_an_older_version_counts(incluster_gate):
+    others = [r for r in incluster_stack() if r.name != "pci-ai-training-default-deny"]
+    listed = resource("kubernetes:networking.k8s.io/v1:NetworkPolicyList", {"items": [
+        {"metadata": {"name": "default-deny", "namespace": "pci-ai-training"}, "spec": DENY}]}, name="policies")
+    older = resource("kubernetes:extensions/v1beta1:NetworkPolicy", {
+        "metadata": {"name": "default-deny", "namespace": "pci-ai-training"}, "spec": DENY}, name="old")
+    for policy in (listed, older):
+        assert stack_violations(incluster_gate, REQUIREMENTS, [*others, policy]) == []
+
+
+def test_a_patch_turning_the_default_deny_into_something_else_fires(incluster_gate):
+    opened = resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", {
+        "metadata": {"name": "default-deny", "namespace": "pci-ai-training"},
+        "spec": {"podSelector": {}, "policyTypes": ["Ingress"]}}, name="opened")
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(opened))
+    assert [d.message for d in found if "namespace 'pci-ai-training'" in d.message
+            and "a patch in this stack changes it" in d.message]
+    same = resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", {
+        "metadata": {"name": "default-deny", "namespace": "pci-ai-training"}, "spec": DENY}, name="same")
+    assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(same)) == []
+
+
+def test_namespaces_of_every_kind_are_the_zones(incluster_gate):
+    """A namespace from a List, or one a patch places in the zone, needs its default deny in this stack."""
+    listed = resource("kubernetes:core/v1:NamespaceList", {"items": [{"metadata": {"name": "pci-ai-serving", "labels": {
+        "regzone.io/zone": "pci-ai", "data-class.regzone.io/cardholder_data": "permitted"}}}]}, name="nss")
+    patched = resource("kubernetes:core/v1:NamespacePatch", {"metadata": {"name": "shared", "labels": {
+        "regzone.io/zone": "pci-ai", "data-class.regzone.io/cardholder_data": "permitted"}}}, name="shared")
+    for ns, name in ((listed, "pci-ai-serving"), (patched, "shared")):
+        found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(ns))
+        assert [d.message for d in found if f"namespace '{name}' of zone 'pci-ai'" in d.message], found
+        assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(
+            ns, network_policy(name, "default-deny", DENY))) == []
+
+
+def test_a_patch_permitting_a_prohibiting_class_brings_the_egress_rule(incluster_gate):
+    """The labels of a namespace and of its patch add up: a patch permitting cardholder data in a
+    namespace of the PCI zone makes its allow-list path internet egress where LLM calls are prohibited."""
+    serving = resource("kubernetes:core/v1:Namespace", {"metadata": {"name": "pci-ai-serving", "labels": {
+        "regzone.io/zone": "pci-ai"}}}, name="serving")
+    permit = resource("kubernetes:core/v1:NamespacePatch", {"metadata": {"name": "pci-ai-serving", "labels": {
+        "data-class.regzone.io/cardholder_data": "permitted"}}}, name="permit")
+    own = [serving, network_policy("pci-ai-serving", "default-deny", DENY),
+           network_policy("pci-ai-serving", "allow-egress-allow-list", INTERNET)]
+    assert stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(*own)) == []
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(*own, permit))
+    assert len(found) == 1 and "pods of 'pci-ai-serving'" in found[0].message, found
+
+
+@pytest.mark.parametrize("make", [
+    lambda spec: resource("kubernetes:extensions/v1beta1:NetworkPolicy", {
+        "metadata": {"name": "out", "namespace": "pci-ai-training"}, "spec": spec}, name="out"),
+    lambda spec: resource("kubernetes:networking.k8s.io/v1:NetworkPolicyPatch", {
+        "metadata": {"name": "out", "namespace": "pci-ai-training"}, "spec": spec}, name="out"),
+    lambda spec: resource("kubernetes:networking.k8s.io/v1:NetworkPolicyList", {"items": [
+        {"metadata": {"name": "out", "namespace": "pci-ai-training"}, "spec": spec}]}, name="out"),
+], ids=["v1beta1", "patch", "list"])
+def test_internet_egress_through_any_kind_of_network_policy_fires(incluster_gate, make):
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(make(INTERNET)))
+    assert any("prohibits external LLM calls" in d.message and d.urn.endswith("::out") for d in found), found
+
+
+S3_RANGES = {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [
+    {"ipBlock": {"cidr": "52.216.0.0/15"}}, {"ipBlock": {"cidr": "3.5.0.0/19"}}, {"podSelector": {}}],
+    "ports": [{"protocol": "TCP", "port": 443}]}]}
+
+
+@pytest.mark.parametrize("spec, reaches", [
+    ({"podSelector": {}, "egress": [{"ports": [{"protocol": "TCP", "port": 443}]}]}, "every destination"),
+    ({"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/1"}}]},
+                                    {"to": [{"ipBlock": {"cidr": "128.0.0.0/1"}}]}]}, "IPv4 internet"),
+    ({"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "2000::/3"}}]}]}, "IPv6 internet"),
+    (S3_RANGES, None),
+    ({"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0",
+                                                         "except": ["0.0.0.0/1", "128.0.0.0/1"]}}]}]}, None),
+])
+def test_egress_is_judged_by_what_it_reaches(incluster_gate, spec, reaches):
+    found = stack_violations(incluster_gate, REQUIREMENTS,
+                             incluster_stack(network_policy("pci-ai-training", "out", spec)))
+    if reaches is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and reaches in found[0].message, found
+
+
+def test_namespace_labels_unknown_at_preview_are_reported(incluster_gate):
+    ns = resource("kubernetes:core/v1:Namespace", {"metadata": {"name": "later", "labels": {
+        "regzone.io/zone": UNKNOWN_STRING}}}, name="later")
+    found = stack_violations(incluster_gate, REQUIREMENTS, incluster_stack(ns))
+    assert any("metadata.labels.regzone.io/zone" in d.message and "unknown until deployment" in d.message
+               for d in found), found

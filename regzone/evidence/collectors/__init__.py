@@ -55,18 +55,20 @@ def tag_dict(tags: Iterable[dict] | None, key: str = "Key", value: str = "Value"
 
 def collectors() -> dict[str, Callable[[CollectContext, str], Inventory]]:
     """Service name -> collector; "global" services (S3, the account) are collected once."""
-    from regzone.evidence.collectors import (bedrock, cloudtrail, ec2, ecr, eks, iam, kms, logs, networkfirewall,
-                                             route53resolver, s3, sagemaker)
+    from regzone.evidence.collectors import (account, bedrock, cloudtrail, ec2, ecr, eks, iam, kms, logs,
+                                             networkfirewall, organizations, route53resolver, s3, sagemaker)
     return {"s3": s3.collect_buckets, "s3_account": s3.collect_account, "kms": kms.collect,
             "ecr": ecr.collect, "vpc": ec2.collect_vpcs, "launch_templates": ec2.collect_launch_templates,
             "instances": ec2.collect_instances,
             "eks": eks.collect, "cloudtrail": cloudtrail.collect, "logs": logs.collect,
             "iam": iam.collect_principals, "iam_credentials": iam.collect_credentials,
             "dns": route53resolver.collect, "network_firewall": networkfirewall.collect,
-            "sagemaker": sagemaker.collect, "bedrock": bedrock.collect}
+            "sagemaker": sagemaker.collect, "bedrock": bedrock.collect,
+            "ebs": account.collect_ebs, "accessanalyzer": account.collect_analyzers,
+            "organizations": organizations.collect}
 
 
-GLOBAL_SERVICES = frozenset({"s3", "s3_account", "iam", "iam_credentials"})
+GLOBAL_SERVICES = frozenset({"s3", "s3_account", "iam", "iam_credentials", "organizations"})
 # Only `--zone` reads these: the list calls of these services do not return tags.
 ZONE_TAG_PERMISSIONS = ("kms:ListResourceTags", "ecr:ListTagsForResource", "cloudtrail:ListTags",
                         "logs:ListTagsForResource", "sagemaker:ListTags")

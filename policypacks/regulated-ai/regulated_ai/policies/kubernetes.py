@@ -14,11 +14,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from components.k8s.labels import (DATA_CLASS_PREFIX, NODE_AGENT_HOST_PATHS, NODE_AGENT_NAMESPACE, PSA_LABEL,
-                                   PSA_LEVEL, PSA_MODES, ZONE_LABEL)
+from components.k8s.labels import (DATA_CLASS_PREFIX, LB_IP_TARGETS, LB_TARGET_TYPE_ANNOTATION, NODE_AGENT_HOST_PATHS,
+                                   NODE_AGENT_NAMESPACE, PSA_LABEL, PSA_LEVEL, PSA_MODES, ZONE_LABEL)
 from regulated_ai.exposure import service_exposed
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
-from regulated_ai.kubernetes_objects import objects
+from regulated_ai.kubernetes_objects import is_patch, objects
 from regulated_ai.registry import foreign_image
 from regulated_ai.types import (K8S_BINDINGS, K8S_DAEMON_SETS, K8S_LISTS, K8S_NAMESPACES, K8S_NETWORK_POLICIES,
                                 K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
@@ -38,10 +38,6 @@ def _known(value: Any, path: str) -> Any:
     if is_unknown(value):
         raise unverifiable(value, path)
     return value
-
-
-def is_patch(resource: ResourceView) -> bool:
-    return resource.type.endswith("Patch")
 
 
 def _pod_spec(resource: ResourceView) -> tuple[str, dict]:
@@ -245,15 +241,30 @@ def run_as_non_root(resource: ResourceView) -> Iterator[str]:
 
 @resource_policy(
     "k8s-service-internal-only",
-    description="LoadBalancer and NodePort Services must carry the internal load balancer annotation.",
+    description="Services are exposed only as the in-cluster admission allows: no externalIPs or NodePort, and a "
+                "LoadBalancer only as an internal NLB of the AWS Load Balancer Controller with IP targets and no "
+                "node ports.",
     controls=["RAZ-K8S-005"], types=SERVICE_TYPES)
 def service_internal_only(resource: ResourceView) -> Iterator[str]:
+    """The preview side of components/k8s/admission.py `service_validations`: what exposes a Service
+    (regulated_ai/exposure.py), and what the controller needs to provision an internal NLB that
+    uses no node ports (the namespace quota allows none). A patch is judged on what it sets."""
     for service in objects(resource):
-        kind = service_exposed(service)
-        if kind:
-            yield (f"Service '{service.name}' is of type {kind} without an internal annotation; annotate it "
-                   "'service.beta.kubernetes.io/aws-load-balancer-scheme: internal' or use ClusterIP behind the "
-                   "gateway.")
+        for reason in service_exposed(service):
+            yield f"Service '{service.name}' {reason}."
+        annotations = service.known("metadata.annotations", {}) or {}
+        target = _known(annotations.get(LB_TARGET_TYPE_ANNOTATION), f"metadata.annotations.{LB_TARGET_TYPE_ANNOTATION}")
+        allocate = as_bool(service.get("spec.allocateLoadBalancerNodePorts"), "spec.allocateLoadBalancerNodePorts")
+        kind = service.known("spec.type", None if is_patch(service) else "ClusterIP")
+        wrong = []
+        if kind == "LoadBalancer" or (kind is None and target not in (None, LB_IP_TARGETS)):
+            wrong += [] if target == LB_IP_TARGETS else [f"{LB_TARGET_TYPE_ANNOTATION}: {target!r}"]
+        if kind == "LoadBalancer" or (kind is None and allocate):
+            wrong += [] if allocate is False else [f"allocateLoadBalancerNodePorts: {allocate!r}"]
+        if wrong:
+            yield (f"Service '{service.name}' has {', '.join(wrong)}; a LoadBalancer Service needs "
+                   f"{LB_TARGET_TYPE_ANNOTATION}: {LB_IP_TARGETS} and allocateLoadBalancerNodePorts: false "
+                   "(IP targets, no node ports), which the in-cluster admission requires.")
 
 
 def _subject_ids(subject: dict) -> set[str]:
@@ -288,11 +299,27 @@ def no_cluster_admin_binding(resource: ResourceView) -> Iterator[str]:
                        "bind a duty role instead, or list the subject in break_glass_subjects.")
 
 
-def _is_default_deny(policy: ResourceView) -> bool:
+def is_default_deny(policy: ResourceView) -> bool:
     selector = policy.get("spec.podSelector")
     types = policy.get("spec.policyTypes") or []
     return (selector == {} and not is_unknown(types) and {"Ingress", "Egress"} <= set(types)
             and not policy.get("spec.ingress") and not policy.get("spec.egress"))
+
+
+def default_deny_namespaces(stack: StackView) -> set[str]:
+    """Namespaces with a default-deny NetworkPolicy (of any version, or an item of a List) that no
+    patch in the stack turns into something else."""
+    denying: dict[str, set[str]] = {}  # namespace -> names of its default-deny policies
+    changed: set[tuple[str, str]] = set()  # (namespace, name) a patch makes something else
+    for resource in stack.of_type(*NETWORK_POLICY_TYPES):
+        for policy in objects(resource):
+            key = (policy.known("metadata.namespace"), policy.known("metadata.name"))
+            if is_default_deny(policy):
+                denying.setdefault(key[0], set()).add(key[1])
+            elif is_patch(policy) and policy.get("spec") not in (None, {}):
+                changed.add(key)
+    return {namespace for namespace, names in denying.items()
+            if names - {name for ns, name in changed if ns == namespace}}
 
 
 @stack_policy(
@@ -301,23 +328,13 @@ def _is_default_deny(policy: ResourceView) -> bool:
                 "which no patch turns into something else.",
     controls=["RAZ-K8S-006"], types=[*NAMESPACE_TYPES, *NETWORK_POLICY_TYPES])
 def namespace_default_deny(stack: StackView) -> Iterator[tuple[str, str]]:
-    denying: dict[str, set[str]] = {}  # namespace -> names of its default-deny policies
-    changed: set[tuple[str, str]] = set()  # (namespace, name) a patch makes something else
-    for resource in stack.of_type(*NETWORK_POLICY_TYPES):
-        for policy in objects(resource):
-            key = (policy.known("metadata.namespace"), policy.known("metadata.name"))
-            if _is_default_deny(policy):
-                denying.setdefault(key[0], set()).add(key[1])
-            elif is_patch(policy) and policy.get("spec") not in (None, {}):
-                changed.add(key)
-    for namespace, names in denying.items():
-        names -= {name for ns, name in changed if ns == namespace}
+    denying = default_deny_namespaces(stack)
     for resource in stack.of_type(*NAMESPACE_TYPES):
         if is_patch(resource):
             continue  # patches an existing namespace; the stack that creates it carries its policy
         for ns in objects(resource):
             name = ns.known("metadata.name") or ns.name
-            if not denying.get(name):
+            if name not in denying:
                 yield resource.urn, (f"Namespace '{name}' has no default-deny NetworkPolicy (podSelector {{}}, "
                                      "policyTypes [Ingress, Egress], no rules), or a patch in this stack changes it; "
                                      "create it with RegulatedNamespace.")

@@ -15,13 +15,16 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from components.k8s.labels import DATA_CLASS_PREFIX, NAMESPACE_PERMITS, ZONE_LABEL
 from regulated_ai import exposure
+from regulated_ai.addresses import Network, internet_admitted, parse_cidr
 from regulated_ai.framework import ResourceView, StackView, stack_policy
 from regulated_ai.kubernetes_objects import objects
+from regulated_ai.policies.kubernetes import NAMESPACE_TYPES, NETWORK_POLICY_TYPES, default_deny_namespaces
 from regulated_ai.policies.tagging import effective_tags, is_aws_resource
 from regulated_ai.settings import Settings
-from regulated_ai.types import (CLOUDTRAIL_TRAIL, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, LOG_ACCOUNT_POLICY,
-                                LOG_GROUP, VPC)
+from regulated_ai.types import (CLOUDTRAIL_TRAIL, EKS_CLUSTER, K8S_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES,
+                                KMS_KEYS, LOG_ACCOUNT_POLICY, LOG_GROUP, VPC)
 from regulated_ai.values import InvalidValue, Unverifiable, is_unknown, unverifiable
 from regzone.tags import TAG_DATA_CLASS, TAG_ZONE, parse_data_class_tag
 
@@ -285,22 +288,131 @@ def _judge_redacted_logs(zone: str, members: list[ResourceView], stack: StackVie
                           "redacted logs: attach a CloudWatch Logs data protection policy that de-identifies.")
 
 
-_REQUIREMENT_TYPES = frozenset({CLOUDTRAIL_TRAIL, VPC, *NETWORK_BRIDGES, RULE_GROUP, LOG_GROUP})
+def _namespaces(zone: str, stack: StackView) -> tuple[dict[str, tuple[ResourceView, set[str]]], list[Finding]]:
+    """The namespaces this stack places in `zone` (created, patched or items of a List): name ->
+    (namespace, data classes it permits), and what cannot be read at preview. The labels of every
+    object naming one namespace add up, as a patch's labels merge into the object's."""
+    labels: dict[str, tuple[ResourceView, dict]] = {}
+    problems: list[Finding] = []
+    for resource in stack.of_type(*NAMESPACE_TYPES):
+        try:
+            for ns in objects(resource):
+                name = ns.known("metadata.name") or ns.name
+                found = ns.known("metadata.labels", {}) or {}
+                for key, value in found.items():
+                    if is_unknown(value):
+                        raise Unverifiable(f"metadata.labels.{key}")
+                first, merged = labels.get(name, (ns, {}))
+                labels[name] = first, {**merged, **found}
+        except Unverifiable as missing:
+            problems.append((resource.urn, _unverifiable(resource, missing.path)))
+    namespaces = {name: (ns, {k.removeprefix(DATA_CLASS_PREFIX) for k, v in found.items()
+                              if k.startswith(DATA_CLASS_PREFIX) and v == NAMESPACE_PERMITS})
+                  for name, (ns, found) in labels.items() if found.get(ZONE_LABEL) == zone}
+    return namespaces, problems
+
+
+def _judge_namespace_segmentation(zone: str, _: list[ResourceView], stack: StackView) -> Iterator[Finding]:
+    """In-cluster: the zone has namespaces, and each denies all traffic by default through a
+    NetworkPolicy of this stack that no patch in it turns into something else (as
+    k8s-namespace-default-deny judges it); a namespace this stack patches into the zone included,
+    since nothing in the stack shows what its creator gave it."""
+    namespaces, problems = _namespaces(zone, stack)
+    yield from problems
+    if not namespaces and not problems:
+        yield "", (f"zone '{zone}' requires network segmentation but the in-cluster stack creates no namespace "
+                   f"labelled {ZONE_LABEL}={zone}.")
+    try:
+        denied = default_deny_namespaces(stack)
+    except Unverifiable as missing:
+        yield "", (f"a NetworkPolicy's `{missing.path}` is unknown until deployment, so the segmentation of zone "
+                   f"'{zone}' cannot be verified at preview. Give it a literal value.")
+        return
+    for name, (ns, _classes) in sorted(namespaces.items()):
+        if name not in denied:
+            yield ns.urn, (f"namespace '{name}' of zone '{zone}', which requires network segmentation, has no "
+                           "default-deny NetworkPolicy, or a patch in this stack changes it.")
+
+
+def _egress_networks(policy: ResourceView) -> list[Network] | None:
+    """What a NetworkPolicy's egress rules let pods reach outside the cluster: the CIDRs of their
+    `ipBlock` peers less their `except` ranges; None when a rule names no peer, which allows every
+    destination (Kubernetes NetworkPolicy API: an empty or missing `to` matches all destinations)."""
+    networks: list[Network] = []
+    rules = policy.known("spec.egress", []) or []
+    for i, rule in enumerate(rules):
+        peers = policy.known(f"spec.egress.{i}.to", []) or []
+        if not peers:
+            return None
+        for j, peer in enumerate(peers):
+            block = policy.known(f"spec.egress.{i}.to.{j}.ipBlock", None)
+            if block is None:
+                continue  # a pod or namespace selector: pods of the cluster, not the internet
+            where = f"spec.egress.{i}.to.{j}.ipBlock"
+            allowed = [parse_cidr(policy.known(f"{where}.cidr"), f"{where}.cidr")]
+            for k, excluded in enumerate(policy.known(f"{where}.except", []) or []):
+                cut = parse_cidr(excluded, f"{where}.except.{k}")
+                allowed = [part for net in allowed for part in (
+                    net.address_exclude(cut) if net.version == cut.version and cut.subnet_of(net)
+                    else [] if net.version == cut.version and net.subnet_of(cut) else [net])]
+            networks += allowed
+    return networks
+
+
+def _judge_no_internet_egress(zone: str, _: list[ResourceView], stack: StackView) -> Iterator[Finding]:
+    """In-cluster: no NetworkPolicy (any version, patch or List item) in a namespace permitting a
+    class that prohibits external LLM calls lets pods reach the internet: an egress rule without
+    peers, or `ipBlock`s that add up to the internet (regulated_ai/addresses.py)."""
+    rules = stack.settings.data_class_policy
+    namespaces, problems = _namespaces(zone, stack)
+    yield from problems
+    for resource in stack.of_type(*NETWORK_POLICY_TYPES):
+        try:
+            for policy in objects(resource):
+                namespace = policy.known("metadata.namespace")
+                entry = namespaces.get(namespace)
+                if entry is None or not any(c in rules and rules[c].prohibit_external_llm_calls for c in entry[1]):
+                    continue
+                networks = _egress_networks(policy)
+                reached = ["every destination (an egress rule without peers)"] if networks is None \
+                    else internet_admitted(networks)
+                for internet in reached:
+                    yield resource.urn, (f"NetworkPolicy '{policy.name}' lets pods of '{namespace}' reach {internet}, "
+                                         f"but a data class it permits prohibits external LLM calls (zone '{zone}').")
+        except Unverifiable as missing:
+            yield resource.urn, _unverifiable(resource, missing.path)
+        except InvalidValue as invalid:
+            yield resource.urn, f"'{resource.name}' ({resource.type}): {invalid}, so its egress cannot be judged."
+
+
+# Program -> requirement -> how it is judged from the resources that program owns. Audit logging and
+# redacted logs are the zone program's (trail, log groups); the in-cluster program is judged on its
+# namespaces' isolation and egress, the zone program on the rest.
+_JUDGES: dict[str, dict[str, Judge]] = {
+    "zone": {
+        "require_private_ingress": _judge_private_ingress,
+        "require_audit_logging": _judge_audit_logging,
+        "require_network_segmentation": _judge_segmentation,
+        "prohibit_external_llm_calls": _judge_no_llm_egress,
+        "require_redacted_logs": _judge_redacted_logs,
+    },
+    "incluster": {
+        "require_private_ingress": _judge_private_ingress,
+        "require_network_segmentation": _judge_namespace_segmentation,
+        "prohibit_external_llm_calls": _judge_no_internet_egress,
+    },
+}
+# Resources only the zone program creates: a stack holding them is not an in-cluster stack.
+ZONE_PROGRAM_TYPES = (VPC, CLOUDTRAIL_TRAIL, EKS_CLUSTER, *KMS_KEYS, RULE_GROUP)
+_REQUIREMENT_TYPES = frozenset({*ZONE_PROGRAM_TYPES, *NETWORK_BRIDGES, LOG_GROUP, *NAMESPACE_TYPES,
+                                *NETWORK_POLICY_TYPES})
 
 
 def judges_zone_requirements(type_token: str) -> bool:
-    """Types the zone requirements read: what exposes a zone (regulated_ai/exposure.py) and the rest."""
+    """Types the zone requirements read: what exposes a zone (regulated_ai/exposure.py), the zone
+    program's trail, VPC, bridges, allow-lists and log groups, and the in-cluster program's namespaces
+    and NetworkPolicies (every version, patches and Lists)."""
     return exposure.exposes(type_token) or type_token in _REQUIREMENT_TYPES
-
-
-# Requirement -> how it is judged from the zone's resources.
-_JUDGES: dict[str, Judge] = {
-    "require_private_ingress": _judge_private_ingress,
-    "require_audit_logging": _judge_audit_logging,
-    "require_network_segmentation": _judge_segmentation,
-    "prohibit_external_llm_calls": _judge_no_llm_egress,
-    "require_redacted_logs": _judge_redacted_logs,
-}
 
 
 def zone_memberships(stack: StackView) -> tuple[dict[str, set[str]], dict[str, list[ResourceView]], list[Finding]]:
@@ -337,10 +449,15 @@ def zones_requiring(stack: StackView, requirement: str) -> tuple[set[str], list[
     controls=["RAZ-DCP-002"], types=judges_zone_requirements)
 def zone_data_class_requirements(stack: StackView) -> Iterator[Finding]:
     settings = stack.settings
+    if settings.program == "incluster":
+        for r in stack.of_type(*ZONE_PROGRAM_TYPES):
+            yield r.urn, (f"'{r.name}' ({r.type}) belongs to the zone program, but the pack config judges this "
+                          "stack as the in-cluster program (program: incluster); derive the pack config for "
+                          "the stack's own program (`regzone pack-config --program DIR`).")
     classes, members, problems = zone_memberships(stack)
     yield from problems
     for zone in sorted(classes):
         rules = [settings.data_class_policy[c] for c in sorted(classes[zone]) if c in settings.data_class_policy]
-        for requirement, judge in _JUDGES.items():
+        for requirement, judge in _JUDGES[settings.program].items():
             if any(getattr(rule, requirement) for rule in rules):
                 yield from judge(zone, members[zone], stack)

@@ -5,8 +5,9 @@ reference, PutKeyPolicy: "The principals in the key policy must exist and be vis
 Two kinds a preview can judge (regzone_core.policy.principals):
 - a service-linked role (`role/aws-service-role/<service>/...`) exists only once the account has
   it: the stack must create it (aws:iam/serviceLinkedRole) or the stack config must say it exists
-  (pack setting existing_service_linked_roles, which `regzone pack-config` derives from
-  `regzone:autoscaling_service_linked_role: existing`);
+  (pack setting existing_service_linked_roles, which `regzone pack-config` derives from the
+  account baseline's `regzone-baseline:autoscaling_service_linked_role`: a zone stack always finds
+  the baseline's role existing, the baseline itself only with `existing`);
 - a service principal must be a well-formed AWS service principal (a typo such as
   `cloudtrial.amazonaws.com` is refused or never matches).
 Every JSON policy document in any input of any resource is read (found by its Statement).
@@ -78,5 +79,6 @@ def policy_principals_exist(stack: StackView) -> Iterator[tuple[str, str]]:
                         f"{where} names the service-linked role {name} of {service}, which this stack does not create "
                         "and the stack config does not declare existing: AWS refuses a policy whose principal does "
                         f"not exist. Create it (aws.iam.ServiceLinkedRole with aws_service_name={service}) or, if the "
-                        f"account has it, declare it (for Auto Scaling: regzone:autoscaling_service_linked_role: "
-                        "existing, which the pack config carries as existing_service_linked_roles).")
+                        f"account has it, declare it (for Auto Scaling: the account baseline's "
+                        "regzone-baseline:autoscaling_service_linked_role, which the pack config carries as "
+                        "existing_service_linked_roles).")

@@ -20,7 +20,7 @@ def _applies(type_token: str) -> bool:
     return type_token == AWS_PROVIDER or is_aws_resource(type_token)
 
 
-def _region(resource: ResourceView) -> str | None:
+def region_of(resource: ResourceView) -> str | None:
     region, where = resource.get("region"), "region"
     if region is None and resource.type != AWS_PROVIDER:
         region, where = resource.provider_props.get("region"), "provider.region"
@@ -47,7 +47,7 @@ def _zone(resource: ResourceView) -> str | None:
     description="AWS resources and providers must use a region the zone's residency rules allow.",
     controls=["RAZ-RES-001"], types=_applies)
 def resource_region_allowed(resource: ResourceView) -> Iterator[str]:
-    region = _region(resource)
+    region = region_of(resource)
     zone = _zone(resource)
     allowed = resource.settings.zone_regions(zone)
     scope = f"zone '{zone}'" if zone in resource.settings.zones else "the pack (allowed_regions)"

@@ -1,7 +1,11 @@
 """Bedrock model invocation logging in every scanned region: on, with text delivery, to S3 or CloudWatch Logs.
 Whether the destination is the zone's audit storage is judged at preview (bedrock-invocation-logging)."""
 from regzone.evidence.checks import failed, passed, per_resource
-from regzone.evidence.model import ApiError
+from regzone.evidence.model import ApiError, absent_means
+
+# LoggingConfig (Bedrock API reference): s3Config and cloudWatchConfig are each optional, and each names
+# its destination (bucketName, logGroupName: required within it).
+_DESTINATIONS = (("S3", "s3Config", "bucketName"), ("CloudWatch Logs", "cloudWatchConfig", "logGroupName"))
 
 
 def judge(region_config, ctx):
@@ -12,8 +16,9 @@ def judge(region_config, ctx):
         return failed("model invocation logging is off")
     if logging.get("textDataDeliveryEnabled") is False:
         return failed("model invocation logging does not deliver text data")
-    destinations = [name for name, key in (("S3", "s3Config"), ("CloudWatch Logs", "cloudWatchConfig"))
-                    if (logging.get(key) or {}).get("bucketName" if key == "s3Config" else "logGroupName")]
+    destinations = [name for name, key, field in _DESTINATIONS
+                    if (absent_means(logging, key, None, "LoggingConfig: an absent destination is none")
+                        or {}).get(field)]
     if not destinations:
         return failed("model invocation logging has no destination")
     return passed(f"model invocation logging delivers text data to {' and '.join(destinations)}")
