@@ -4,10 +4,10 @@ the class and the level it needs."""
 import copy
 
 import pytest
-import yaml
 
 from regzone.assurance_levels import LEVELS_FILE, assurance_levels, parse_levels
 from regzone.catalog import load_catalog
+from regzone.catalog_files import load_catalog_yaml
 from regzone.config import ConfigError, parse_stack_config
 
 
@@ -77,7 +77,7 @@ def test_class_unknown_to_the_catalog_must_set_its_minimum(dev_config):
 # ---- the levels data ---------------------------------------------------------------------------
 
 def levels_document() -> dict:
-    return copy.deepcopy(yaml.safe_load(LEVELS_FILE.read_text()))
+    return copy.deepcopy(load_catalog_yaml(LEVELS_FILE))
 
 
 def levels_error(document) -> str:
