@@ -12,6 +12,7 @@ import regzone.record.store as store
 from regzone.cli import main
 from regzone.tags import AUDIT_TRUE, TAG_AUDIT, TAG_ZONE
 from regzone_core.registry_intake import parameter_name
+from regzone.record.rollback import FACET
 from regzone_core.registry_lifecycle import rollback_image_problems
 from tests.record.conftest import BUCKET, REGION, ZONE
 from tests.record.test_record import put_copy, read
@@ -68,13 +69,13 @@ def plan_json(capsys) -> dict:
 
 def test_the_second_record_names_the_first_as_its_rollback_target(two_records):
     first, second = two_records
-    own = read(first)["event"]["run"]["facets"]["regzone_rollback"]
+    own = read(first)["event"]["run"]["facets"][FACET]
     assert "target" not in own and own["notVerified"] == []
     assert model_image(own["images"]) == {"repository": MODEL, "tag": "v1.4.0", "digest": OLD_DIGEST}
     # every promoted artifact of the zone, by digest: the model and the two device plugins
     assert sorted(i["repository"] for i in own["images"]) == sorted(
         [MODEL, f"{ZONE}/platform/aws-nitro-enclaves-k8s-device-plugin", f"{ZONE}/platform/nvidia-k8s-device-plugin"])
-    rollback = read(second)["event"]["run"]["facets"]["regzone_rollback"]
+    rollback = read(second)["event"]["run"]["facets"][FACET]
     assert model_image(rollback["images"])["digest"] == NEW_DIGEST
     target = rollback["target"]
     assert (target["uri"], target["commit"], target["images"]) == (first, FIRST, own["images"])
@@ -111,7 +112,7 @@ def test_a_newer_record_that_does_not_verify_is_passed_over(tagged_bucket, state
     # sorts after the first record and before the next one
     forged = put_copy(tampered, key=store.parse_uri(first)[1].replace(".json", "~forged.json"))
     second = record(with_model(state_file, tmp_path, "second.json", "v1.5.0", NEW_DIGEST), SECOND, capsys)
-    rollback = read(second)["event"]["run"]["facets"]["regzone_rollback"]
+    rollback = read(second)["event"]["run"]["facets"][FACET]
     assert rollback["target"]["uri"] == first and rollback["target"]["commit"] == FIRST
     (passed_over,) = rollback["notVerified"]
     assert passed_over["uri"] == forged
@@ -151,7 +152,7 @@ def test_a_target_that_no_longer_verifies_is_no_target(two_records, aws_zone, ca
 def test_a_newest_record_that_does_not_verify_makes_no_plan(two_records, aws_zone, capsys):
     _, second = two_records
     document = read(second)
-    document["event"]["run"]["facets"]["regzone_rollback"]["target"]["commit"] = "f" * 40
+    document["event"]["run"]["facets"][FACET]["target"]["commit"] = "f" * 40
     aws_zone["s3"].put_object(Bucket=BUCKET, Key=store.parse_uri(second)[1], Body=json.dumps(document).encode())
     assert main(["rollback-plan", "--stack", "dev"]) == 1
     err = capsys.readouterr().err
@@ -163,7 +164,7 @@ def test_the_registry_the_component_renders_keeps_every_recorded_image(two_recor
     """The lifecycle policies of the dev zone's repositories, as RestrictedRegistry renders them, can take
     no image a retained record names (the second record's images and its target's)."""
     _, second = two_records
-    rollback = read(second)["event"]["run"]["facets"]["regzone_rollback"]
+    rollback = read(second)["event"]["run"]["facets"][FACET]
     images = rollback["images"] + rollback["target"]["images"]
     policies = {r.inputs["repository"]: r.inputs["policy"] for r in cached_preview.recording.resources
                 if r.type == "aws:ecr/lifecyclePolicy:LifecyclePolicy"}
@@ -174,7 +175,7 @@ def test_the_registry_the_component_renders_keeps_every_recorded_image(two_recor
 
 def test_the_lifecycle_check_fails_when_a_rule_could_expire_a_recorded_image(two_records, cached_preview):
     _, second = two_records
-    image = model_image(read(second)["event"]["run"]["facets"]["regzone_rollback"]["images"])
+    image = model_image(read(second)["event"]["run"]["facets"][FACET]["images"])
     rendered = next(json.loads(r.inputs["policy"]) for r in cached_preview.recording.resources
                     if r.type == "aws:ecr/lifecyclePolicy:LifecyclePolicy" and r.inputs["repository"] == MODEL)
     # keep the 10 newest release tags: the recorded target v1.4.0 is the 11th after ten releases
