@@ -99,10 +99,18 @@ def plan(args: argparse.Namespace) -> dict[str, Any]:
     for zone in stack_config.zones:
         found = rollback.zone_plan(session, zone=zone.name, bucket=store.audit_bucket(session, zone.name),
                                    project=project, stack=args.stack)
+        patterns = list(zone.registry.tag_exclusion_patterns) if zone.registry is not None else []
+        for image in found.target.get("images") or []:
+            image["registry"] = rollback.registry_status(session, stack_config.zone_region(zone), image, patterns)
+        rollback.missing_images(zone.name, found.target.get("images") or [])
         zones.append({"zone": zone.name, "current": found.current, "target": found.target,
                       "passedOver": found.passed_over, "rehearsal": _rehearsal(zone)})
+    unnamed = [z["target"]["uri"] for z in zones if not z["target"]["commit"]]
+    if unnamed:
+        raise rollback.NoRollbackTarget(f"the rollback target {unnamed[0]} names no commit (it was recorded without "
+                                        "--commit or $GITHUB_SHA): choose the commit by hand and record why")
     commits = {z["target"]["commit"] for z in zones}
-    if len(commits) != 1 or None in commits:
+    if len(commits) != 1:
         raise rollback.NoRollbackTarget(
             "the zones' rollback targets name " + ", ".join(f"{z['zone']}: commit {z['target']['commit']}"
                                                             for z in zones)
@@ -121,7 +129,7 @@ def text(found: dict[str, Any]) -> str:
         lines += ["", f"zone {z['zone']}",
                   f"  now:       {current['uri']} (commit {current['commit']}, {current['eventTime']})",
                   f"  roll back to: {target['uri']} (commit {target['commit']}, {target['eventTime']})",
-                  "  images to run, by digest:"]
+                  "  images to run, by digest (registry: present, missing, or unchecked):"]
         lines += [f"    {line}" for line in images_text(target.get("images"))]
         lines += [f"  passed over, does not verify: {p['uri']}: {'; '.join(p['problems'])}" for p in z["passedOver"]]
         every = rehearsal["rehearseEveryDays"]

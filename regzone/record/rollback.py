@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from regzone.record import store
 from regzone.record.facets import RollbackRunFacet
 from regzone.record.state import SECRET, StackState, StateError
 from regzone_core.registry_intake import parameter_name, promoted_images
+from regzone_core.registry_lifecycle import rollback_image_problems
 
 FACET = "regzone_rollback"
 PARAMETER_TYPE = "aws:ssm/parameter:Parameter"
@@ -118,8 +120,56 @@ def zone_plan(session: boto3.Session, *, zone: str, bucket: str, project: str, s
                     passed_over=(facet or {}).get("notVerified", []))
 
 
+_GONE = ("ImageNotFoundException", "RepositoryNotFoundException")
+READ_PERMISSIONS = ("ecr:DescribeImages and ecr:GetLifecyclePolicy on the zone's repositories (the repository policy "
+                    "lets only the zone's pullers and the promotion role read images)")
+
+
+def registry_status(session: boto3.Session, region: str, image: dict[str, Any],
+                    mutable_patterns: list[str]) -> dict[str, Any]:
+    """Whether the registry still holds a target image (`present`, `missing`, or `unchecked` with why,
+    never assumed present) and what in the repository's live lifecycle policy could take it."""
+    ecr = session.client("ecr", region_name=region)
+    repository = image["repository"]
+    try:
+        ecr.describe_images(repositoryName=repository, imageIds=[{"imageDigest": image["digest"]}])
+    except ClientError as err:
+        code = err.response.get("Error", {}).get("Code")
+        if code in _GONE:
+            return {"state": "missing", "detail": f"{code}: {repository}@{image['digest']} is not in the registry"}
+        return {"state": "unchecked", "detail": f"DescribeImages failed ({code}); needs {READ_PERMISSIONS}"}
+    except BotoCoreError as err:
+        return {"state": "unchecked", "detail": f"DescribeImages failed ({err})"}
+    try:
+        policy = ecr.get_lifecycle_policy(repositoryName=repository)["lifecyclePolicyText"]
+    except ClientError as err:
+        code = err.response.get("Error", {}).get("Code")
+        if code != "LifecyclePolicyNotFoundException":
+            return {"state": "present", "lifecycle": [f"GetLifecyclePolicy failed ({code}): not checked; needs "
+                                                      f"{READ_PERMISSIONS}"]}
+        return {"state": "present", "lifecycle": []}
+    return {"state": "present", "lifecycle": rollback_image_problems(policy, image.get("tag"), mutable_patterns)}
+
+
+def missing_images(zone: str, images: list[dict[str, Any]]) -> None:
+    """Raise NoRollbackTarget when a target image is gone: the target cannot be redeployed as recorded."""
+    gone = [i for i in images if (i.get("registry") or {}).get("state") == "missing"]
+    if gone:
+        names = ", ".join(f"{i['repository']}@{i['digest']}" for i in gone)
+        raise NoRollbackTarget(f"zone {zone}: the rollback target's images {names} are no longer in the registry; "
+                               "promote them again from their intake source (the intake manifest of the target "
+                               "commit) before rolling back, or choose another commit")
+
+
 def images_text(images: list[dict[str, Any]] | None) -> list[str]:
     if images is None:
         return ["(not recorded: the target record predates image recording; take the digests from the intake "
                 "manifest of its commit, registry.artifacts in the stack file)"]
-    return [f"{i['repository']}@{i['digest']} (tag {i['tag']})" for i in images] or ["(none: the zone has no registry)"]
+    lines = []
+    for i in images:
+        status = i.get("registry") or {}
+        state = status.get("state", "not checked")
+        lines.append(f"{i['repository']}@{i['digest']} (tag {i['tag']}): {state}"
+                     + (f" ({status['detail']})" if status.get("detail") else ""))
+        lines += [f"  lifecycle: {problem}" for problem in status.get("lifecycle", [])]
+    return lines or ["(none: the zone has no registry)"]
