@@ -32,7 +32,7 @@ def register(commands) -> None:
     parser.set_defaults(handler=run)
 
 
-def commands(stack: str, commit: str) -> dict[str, list[str]]:
+def commands(stack: str, commit: str, regions: list[str]) -> dict[str, list[str]]:
     """The two ways back to `commit`: through the deploy workflow (reviewed, the default), and by
     hand as the deployer role when the workflow cannot meet the rollback objective."""
     short = commit[:12]
@@ -54,7 +54,7 @@ def commands(stack: str, commit: str) -> dict[str, list[str]]:
             f"regzone record --stack {stack} --state state.json --commit {commit} --policy-pack-config "
             "pack-config.json --approver NAME --output record-uris.txt",
             "xargs regzone record verify < record-uris.txt",
-            f"regzone evidence --stack {stack} --record latest",
+            f"regzone evidence --stack {stack} --record latest" + "".join(f" --region {r}" for r in regions),
             "rm state.json",
         ],
     }
@@ -117,7 +117,8 @@ def plan(args: argparse.Namespace) -> dict[str, Any]:
             + ": not one commit to redeploy; roll back per zone by hand, or choose one commit and record why")
     (commit,) = commits
     return {"stack": args.stack, "project": project, "commit": commit, "zones": zones,
-            "commands": commands(args.stack, commit), "evidence": evidence(args.stack)}
+            "commands": commands(args.stack, commit, sorted({stack_config.zone_region(z) for z in stack_config.zones})),
+            "evidence": evidence(args.stack)}
 
 
 def text(found: dict[str, Any]) -> str:
@@ -127,7 +128,7 @@ def text(found: dict[str, Any]) -> str:
     for z in found["zones"]:
         current, target, rehearsal = z["current"], z["target"], z["rehearsal"]
         lines += ["", f"zone {z['zone']}",
-                  f"  now:       {current['uri']} (commit {current['commit']}, {current['eventTime']})",
+                  f"  deployed now: {current['uri']} (commit {current['commit']}, {current['eventTime']})",
                   f"  roll back to: {target['uri']} (commit {target['commit']}, {target['eventTime']})",
                   "  images to run, by digest (registry: present, missing, or unchecked):"]
         lines += [f"    {line}" for line in images_text(target.get("images"))]

@@ -126,6 +126,7 @@ def test_rollback_plan_returns_the_dev_stack_to_the_previous_commit_and_digests(
     assert zone["rehearsal"] == {"assuranceLevel": 2, "rehearseEveryDays": 365, "objectiveMinutes": 15}
     assert f"git restore --source={FIRST} --staged --worktree -- :/" in plan["commands"]["deployWorkflow"]
     assert any(f"--commit {FIRST}" in command for command in plan["commands"]["byHand"])
+    assert f"regzone evidence --stack dev --record latest --region {REGION}" in plan["commands"]["byHand"]
     assert any("new signed, COMPLIANCE-locked deployment record" in e for e in plan["evidence"])
 
 
