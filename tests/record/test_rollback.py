@@ -259,3 +259,27 @@ def test_a_registry_the_caller_may_not_read_is_unchecked_not_present():
     status = registry_status(Session(), REGION, {"repository": MODEL, "tag": "v1.4.0", "digest": "sha256:" + "a" * 64},
                              [])
     assert status["state"] == "unchecked" and "DescribeImages failed (AccessDeniedException)" in status["detail"]
+
+
+def test_records_written_before_rollback_targets_still_give_a_plan(tagged_bucket, registry, state_file,
+                                                                   cached_preview, tmp_path, capsys, monkeypatch):
+    """Records of the previous version carry no regzone_rollback facet: the plan finds the previous verified
+    record itself, and says the target's images were not recorded rather than inventing them."""
+    import regzone.record.document as document
+
+    written = document.run_event
+
+    def without_rollback(**kwargs):
+        event = written(**kwargs)
+        del event["run"]["facets"][FACET]
+        return event
+
+    monkeypatch.setattr(document, "run_event", without_rollback)
+    first = record(with_model(state_file, tmp_path, "first.json", "v1.4.0", registry), FIRST, capsys)
+    second = record(with_model(state_file, tmp_path, "second.json", "v1.5.0", registry), SECOND, capsys)
+    assert FACET not in read(second)["event"]["run"]["facets"]
+    (zone,) = plan_json(capsys)["zones"]
+    assert (zone["current"]["uri"], zone["target"]["uri"], zone["target"]["commit"]) == (second, first, FIRST)
+    assert zone["target"]["images"] is None
+    assert main(["rollback-plan", "--stack", "dev"]) == 0
+    assert "(not recorded: the target record predates image recording" in capsys.readouterr().out
