@@ -51,6 +51,8 @@ class Level(_Strict):
     practices: str = Field(min_length=1)
     controls: list[LevelControl] = Field(min_length=1)
     not_yet_controlled: list[str] = []
+    # How often a zone of this level rehearses its rollback (docs/rollback.md); None: no cadence set.
+    rollback_rehearsal_days: int | None = Field(default=None, ge=1)
 
 
 class OutsideLevels(_Strict):
@@ -67,6 +69,8 @@ class AssuranceLevels(_Strict):
     version: int
     source: str
     levels: list[Level]
+    # How long a rollback may take, from the decision to roll back to the new verified record.
+    rollback_objective_minutes: int = Field(ge=1)
     outside_levels: list[OutsideLevels] = []
     data_class_minimums: dict[str, ClassMinimum]
 
@@ -75,6 +79,12 @@ class AssuranceLevels(_Strict):
         found = tuple(level.level for level in self.levels)
         if found != LEVELS:
             raise ValueError(f"levels must be listed once each, in order: {list(LEVELS)}; found {list(found)}")
+        cadence = [(level.level, level.rollback_rehearsal_days) for level in self.levels
+                   if level.rollback_rehearsal_days is not None]
+        for (lower, lower_days), (higher, days) in zip(cadence, cadence[1:]):
+            if days > lower_days:
+                raise ValueError(f"level {higher} rehearses its rollback every {days} days, less often than level "
+                                 f"{lower} ({lower_days} days): a higher level rehearses at least as often")
         return self
 
     def level(self, number: int) -> Level:

@@ -26,7 +26,8 @@ from regzone.catalog import load_catalog
 from regzone.catalog_files import catalog_data
 from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.run import PreviewResult
-from regzone.record.facets import ChangeRunFacet, InventoryRunFacet, PreventiveEvidenceRunFacet, RecordRunFacet
+from regzone.record.facets import (ChangeRunFacet, InventoryRunFacet, PreventiveEvidenceRunFacet, RecordRunFacet,
+                                   RollbackRunFacet)
 from regzone.record.settings import JUDGED
 from regzone.record.state import SECRET, StackState, StateResource
 
@@ -181,7 +182,8 @@ def inventory(state: StackState, producer: str) -> InventoryRunFacet:
 
 
 def run_event(*, run_id: str, event_time: datetime, producer: str, state: StackState, result: PreviewResult,
-              change: Change, destination: Destination, pack: dict[str, Any]) -> dict[str, Any]:
+              change: Change, destination: Destination, pack: dict[str, Any],
+              rollback: RollbackRunFacet) -> dict[str, Any]:
     """The record's OpenLineage run event, as a plain JSON object (openlineage-python's Serde)."""
     facets = [RecordRunFacet(zone=destination.zone, project=state.project, stack=state.stack,
                              auditBucket=destination.bucket, retentionDays=destination.retention_days,
@@ -197,7 +199,7 @@ def run_event(*, run_id: str, event_time: datetime, producer: str, state: StackS
             repoUrl=change.repository, version=change.commit, producer=producer)
     run_facets: dict[str, Any] = {
         "regzone_record": facets[0], "regzone_change": facets[1], "regzone_preventiveEvidence": facets[2],
-        "regzone_inventory": facets[3]}
+        "regzone_inventory": facets[3], "regzone_rollback": rollback}
     if state.pulumi_version:
         run_facets["processing_engine"] = processing_engine_run.ProcessingEngineRunFacet(
             version=state.pulumi_version, name="pulumi", producer=producer)
