@@ -47,8 +47,11 @@ def audit_destinations(ctx) -> tuple[dict[str, list[str]], list[tuple[str, ApiEr
     for inventory in ctx.inventories("cloudtrail"):
         try:
             for trail in inventory.fact("covering"):
-                if trail.get("S3BucketName"):
-                    destinations.setdefault(trail["S3BucketName"], []).append(f"trail {trail['TrailARN']}")
+                # Which buckets receive audit logs widens what is judged as an audit bucket (buckets are
+                # also found by their audit tag): a trail that names no bucket adds none.
+                bucket = absent_means(trail, "S3BucketName", None, "DescribeTrails Trail: S3BucketName is optional")
+                if bucket:
+                    destinations.setdefault(bucket, []).append(f"trail {trail['TrailARN']}")
         except ApiError as error:
             unknown.append((inventory.region, error))
     for inventory in ctx.inventories("vpc"):
@@ -179,7 +182,8 @@ def audit_log_groups(ctx) -> tuple[dict[tuple[str, str], list[str]], list[tuple[
     for inventory in ctx.inventories("cloudtrail"):
         try:
             for trail in inventory.fact("covering"):
-                target = _log_group_of(trail.get("CloudWatchLogsLogGroupArn") or "")
+                target = _log_group_of(absent_means(trail, "CloudWatchLogsLogGroupArn", "", "DescribeTrails Trail: "
+                                                    "a trail without a CloudWatch Logs copy has none") or "")
                 if target:
                     groups.setdefault(target, set()).add(f"trail {trail['TrailARN']}")
         except ApiError as error:
