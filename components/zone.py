@@ -58,8 +58,8 @@ class RegulatedAiZone(pulumi.ComponentResource):
                  config_path: Callable[[tuple[Any, ...]], str] = input_path) -> None:
         """`config_path` names a config location in messages (default: the input path, `zone.keyUsers[0]`;
         the Python program names its stack-file keys)."""
+        stack, zone = zone_config(name, args)  # before anything is registered
         super().__init__("regzone:index:RegulatedAiZone", name, None, opts)
-        stack, zone = zone_config(name, args)
         region = stack.zone_region(zone)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)

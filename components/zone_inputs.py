@@ -3,7 +3,9 @@
 
 The component provider (provider/__main__.py) serves these TypedDicts as the package schema: the
 SDK's analyzer (pulumi/provider/experimental/analyzer.py) reads their annotations, the docstring under
-each key as its description, `NotRequired[...]` as optional, and `Enum` classes as enums. It reads
+each key as its description, `NotRequired[...]` as optional, and `Enum` classes as enums (single values
+only: the SDK's ComponentProvider maps each list item of an enum type as an object, so lists of enum
+values are lists of strings here, checked by the config model). It reads
 annotations unevaluated, so this module must not use `from __future__ import annotations`. Every value
 here is plain (known when the component is constructed) because the zone's shape depends on it; only
 `autoscaling_role_arn` may be another resource's output.
@@ -20,7 +22,6 @@ import pulumi
 from pydantic import ValidationError
 from pulumi.provider.experimental.util import camel_case
 
-from regzone.catalog import FrameworkName
 from regzone.config.errors import ConfigError, key_path, problems_message, validation_problems
 from regzone.config.loader import CONFIG_NAMESPACE
 from regzone.config.model import Environment as EnvironmentName
@@ -36,7 +37,6 @@ def _enum(name: str, values: Any, doc: str) -> type[Enum]:
     return enum
 
 
-Framework = _enum("Framework", FrameworkName, "A compliance framework whose requirements the zone must meet.")
 Environment = _enum("Environment", EnvironmentName, "The stage a stack deploys (artifacts name the stages they "
                     "are approved for).")
 NodeGroupKind = _enum("NodeGroupKind", NodeKind, "Whether a node group runs GPU or CPU instances.")
@@ -160,8 +160,8 @@ class ArtifactIntakeArgs(TypedDict):
     """Who signed the artifact."""
     approval: str
     """Change or approval reference."""
-    permitted_environments: list[Environment]
-    """Stages the artifact is approved for; must include the stack's environment."""
+    permitted_environments: list[str]
+    """Stages the artifact is approved for (dev, test, staging, prod); must include the stack's environment."""
     review_date: str
     """Next review date, YYYY-MM-DD; an overdue artifact is refused."""
 
@@ -323,8 +323,8 @@ class RegulatedAiZoneArgs(TypedDict):
     """Default AWS region of the zone; one of allowedRegions."""
     allowed_regions: list[str]
     """Regions where data may reside."""
-    frameworks: NotRequired[list[Framework]]
-    """Frameworks in scope besides those the zone's data classes bring in."""
+    frameworks: NotRequired[list[str]]
+    """Frameworks in scope besides those the zone's data classes bring in (SOX, HIPAA, PCI-DSS, GDPR)."""
     data_class_policy: dict[str, DataClassRuleArgs]
     """Data class name -> where it may be processed and what that requires."""
     deployer_role_arn: str
