@@ -1,6 +1,7 @@
 """RegulatedAiZone's inputs: plain, described, the same shape as the stack config, checked like it;
 the provider's schema and the examples that use it (examples/yaml/Pulumi.yaml)."""
 import json
+import typing
 from functools import cache
 
 import pulumi
@@ -19,19 +20,9 @@ from regzone.preview.mocks import ZoneMocks, deployer_session_arn
 
 TOKEN = "regzone:index:RegulatedAiZone"
 YAML_EXAMPLE = REPO_ROOT / "examples" / "yaml" / "Pulumi.yaml"
-# Each input TypedDict and the config model it mirrors.
-MIRRORS = [
-    (inputs.DataClassRuleArgs, model.DataClassRule), (inputs.EgressArgs, model.Egress),
-    (inputs.WorkloadRequirementsArgs, model.WorkloadRequirements),
-    (inputs.RegulatedAiZonePolicyArgs, model.RegulatedAiZonePolicy), (inputs.WorkloadArgs, model.Workload),
-    (inputs.PkiServiceArgs, model.PkiService), (inputs.ZonePkiArgs, model.ZonePki),
-    (inputs.ArtifactIntakeArgs, model.ArtifactIntake), (inputs.RegistryArgs, model.Registry),
-    (inputs.NodeScalingArgs, model.NodeScaling), (inputs.EnclaveAllocationArgs, model.EnclaveAllocation),
-    (inputs.GpuProcessingAcknowledgementArgs, model.GpuProcessingAcknowledgement),
-    (inputs.NodeGroupArgs, model.NodeGroup), (inputs.ClusterAddonsArgs, model.ClusterAddons),
-    (inputs.ClusterArgs, model.Cluster), (inputs.EnclaveAttestationArgs, model.EnclaveAttestation),
-    (inputs.ZoneArgs, model.Zone),
-]
+# Each input TypedDict (`<Model>Args`) and the config model it mirrors, by name.
+MIRRORS = [(typ, getattr(model, name.removesuffix("Args"))) for name, typ in vars(inputs).items()
+           if name.endswith("Args") and typing.is_typeddict(typ) and name != "RegulatedAiZoneArgs"]
 
 
 @cache
