@@ -1,5 +1,6 @@
 """RegulatedAiZone's inputs: plain, described, the same shape as the stack config, checked like it;
 the provider's schema and the examples that use it (examples/yaml/Pulumi.yaml)."""
+import asyncio
 import json
 import typing
 from functools import cache
@@ -180,7 +181,17 @@ def test_python_program_names_its_stack_keys():
     assert stack_config_path(2)(("deployer_role_arn",)) == "regzone:deployer_role_arn"
 
 
-def test_an_output_where_a_plain_value_is_needed_is_refused():
+@pytest.fixture
+def event_loop():
+    """Outputs and the SDK's mocks need a current event loop (tests before may have closed theirs)."""
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+def test_an_output_where_a_plain_value_is_needed_is_refused(event_loop):
     args = inputs.zone_inputs(dev_stack(), dev_stack().zones[0])
     args["zone"]["key_users"] = [pulumi.Output.from_input("arn:aws:iam::111122223333:role/x")]
     with pytest.raises(ZoneInputError) as raised:
@@ -189,7 +200,7 @@ def test_an_output_where_a_plain_value_is_needed_is_refused():
 
 
 @pytest.fixture
-def provider_under_mocks():
+def provider_under_mocks(event_loop):
     stack = dev_stack()
     mocks = ZoneMocks(stack.region, caller_arn=deployer_session_arn(stack.deployer_role_arn))
     pulumi.runtime.set_mocks(mocks, project="regzone-yaml-example", stack="dev", preview=True)
