@@ -26,10 +26,10 @@ from regzone.config.model import Zone, ZonesConfig
 
 
 class RegulatedAiZone(pulumi.ComponentResource):
-    """A regulated AI zone on AWS: per-zone KMS keys, WORM audit storage and trail, a private VPC with
-    allow-listed egress, and, when configured, a private EKS cluster with confidential-compute node
-    groups and a restricted registry. Inputs are validated like a stack file's `regzone:*` keys before
-    any resource is registered."""
+    """A regulated AI zone on AWS: KMS keys, WORM audit storage and trail, private VPC, private EKS and registry."""
+
+    # Inputs are validated like a stack file's `regzone:*` keys before any resource is registered; the
+    # cluster (with confidential-compute node groups) and the registry are built when configured.
 
     key_arns: pulumi.Output[dict[str, str]]
     """ARNs of the zone's KMS keys by purpose (audit, data, secrets, volumes, artifacts, enclave, ...)."""

@@ -72,8 +72,7 @@ class DataClassRuleArgs(TypedDict):
     retention_days: NotRequired[int]
     """Days the class's data bucket keeps objects (lifecycle expiration)."""
     min_assurance_level: NotRequired[int]
-    """Lowest assurance level (1-4) a zone holding the class may declare; required for a class the catalog
-    does not know, may only raise the catalog's minimum."""
+    """Lowest assurance level (1-4) of a zone holding the class; required if the catalog has none, may only raise it."""
 
 
 class EgressArgs(TypedDict):
@@ -82,8 +81,7 @@ class EgressArgs(TypedDict):
     default: NotRequired[EgressDefault]
     """Egress not on the allow-list: deny (the only value)."""
     allowed_destinations: NotRequired[list[str]]
-    """Allowed destinations in Network Firewall domain-list form: `api.example.com` (that name) or
-    `.example.com` (the domain and every subdomain); at most 500."""
+    """Allowed domains, Network Firewall form: `api.example.com` (that name), `.example.com` (+ subdomains); max 500."""
     air_gapped: NotRequired[bool]
     """No internet path at all (no NAT, no firewall); the allow-list must then be empty."""
 
@@ -206,8 +204,7 @@ class EnclaveAllocationArgs(TypedDict):
 
 
 class GpuProcessingAcknowledgementArgs(TypedDict):
-    """The recorded decision to process classes that require confidential compute on a GPU group, whose
-    parent instances lack guarantees listed in catalog/confidential_modes.yaml."""
+    """Recorded decision to run classes needing confidential compute on a GPU group (confidential_modes.yaml)."""
 
     data_classes: list[str]
     """Exactly the classes requiring confidential compute the group may run."""
@@ -271,8 +268,7 @@ class ClusterArgs(TypedDict):
 
 
 class EnclaveAttestationArgs(TypedDict):
-    """Enclave measurements AWS KMS must find in a request's attestation document before the zone's
-    enclave key decrypts (kms:RecipientAttestation condition keys)."""
+    """Enclave measurements KMS requires in a request's attestation before the zone's enclave key decrypts."""
 
     image_sha384: NotRequired[list[str]]
     """Accepted enclave images (PCR0, 96 hex digits): one, or two while a new image rolls out."""
@@ -312,8 +308,7 @@ class ZoneArgs(TypedDict):
     key_users: list[str]
     """IAM roles or users that use the zone keys through the AWS services of each key's purpose."""
     enclave_attestation: NotRequired[EnclaveAttestationArgs]
-    """Measurements of the enclaves the zone's enclave key releases data keys to; required when the zone
-    holds a class that requires confidential compute."""
+    """Measurements of the enclaves the enclave key serves; required for classes needing confidential compute."""
 
 
 class RegulatedAiZoneArgs(TypedDict):
@@ -334,8 +329,7 @@ class RegulatedAiZoneArgs(TypedDict):
     zone: ZoneArgs
     """The zone."""
     autoscaling_role_arn: NotRequired[pulumi.Input[str]]
-    """ARN of the account's EC2 Auto Scaling service-linked role (owned by the account baseline); required
-    when the zone has node groups."""
+    """The account baseline's EC2 Auto Scaling service-linked role ARN; required when the zone has node groups."""
 
 
 class ZoneInputError(ConfigError):

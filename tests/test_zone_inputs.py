@@ -84,6 +84,19 @@ def test_every_input_and_type_is_described():
     assert undescribed == []
 
 
+def test_descriptions_read_as_one_paragraph():
+    """The SDK copies docstrings verbatim: a wrapped docstring would carry its indentation into the SDKs' docs."""
+    def descriptions(node):
+        if isinstance(node, dict):
+            yield from ([node["description"]] if isinstance(node.get("description"), str) else [])
+            for value in node.values():
+                yield from descriptions(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from descriptions(value)
+    assert [d for d in descriptions(schema()) if "\n" in d] == []
+
+
 def test_outputs_are_in_the_schema():
     props = schema()["resources"][TOKEN]["properties"]
     assert {"keyArns", "vpcId", "auditBucketName", "trailArn", "recordKeyArn", "clusterName", "repositoryUrls"} <= set(props)
