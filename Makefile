@@ -4,7 +4,7 @@ VENV ?= .venv
 STACK ?= dev
 BIN := $(VENV)/bin
 
-.PHONY: preview test test-fast lint bench docs clean
+.PHONY: preview test test-fast lint bench docs catalog-data wheel key-inputs clean
 
 $(BIN)/regzone: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
@@ -34,8 +34,20 @@ bench: $(BIN)/regzone  ## print the benchmark figures (bench/README.md); takes a
 	$(BIN)/python bench/evidence_scale.py
 	bench/test_suite_time.sh
 
-docs: $(BIN)/regzone  ## regenerate docs/compliance-matrix.md and docs/controls.md from the catalog, pack and tests
+catalog-data:  ## copy catalog/*.yaml (the single source) into regzone/catalog_data/, the copy the wheel ships
+	rm -rf regzone/catalog_data
+	mkdir -p regzone/catalog_data
+	cp catalog/*.yaml regzone/catalog_data/
+
+wheel: $(BIN)/regzone catalog-data  ## build dist/regulated_ai_zones-<version>-py3-none-any.whl, what the policy pack requires
+	rm -rf build
+	$(BIN)/pip wheel --no-deps --no-build-isolation --wheel-dir dist .
+
+docs: $(BIN)/regzone catalog-data  ## regenerate docs/compliance-matrix.md and docs/controls.md from the catalog, pack and tests
 	$(BIN)/regzone matrix --write-docs
+
+key-inputs: $(BIN)/regzone  ## regenerate regzone/data/key_inputs.json (key inputs per AWS type) from the pinned pulumi-aws
+	$(BIN)/python -m regzone.coverage.key_inputs --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -18,6 +18,7 @@ from components.iam_documents import service_trust_policy
 from components.kms_policy import key_policy
 from components.zone_keys import DELETION_WINDOW_DAYS
 from regzone.tags import TAG_ZONE
+from regzone_core.registry_intake import parameter_name
 from regzone_core.registry_scanning import scanning_problem
 
 PULL_ACTIONS = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"]
@@ -233,7 +234,7 @@ class RestrictedRegistry(pulumi.ComponentResource):
         # The intake manifest: parameter history in SSM records every change of what was promoted.
         self.intake_manifest = aws.ssm.Parameter(
             f"{name}-intake-manifest",
-            name=f"/regzone/{args.zone_name}/registry/intake-manifest",
+            name=parameter_name(args.zone_name),
             type="String", tier="Advanced",
             insecure_value=intake_manifest(args.zone_name, args.artifacts),  # metadata, readable in diffs
             description=f"regulated AI zone {args.zone_name}: intake records of promoted artifacts (seed 001)",

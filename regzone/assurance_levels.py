@@ -10,11 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from regzone.catalog import Catalog, load_catalog
-from regzone.paths import CATALOG_DIR
+from regzone.catalog_files import load_catalog_yaml
 
 LEVELS = (1, 2, 3, 4)
 AssuranceLevel = Literal[1, 2, 3, 4]
@@ -25,7 +24,7 @@ AssuranceLevel = Literal[1, 2, 3, 4]
 # organization_guardrails: an organization baseline attaches the regzone SCPs to the stack's unit.
 Need = Literal["registry", "cluster", "change_ref", "signature_verification", "no_internet_egress",
                "organization_guardrails"]
-LEVELS_FILE = CATALOG_DIR / "assurance_levels.yaml"
+LEVELS_FILE = "assurance_levels.yaml"
 
 
 class _Strict(BaseModel):
@@ -52,6 +51,8 @@ class Level(_Strict):
     practices: str = Field(min_length=1)
     controls: list[LevelControl] = Field(min_length=1)
     not_yet_controlled: list[str] = []
+    # How often a zone of this level rehearses its rollback (docs/rollback.md); None: no cadence set.
+    rollback_rehearsal_days: int | None = Field(default=None, ge=1)
 
 
 class OutsideLevels(_Strict):
@@ -68,6 +69,8 @@ class AssuranceLevels(_Strict):
     version: int
     source: str
     levels: list[Level]
+    # How long a rollback may take, from the decision to roll back to the new verified record.
+    rollback_objective_minutes: int = Field(ge=1)
     outside_levels: list[OutsideLevels] = []
     data_class_minimums: dict[str, ClassMinimum]
 
@@ -76,6 +79,12 @@ class AssuranceLevels(_Strict):
         found = tuple(level.level for level in self.levels)
         if found != LEVELS:
             raise ValueError(f"levels must be listed once each, in order: {list(LEVELS)}; found {list(found)}")
+        cadence = [(level.level, level.rollback_rehearsal_days) for level in self.levels
+                   if level.rollback_rehearsal_days is not None]
+        for (lower, lower_days), (higher, days) in zip(cadence, cadence[1:]):
+            if days > lower_days:
+                raise ValueError(f"level {higher} rehearses its rollback every {days} days, less often than level "
+                                 f"{lower} ({lower_days} days): a higher level rehearses at least as often")
         return self
 
     def level(self, number: int) -> Level:
@@ -105,21 +114,21 @@ class AssuranceLevels(_Strict):
         named += [("outside_levels", control) for group in self.outside_levels for control in group.controls]
         for where, control in named:
             if control not in ids:
-                raise ValueError(f"{LEVELS_FILE.name}: {where} names {control}, which is not in catalog/controls.yaml")
+                raise ValueError(f"{LEVELS_FILE}: {where} names {control}, which is not in catalog/controls.yaml")
             if control in placed:
-                raise ValueError(f"{LEVELS_FILE.name}: {control} is placed twice ({placed[control]} and {where}): a "
+                raise ValueError(f"{LEVELS_FILE}: {control} is placed twice ({placed[control]} and {where}): a "
                                  "level includes every lower level's controls, so each control is named once, at "
                                  "the lowest level that requires it")
             placed[control] = where
         unplaced = sorted(ids - set(placed))
         if unplaced:
-            raise ValueError(f"{LEVELS_FILE.name}: catalog controls in no level: {', '.join(unplaced)}; valid: add "
+            raise ValueError(f"{LEVELS_FILE}: catalog controls in no level: {', '.join(unplaced)}; valid: add "
                              "each to the lowest level that requires it, or to outside_levels with the reason")
         classes = set(catalog.data_class_frameworks)
         if set(self.data_class_minimums) != classes:
             missing = sorted(classes - set(self.data_class_minimums))
             extra = sorted(set(self.data_class_minimums) - classes)
-            raise ValueError(f"{LEVELS_FILE.name}: data_class_minimums must name exactly the catalog's data classes "
+            raise ValueError(f"{LEVELS_FILE}: data_class_minimums must name exactly the catalog's data classes "
                              f"(data_class_frameworks); missing: {missing or 'none'}, unknown: {extra or 'none'}")
         return self
 
@@ -130,5 +139,4 @@ def parse_levels(document: object, catalog: Catalog) -> AssuranceLevels:
 
 @lru_cache(maxsize=1)
 def assurance_levels() -> AssuranceLevels:
-    with open(LEVELS_FILE, encoding="utf-8") as handle:
-        return parse_levels(yaml.safe_load(handle), load_catalog())
+    return parse_levels(load_catalog_yaml(LEVELS_FILE), load_catalog())

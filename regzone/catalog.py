@@ -8,10 +8,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from regzone.paths import CATALOG_DIR
+from regzone.catalog_files import load_catalog_yaml
 
 FrameworkName = Literal["SOX", "HIPAA", "PCI-DSS", "GDPR"]
 Severity = Literal["low", "medium", "high", "critical"]
@@ -109,11 +108,9 @@ class Catalog(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_catalog() -> Catalog:
-    with open(CATALOG_DIR / "controls.yaml", encoding="utf-8") as handle:
-        return Catalog.model_validate(yaml.safe_load(handle))
+    return Catalog.model_validate(load_catalog_yaml("controls.yaml"))
 
 
 @lru_cache(maxsize=1)
 def region_az_counts() -> dict[str, int]:
-    with open(CATALOG_DIR / "regions.yaml", encoding="utf-8") as handle:
-        return dict(yaml.safe_load(handle)["regions"])
+    return dict(load_catalog_yaml("regions.yaml")["regions"])

@@ -1,4 +1,4 @@
-"""`regzone`: the offline compliance preview, the deployment record, evidence and the matrix.
+"""`regzone`: the offline compliance preview, the deployment record and its rollback plan, evidence and the matrix.
 
 Exit codes: 0 compliant, 1 a mandatory violation (or failing evidence), 2 config or usage error.
 """
@@ -12,6 +12,7 @@ from pathlib import Path
 
 from regzone.evidence.command import register as register_evidence
 from regzone.record.command import register as register_record
+from regzone.record.plan_command import register as register_rollback_plan
 from regzone.paths import BASELINE_DIR, INCLUSTER_DIR, STACKS_DIR
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
@@ -207,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     levels.set_defaults(handler=_levels)
     register_evidence(commands)
     register_record(commands)
+    register_rollback_plan(commands)
     return parser
 
 

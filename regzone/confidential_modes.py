@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from regzone.paths import CATALOG_DIR
+from regzone.catalog_files import load_catalog_yaml
 
 
 class ConfidentialMode(BaseModel):
@@ -30,8 +29,7 @@ class ConfidentialMode(BaseModel):
 
 @lru_cache(maxsize=1)
 def confidential_modes() -> dict[str, ConfidentialMode]:
-    with open(CATALOG_DIR / "confidential_modes.yaml", encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)["modes"]
+    raw = load_catalog_yaml("confidential_modes.yaml")["modes"]
     return {name: ConfidentialMode.model_validate(entry) for name, entry in raw.items()}
 
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from regzone.instance_types import LABEL_CONFIDENTIAL, LABEL_NODE_KIND, Confidential, NodeKind
-from regzone.paths import CATALOG_DIR
+from regzone.catalog_files import load_catalog_yaml
 
 
 class DevicePlugin(BaseModel):
@@ -46,8 +45,7 @@ class DevicePlugin(BaseModel):
 
 @lru_cache(maxsize=1)
 def device_plugins() -> dict[str, DevicePlugin]:
-    with open(CATALOG_DIR / "device_plugins.yaml", encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)["plugins"]
+    raw = load_catalog_yaml("device_plugins.yaml")["plugins"]
     return {name: DevicePlugin.model_validate(entry) for name, entry in raw.items()}
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime
 from functools import lru_cache
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
-from regzone.paths import CATALOG_DIR
+from regzone.catalog_files import load_catalog_yaml
 
 
 class _Strict(BaseModel):
@@ -57,8 +56,7 @@ class EksCalendar(_Strict):
 
 @lru_cache(maxsize=1)
 def eks_calendar() -> EksCalendar:
-    with open(CATALOG_DIR / "eks_versions.yaml", encoding="utf-8") as handle:
-        calendar = EksCalendar.model_validate(yaml.safe_load(handle))
+    calendar = EksCalendar.model_validate(load_catalog_yaml("eks_versions.yaml"))
     if calendar.default not in calendar.versions or calendar.default not in calendar.addons:
         raise ValueError(f"catalog/eks_versions.yaml: default {calendar.default} needs a calendar row and add-on pins")
     return calendar

@@ -9,10 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from regzone.paths import CATALOG_DIR
+from regzone.catalog_files import load_catalog_yaml
 
 Confidential = Literal["nitro_enclaves", "sev_snp", "none"]
 NodeKind = Literal["gpu", "cpu"]
@@ -31,8 +30,7 @@ class InstanceType(BaseModel):
 
 @lru_cache(maxsize=1)
 def instance_catalog() -> dict[str, InstanceType]:
-    with open(CATALOG_DIR / "instance_types.yaml", encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)["instance_types"]
+    raw = load_catalog_yaml("instance_types.yaml")["instance_types"]
     return {name: InstanceType.model_validate(entry) for name, entry in raw.items()}
 
 

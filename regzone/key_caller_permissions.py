@@ -14,10 +14,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from regzone.paths import CATALOG_DIR
+from regzone.catalog_files import load_catalog_yaml
 from regzone.record import signing
 from regzone_core.policy.kms import GRANT_OPERATIONS, CallerUse
 
@@ -134,8 +133,7 @@ class CallerPermissions(BaseModel):
 
 @lru_cache(maxsize=1)
 def caller_permissions() -> CallerPermissions:
-    with open(CATALOG_DIR / "key_caller_permissions.yaml", encoding="utf-8") as handle:
-        return CallerPermissions.model_validate(yaml.safe_load(handle))
+    return CallerPermissions.model_validate(load_catalog_yaml("key_caller_permissions.yaml"))
 
 
 def deployer_caller_use(deployer: str | None, purpose: str | None) -> dict[str, list[CallerUse]]:

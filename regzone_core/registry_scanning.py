@@ -2,8 +2,9 @@
 RestrictedRegistry component of a live configuration and by the pack of a planned one."""
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
+
+from regzone_core.registry_tags import wildcard_match
 
 
 def scanning_problem(scan_type: str | None, rules: Sequence[Mapping] | None, repositories: Sequence[str]) -> str | None:
@@ -13,9 +14,7 @@ def scanning_problem(scan_type: str | None, rules: Sequence[Mapping] | None, rep
         return f"the registry scan type is {scan_type or 'BASIC'}, not ENHANCED"
     continuous = [f.get("filter", "") for rule in rules or [] if rule.get("scan_frequency") == "CONTINUOUS_SCAN"
                   for f in rule.get("repository_filters") or [] if f.get("filter_type") == "WILDCARD"]
-    # ECR wildcard filters: `*` matches any characters; nothing else is special.
-    unscanned = [repo for repo in repositories
-                 if not any(re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), repo) for pattern in continuous)]
+    unscanned = [repo for repo in repositories if not any(wildcard_match(pattern, repo) for pattern in continuous)]
     if unscanned:
         return f"no CONTINUOUS_SCAN rule covers {', '.join(unscanned)}"
     return None

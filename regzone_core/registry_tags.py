@@ -14,6 +14,12 @@ from collections.abc import Iterable, Mapping
 FILTER_SYNTAX = re.compile(r"^[0-9a-zA-Z._*-]{1,128}$")
 
 
+def wildcard_match(pattern: str, value: str) -> bool:
+    """Whether an ECR wildcard pattern (tag exclusion filters, repository filters, lifecycle tag
+    patterns) matches `value`: `*` matches any run of characters, nothing else is special."""
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), value) is not None
+
+
 def exclusion_problem(filters: Iterable[Mapping]) -> str | None:
     """Why an IMMUTABLE_WITH_EXCLUSION filter list leaves every tag mutable or is not one ECR accepts;
     None when it names some tags only."""

@@ -26,7 +26,6 @@ import pytest
 import yaml
 
 from regzone.paths import POLICY_PACK_DIR, REPO_ROOT
-from regzone.preview.analyzer import PolicyPackClient
 
 PROJECT_FILES = ("Pulumi.yaml", "PulumiPolicy.yaml", "PulumiPlugin.yaml")
 _NOT_SOURCES = {".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist"}
@@ -97,9 +96,15 @@ def test_layout_model_follows_main_and_the_project_root():
     assert pack.pip_dir == POLICY_PACK_DIR and pack.virtualenv == POLICY_PACK_DIR / "venv"
 
 
-@pytest.mark.parametrize("layout", LAYOUTS, ids=LAYOUT_IDS)
+PROGRAMS = [layout for layout in LAYOUTS if layout.project_file.name == "Pulumi.yaml"]
+PROGRAM_IDS = [str(layout.project_file.relative_to(REPO_ROOT)) for layout in PROGRAMS]
+
+
+@pytest.mark.parametrize("layout", PROGRAMS, ids=PROGRAM_IDS)
 def test_cli_pip_directory_installs_this_project(layout):
-    """`pulumi install` runs pip where a requirements.txt installs the project (editable, from the repo)."""
+    """`pulumi install` runs pip where a requirements.txt installs the project (editable, from the repo).
+    The policy pack is published without the repository: it names released packages only
+    (tests/test_pack_publishable.py)."""
     requirements = layout.pip_dir / "requirements.txt"
     assert requirements.is_file(), (
         f"the CLI runs pip in {layout.pip_dir.relative_to(REPO_ROOT)}/ for {layout.project_file.name}; "
@@ -118,8 +123,7 @@ def test_virtualenv_is_inside_the_project_and_not_committed(layout):
 
 def test_programs_share_the_repository_virtualenv():
     """The zone, in-cluster and baseline programs install the same project: one .venv, the one `make` creates."""
-    programs = {layout.virtualenv for layout in LAYOUTS if layout.project_file.name == "Pulumi.yaml"}
-    assert programs == {REPO_ROOT / ".venv"}
+    assert {layout.virtualenv for layout in PROGRAMS} == {REPO_ROOT / ".venv"}
 
 
 def test_every_requirements_file_is_one_the_cli_reads():
@@ -170,14 +174,3 @@ def test_cli_install_makes_every_program_runnable_from_elsewhere(tmp_path):
                                "--stack", "dev", "--format", "json", "--output", str(elsewhere / "report.json")],
                               cwd=elsewhere, capture_output=True, text=True, timeout=600)  # nosec B603
         assert done.returncode == 0, f"{project_file.relative_to(REPO_ROOT)}: {done.stderr[-3000:]}"
-
-
-@pytest.mark.slow
-def test_cli_install_makes_the_pack_runnable(tmp_path):
-    """The pack's own venv, installed as `pulumi install` in the pack directory installs it, starts the pack
-    the way the CLI does (`python -u -m pulumi.policy <engine> <pack dir>`, working directory the pack)."""
-    pack = cli_layout(POLICY_PACK_DIR / "PulumiPolicy.yaml")
-    python = _cli_install(tmp_path / "venv", pack.pip_dir)
-    with PolicyPackClient(pack.pip_dir, project="regzone", stack="dev", python=str(python)) as client:
-        _, policies = client.info()
-    assert len(policies) > 10

@@ -8,12 +8,11 @@ import fnmatch
 from dataclasses import dataclass
 from functools import lru_cache
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from regzone.coverage import ControlCoverage
 from regzone.coverage.sdk import SdkIndex
-from regzone.paths import CATALOG_DIR
+from regzone.catalog_files import load_catalog_yaml
 
 
 class Service(BaseModel):
@@ -31,8 +30,7 @@ class Services(BaseModel):
 
 @lru_cache(maxsize=1)
 def load_services() -> Services:
-    with open(CATALOG_DIR / "services.yaml", encoding="utf-8") as handle:
-        return Services.model_validate(yaml.safe_load(handle))
+    return Services.model_validate(load_catalog_yaml("services.yaml"))
 
 
 @dataclass

@@ -53,7 +53,11 @@ def levels_doc(levels: AssuranceLevels, catalog: Catalog) -> str:
     lines += ["", "A class the catalog does not know sets its minimum with "
                   "`data_class_policy.<class>.min_assurance_level`, which may also raise a catalog minimum."]
     for level in levels.levels:
+        every = level.rollback_rehearsal_days
+        rehearsal = (f"at least every {every} days, within {levels.rollback_objective_minutes} minutes"
+                     if every else "no cadence set")
         lines += ["", f"## Level {level.level}: {level.title}", "", f"Practices: {level.practices}.", "",
+                  f"Rollback rehearsal ([rollback.md](rollback.md)): {rehearsal}.", "",
                   "| control | needs | why |", "|---|---|---|"]
         lines += [f"| [{e.control}](controls.md#{e.control.lower()}) {catalog.control(e.control).title} | "
                   f"{', '.join(e.needs) or '—'} | {e.rationale} |" for e in level.controls]

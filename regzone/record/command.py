@@ -95,7 +95,7 @@ def run_record(args: argparse.Namespace) -> int:
     from regzone.preview.analyzer import PackError
     from regzone.preview.recorder import ProgramError, project_of
     from regzone.preview.run import load_pack_config, run_preview, stack_file
-    from regzone.record import document, store
+    from regzone.record import document, rollback, store
     from regzone.record.state import StateError, load_state
 
     if not args.stack or args.state is None:
@@ -110,6 +110,7 @@ def run_record(args: argparse.Namespace) -> int:
             raise StateError(f"--state {args.state} is stack {state.project}/{state.stack}, not "
                              f"{project_of(args.program)}/{args.stack}")
         targets = destinations(stack_config, state)
+        images = {target.zone: rollback.zone_images(state, target.zone) for target in targets}
         result = run_preview(args.stack, stacks_dir=args.program,
                              pack_config=load_pack_config(args.policy_pack_config),
                              pack_config_name=f"policy pack config {args.policy_pack_config}")
@@ -130,8 +131,11 @@ def run_record(args: argparse.Namespace) -> int:
     uris = []
     try:
         for target in targets:
+            # The previous verified record is read before this deployment's is written.
+            rollback_target = rollback.rollback_facet(session, state=state, images=images[target.zone],
+                                                      bucket=target.bucket, producer=producer)
             event = document.run_event(run_id=run_id, event_time=now, producer=producer, state=state, result=result,
-                                       change=change, destination=target, pack=pack)
+                                       change=change, destination=target, pack=pack, rollback=rollback_target)
             unsigned = store.envelope(event)
             signed = store.envelope(event, store.sign(session, target.signing_key, unsigned["manifest"]))
             uris.append(store.write(session, bucket=target.bucket,

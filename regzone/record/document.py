@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +23,11 @@ from openlineage.client.facet_v2 import job_type_job, processing_engine_run, sou
 from openlineage.client.serde import Serde
 
 from regzone.catalog import load_catalog
-from regzone.paths import CATALOG_DIR, POLICY_PACK_DIR
+from regzone.catalog_files import catalog_data
+from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.run import PreviewResult
-from regzone.record.facets import ChangeRunFacet, InventoryRunFacet, PreventiveEvidenceRunFacet, RecordRunFacet
+from regzone.record.facets import (ChangeRunFacet, InventoryRunFacet, PreventiveEvidenceRunFacet, RecordRunFacet,
+                                   RollbackRunFacet)
 from regzone.record.settings import JUDGED
 from regzone.record.state import SECRET, StackState, StateResource
 
@@ -75,16 +77,17 @@ def manifest_digest(manifest_: dict[str, Any]) -> bytes:
     return hashlib.sha256(canonical(manifest_)).digest()
 
 
-def files_digest(root: Path, paths: list[Path]) -> str:
-    """SHA-256 over each file's path (relative to `root`) and content, in path order."""
+def files_digest(files: Iterable[tuple[str, bytes]]) -> str:
+    """SHA-256 over each file's relative path and content, in path order."""
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, content in sorted(files):
+        digest.update(name.encode() + b"\0" + content + b"\0")
     return digest.hexdigest()
 
 
-def catalog_digest(catalog_dir: Path = CATALOG_DIR) -> str:
-    return files_digest(catalog_dir, [p for p in catalog_dir.rglob("*") if p.is_file()])
+def catalog_digest() -> str:
+    """Of the catalog the run read: the copy this package ships (equal to catalog/, tests/test_pack_publishable.py)."""
+    return files_digest((entry.name, entry.read_bytes()) for entry in catalog_data().iterdir() if entry.is_file())
 
 
 def pack_identity(pack_dir: Path = POLICY_PACK_DIR) -> dict[str, Any]:
@@ -92,7 +95,7 @@ def pack_identity(pack_dir: Path = POLICY_PACK_DIR) -> dict[str, Any]:
     spec = yaml.safe_load((pack_dir / "PulumiPolicy.yaml").read_text(encoding="utf-8")) or {}
     files = [p for p in pack_dir.rglob("*") if p.is_file() and p.suffix in (".py", ".txt", ".yaml", ".json")
              and not {"tests", "venv", ".venv", "__pycache__"} & set(p.relative_to(pack_dir).parts)]
-    return {"name": pack_dir.name, "version": str(spec.get("version", "")), "sha256": files_digest(pack_dir, files)}
+    return {"name": pack_dir.name, "version": str(spec.get("version", "")), "sha256": files_digest((p.relative_to(pack_dir).as_posix(), p.read_bytes()) for p in files)}
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,8 @@ def inventory(state: StackState, producer: str) -> InventoryRunFacet:
 
 
 def run_event(*, run_id: str, event_time: datetime, producer: str, state: StackState, result: PreviewResult,
-              change: Change, destination: Destination, pack: dict[str, Any]) -> dict[str, Any]:
+              change: Change, destination: Destination, pack: dict[str, Any],
+              rollback: RollbackRunFacet) -> dict[str, Any]:
     """The record's OpenLineage run event, as a plain JSON object (openlineage-python's Serde)."""
     facets = [RecordRunFacet(zone=destination.zone, project=state.project, stack=state.stack,
                              auditBucket=destination.bucket, retentionDays=destination.retention_days,
@@ -195,7 +199,7 @@ def run_event(*, run_id: str, event_time: datetime, producer: str, state: StackS
             repoUrl=change.repository, version=change.commit, producer=producer)
     run_facets: dict[str, Any] = {
         "regzone_record": facets[0], "regzone_change": facets[1], "regzone_preventiveEvidence": facets[2],
-        "regzone_inventory": facets[3]}
+        "regzone_inventory": facets[3], "regzone_rollback": rollback}
     if state.pulumi_version:
         run_facets["processing_engine"] = processing_engine_run.ProcessingEngineRunFacet(
             version=state.pulumi_version, name="pulumi", producer=producer)

@@ -64,3 +64,16 @@ class InventoryRunFacet(RunFacet):
     @staticmethod
     def _get_schema() -> str:
         return f"{SCHEMA_URN}#/$defs/InventoryRunFacet"
+
+
+@attr.define
+class RollbackRunFacet(RunFacet):
+    """The release's rollback target: the images this deployment's zone runs, and the previous
+    verified record of the stack (its commit and images) to return to (regzone/record/rollback.py)."""
+    images: list[dict[str, Any]]
+    target: dict[str, Any] | None
+    notVerified: list[dict[str, Any]]  # noqa: N815
+
+    @staticmethod
+    def _get_schema() -> str:
+        return f"{SCHEMA_URN}#/$defs/RollbackRunFacet"

@@ -130,17 +130,20 @@ def audit_bucket(session: boto3.Session, zone: str) -> str:
     return found[0]
 
 
+def record_uris(session: boto3.Session, bucket: str, project: str, stack: str) -> list[str]:
+    """The URIs of the stack's records in `bucket`, newest first (keys sort by deployment time)."""
+    s3 = _s3(session, bucket)
+    keys = [item["Key"] for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=stack_prefix(project, stack)) for item in page.get("Contents", [])]
+    return [f"s3://{bucket}/{key}" for key in sorted(keys, reverse=True)]
+
+
 def latest(session: boto3.Session, bucket: str, project: str, stack: str) -> str:
     """The URI of the stack's newest record in `bucket`."""
-    s3 = _s3(session, bucket)
-    newest = None
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=stack_prefix(project, stack)):
-        for item in page.get("Contents", []):
-            if newest is None or item["Key"] > newest:
-                newest = item["Key"]
-    if newest is None:
+    uris = record_uris(session, bucket, project, stack)
+    if not uris:
         raise RecordError(f"no record of stack {stack} (project {project}) in s3://{bucket}/{stack_prefix(project, stack)}")
-    return f"s3://{bucket}/{newest}"
+    return uris[0]
 
 
 def lock_problems(head: dict[str, Any], required_until: datetime) -> list[str]:

@@ -4,10 +4,10 @@ the class and the level it needs."""
 import copy
 
 import pytest
-import yaml
 
 from regzone.assurance_levels import LEVELS_FILE, assurance_levels, parse_levels
 from regzone.catalog import load_catalog
+from regzone.catalog_files import load_catalog_yaml
 from regzone.config import ConfigError, parse_stack_config
 
 
@@ -77,7 +77,7 @@ def test_class_unknown_to_the_catalog_must_set_its_minimum(dev_config):
 # ---- the levels data ---------------------------------------------------------------------------
 
 def levels_document() -> dict:
-    return copy.deepcopy(yaml.safe_load(LEVELS_FILE.read_text()))
+    return copy.deepcopy(load_catalog_yaml(LEVELS_FILE))
 
 
 def levels_error(document) -> str:
@@ -133,3 +133,23 @@ def test_an_unknown_need_is_refused():
     document = levels_document()
     document["levels"][0]["controls"][0]["needs"] = "kubernetes"
     assert "needs" in levels_error(document)
+
+
+def test_higher_levels_rehearse_their_rollback_at_least_as_often():
+    levels = assurance_levels()
+    assert [level.rollback_rehearsal_days for level in levels.levels] == [None, 365, 90, 30]
+    assert levels.rollback_objective_minutes == 15
+    document = levels_document()
+    document["levels"][3]["rollback_rehearsal_days"] = 120
+    assert ("level 4 rehearses its rollback every 120 days, less often than level 3 (90 days)"
+            in levels_error(document))
+
+
+def test_the_rehearsal_table_of_the_rollback_docs_is_the_levels_data():
+    from regzone.paths import REPO_ROOT
+
+    text = (REPO_ROOT / "docs" / "rollback.md").read_text(encoding="utf-8")
+    for level in assurance_levels().levels:
+        every = f"{level.rollback_rehearsal_days} days" if level.rollback_rehearsal_days else "no cadence set"
+        assert f"| {level.level} | {every} |" in text
+    assert f"done within {assurance_levels().rollback_objective_minutes} minutes" in text

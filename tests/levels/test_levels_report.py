@@ -79,7 +79,7 @@ def test_level_4_has_no_next_level_and_lists_what_no_control_implements(dev_conf
     assert {c.id for c in zone.missing} == {"RAZ-LVL-002", "RAZ-LVL-003"}
     assert any("rollback" in p for p in zone.not_yet_controlled)
     report = text("dev", [zone])
-    assert "level 4 requires 89 controls: 87 met, 2 missing" in report
+    assert "level 4 requires 90 controls: 88 met, 2 missing" in report
     assert "next level: none, level 4 is the highest" in report
 
 
@@ -87,7 +87,7 @@ def test_cli_text_and_json(capsys, tmp_path):
     assert main(["levels", "--stack", "hipaa"]) == 0
     out = capsys.readouterr().out
     assert "zone clinical-ai: level 3 (Governance by default); data classes ephi, internal (minimum 3, set by ephi)" in out
-    assert "upgrade path to level 4 (High-assurance environments): 8 more controls, 7 met already, 1 to do" in out
+    assert "upgrade path to level 4 (High-assurance environments): 9 more controls, 8 met already, 1 to do" in out
     assert "MISSING RAZ-LVL-003 Zones at level 4 have no internet egress: the zone allows egress to " \
            "fhir.ehr-vendor.example.com" in out
     report = tmp_path / "levels.json"

@@ -271,6 +271,66 @@ def test_an_unknown_kms_key_of_a_type_without_a_row_cannot_be_verified(gate):
     assert len(found) == 1 and "cannot be verified at preview" in found[0].message and "`kmsKeyId`" in found[0].message
 
 
+# An input unknown at preview as a whole (the engine's sentinel in place of a block, a list or one of
+# its items), where the type's pulumi-aws schema declares a KMS key input beneath it.
+UNKNOWN_KEY_HOLDERS = [
+    ("aws:ec2/instance:Instance", {"rootBlockDevice": UNKNOWN}, "rootBlockDevice"),
+    ("aws:ec2/instance:Instance", {"ebsBlockDevices": [{"deviceName": "/dev/sdf"}, UNKNOWN]}, "ebsBlockDevices.1"),
+    ("aws:s3/bucket:Bucket", {"serverSideEncryptionConfiguration": {"rule": UNKNOWN}},
+     "serverSideEncryptionConfiguration.rule"),
+    ("aws:athena/workgroup:Workgroup", {"name": "w", "configuration": UNKNOWN}, "configuration"),
+    ("aws:ecs/cluster:Cluster", {"configuration": {"managedStorageConfiguration": UNKNOWN}},
+     "configuration.managedStorageConfiguration"),
+]
+
+
+@pytest.mark.parametrize("type_token, props, path", UNKNOWN_KEY_HOLDERS,
+                         ids=[f"{t}:{p}" for t, _, p in UNKNOWN_KEY_HOLDERS])
+def test_an_unknown_input_that_may_hold_a_kms_key_cannot_be_verified(gate, type_token, props, path):
+    found = stack_violations(gate, CALLERS, [resource(type_token, props, name="holder")])
+    assert len(found) == 1 and "cannot be verified at preview" in found[0].message, found
+    assert f"`{path}` is unknown until deployment" in found[0].message
+
+
+def test_an_unknown_block_holding_a_key_of_the_stack_is_judged_by_its_dependency(gate):
+    k = key("data")
+    found = stack_violations(gate, CALLERS, [k, uses("aws:ec2/instance:Instance", {"rootBlockDevice": UNKNOWN}, k,
+                                                     "rootBlockDevice")])
+    assert len(found) == 1 and "key 'zone-data'" in found[0].message and "not recorded" in found[0].message
+
+
+def test_unknown_inputs_whose_schema_holds_no_key_input_pass(gate):
+    """A Redshift Serverless workgroup has no key input (its namespace holds the key): its unknown blocks
+    cannot name one, nor can unknowns beside an instance's key inputs."""
+    workgroup = resource("aws:redshiftserverless/workgroup:Workgroup", {
+        "namespaceName": UNKNOWN, "workgroupName": "w", "configParameters": UNKNOWN,
+        "pricePerformanceTarget": UNKNOWN, "subnetIds": [UNKNOWN]}, name="workgroup")
+    instance = resource("aws:ec2/instance:Instance", {
+        "rootBlockDevice": {"encrypted": True, "volumeSize": UNKNOWN}, "metadataOptions": UNKNOWN,
+        "tags": UNKNOWN, "subnetId": UNKNOWN}, name="instance")
+    assert stack_violations(gate, CALLERS, [workgroup, instance]) == []
+
+
+def test_a_key_named_outside_the_types_schema_is_no_key_use(gate):
+    """The provider takes only the inputs its schema declares: a `kmsKeyId` inside a workgroup's config
+    parameter, or as a tag, reaches no AWS API (as with the same block unknown, above)."""
+    arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/x"
+    workgroup = resource("aws:redshiftserverless/workgroup:Workgroup", {
+        "workgroupName": "w", "configParameters": [{"parameterKey": "max_query_execution_time", "kmsKeyId": arn}],
+        "tags": {"kmsKeyId": arn}}, name="workgroup")
+    assert stack_violations(gate, CALLERS, [workgroup]) == []
+
+
+def test_a_type_the_pinned_sdk_does_not_have_is_searched_by_names_and_any_unknown_may_hold_a_key(gate):
+    arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/x"
+    named = resource("aws:made/up:Thing", {"settings": {"storage": {"kmsKeyId": arn}}}, name="named")
+    unknown = resource("aws:made/up:Thing", {"settings": {"storage": UNKNOWN}}, name="unknown")
+    found = stack_violations(gate, CALLERS, [named, unknown])
+    assert len(found) == 2, found
+    assert any(f"uses {arn}," in d.message and "not recorded" in d.message for d in found)
+    assert any("`settings.storage` is unknown until deployment" in d.message for d in found)
+
+
 # --- RAZ-DEP-003: principals that must exist ------------------------------------------------------
 
 SERVICE_LINKED_ROLE = resource("aws:iam/serviceLinkedRole:ServiceLinkedRole",

@@ -186,3 +186,47 @@ def test_unknown_exclusion_filter_is_reported_not_passed(pack):
         imageTagMutability="IMMUTABLE_WITH_EXCLUSION", imageTagMutabilityExclusionFilters=[
             {"filter": UNKNOWN, "filterType": "WILDCARD"}]))
     assert len(found) == 1 and "cannot be verified at preview" in found[0].message
+
+
+LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+TAGGED_RULE = {"rulePriority": 2, "description": "keep 10 releases", "action": {"type": "expire"},
+               "selection": {"tagStatus": "tagged", "tagPrefixList": ["v"], "countType": "imageCountMoreThan",
+                             "countNumber": 10}}
+
+
+def lifecycle_with(*extra_rules):
+    from components.registry import lifecycle_policy
+
+    rendered = json.loads(lifecycle_policy(14))
+    return json.dumps({"rules": rendered["rules"] + list(extra_rules)})
+
+
+@pytest.mark.parametrize("typ, field", [(LIFECYCLE, "policy"), (TEMPLATE, "lifecyclePolicy")])
+def test_the_registrys_lifecycle_keeps_tagged_images(pack, typ, field):
+    assert violations(pack, "ecr-lifecycle-keeps-tagged-images",
+                      resource(typ, {"repository": "dev-ai/serving", field: lifecycle_with()})) == []
+
+
+@pytest.mark.parametrize("typ, field", [(LIFECYCLE, "policy"), (TEMPLATE, "lifecyclePolicy")])
+@pytest.mark.parametrize("rule, selects", [
+    (TAGGED_RULE, 'tagged images matching ["v"]'),
+    ({**TAGGED_RULE, "selection": {"tagStatus": "any", "countType": "sinceImagePushed", "countUnit": "days",
+                                   "countNumber": 400}}, "every image"),
+    ({**TAGGED_RULE, "selection": {"tagStatus": "TAGGED", "tagPrefixList": ["v"]}}, "images of tagStatus 'TAGGED', which ECR does not define"),
+])
+def test_a_rule_that_can_select_tagged_images_fires(pack, typ, field, rule, selects):
+    found = violations(pack, "ecr-lifecycle-keeps-tagged-images",
+                       resource(typ, {"repository": "dev-ai/serving", field: lifecycle_with(rule)}))
+    assert len(found) == 1 and "RAZ-CHG-005" in found[0].message and found[0].enforcement == "mandatory"
+    assert f"rule 2 (keep 10 releases) selects {selects}" in found[0].message
+
+
+def test_a_lifecycle_that_cannot_be_read_fires(pack):
+    found = violations(pack, "ecr-lifecycle-keeps-tagged-images", resource(LIFECYCLE, {"policy": "{not json"}))
+    assert len(found) == 1 and "what it expires cannot be judged" in found[0].message
+
+
+def test_unknown_lifecycle_is_reported_not_passed(pack):
+    found = violations(pack, "ecr-lifecycle-keeps-tagged-images", resource(LIFECYCLE, {"policy": UNKNOWN}))
+    assert len(found) == 1 and "cannot be verified at preview" in found[0].message

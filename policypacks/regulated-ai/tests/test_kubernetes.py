@@ -335,6 +335,18 @@ def test_namespace_without_default_deny_fires(zone_pack, policies):
     assert len(found) == 1 and "no default-deny NetworkPolicy" in found[0].message
 
 
+def test_default_deny_reads_only_whether_rules_exist(zone_pack):
+    """Another policy's rules may be unknown (they do not make it a default deny either way); a rule list
+    unknown as a whole may be empty, so the default deny cannot be judged and is reported."""
+    allow = {**DENY_ALL, "ingress": [{"from": [{"podSelector": UNKNOWN}], "ports": UNKNOWN}]}
+    assert stack_violations(zone_pack, "k8s-namespace-default-deny",
+                            [namespace(), network_policy("dev-ai-training", DENY_ALL),
+                             network_policy("dev-ai-training", allow)]) == []
+    found = stack_violations(zone_pack, "k8s-namespace-default-deny",
+                             [namespace(), network_policy("dev-ai-training", {**DENY_ALL, "egress": UNKNOWN})])
+    assert [f.message for f in found if "cannot be verified at preview: `spec.egress`" in f.message], found
+
+
 def test_service_patch_and_list_are_judged(zone_pack):
     patch = resource("kubernetes:core/v1:ServicePatch", {"metadata": {"name": "s"}, "spec": {"type": "LoadBalancer"}},
                      name="s")

@@ -4,7 +4,7 @@ among them that record management events."""
 from __future__ import annotations
 
 from regzone.evidence.collectors import CollectContext, attempt, tag_dict
-from regzone.evidence.model import ApiError, Inventory, Resource
+from regzone.evidence.model import ApiError, Inventory, Resource, answer
 from regzone.evidence.trail_events import records_management_events
 
 
@@ -46,7 +46,8 @@ def collect(c: CollectContext, region: str) -> Inventory:
         inventory.facts["covering"] = error
         inventory.facts["management"] = error
         return inventory
-    inventory.facts["covering"] = trails
+    # An answer view: the checks' reads of a trail's fields are noted (model.Answer).
+    inventory.facts["covering"] = answer(trails, "DescribeTrails.trailList")
     inventory.facts["management"] = attempt(lambda: _management_trails(c, trails))
     home = [t for t in trails if t.get("HomeRegion", region) == region]
     for trail in trails:   # shadows of trails homed in a region the scan does not cover: not judged

@@ -1,4 +1,4 @@
-"""Restricted registry policies (controls RAZ-ECR-001..005). Registry policy documents are judged by
+"""Restricted registry policies (controls RAZ-ECR-001..005, and RAZ-CHG-005 for lifecycle rules). Registry policy documents are judged by
 what they permit (regzone_core.policy), as the evidence checks judge them."""
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from regulated_ai.boundary import account_problems
 from regulated_ai.documents import PolicyProblem, parsed_policy, zone_account
 from regulated_ai.framework import ResourceView, Unverifiable, is_unknown, unverifiable, resource_policy
-from regulated_ai.types import (ECR_PUBLIC_REPOSITORY_POLICY, ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY,
+from regulated_ai.types import (ECR_LIFECYCLE_POLICY, ECR_PUBLIC_REPOSITORY_POLICY, ECR_PULL_THROUGH_CACHE_RULE, ECR_REGISTRY_POLICY,
                                 ECR_REGISTRY_SCANNING_CONFIGURATION, ECR_REPLICATION_CONFIGURATION, ECR_REPOSITORY,
                                 ECR_REPOSITORY_CREATION_TEMPLATE, ECR_REPOSITORY_POLICY)
 from regzone_core.policy import Policy, grants
 from regzone_core.policy.evaluation import account_of, is_account_principal
 from regzone_core.policy.verdicts import open_grants
+from regzone_core.registry_lifecycle import tagged_image_rules
 from regzone_core.registry_scanning import scanning_problem
 from regzone_core.registry_tags import exclusion_problem
 
@@ -182,3 +183,17 @@ def ecr_replication_allowed_regions(config: ResourceView) -> Iterator[str]:
             yield from (p + "." for p in account_problems(
                 config, "replicationConfiguration.rules.destinations.registryId", registry,
                 "replicates images to the registry of"))
+
+
+@resource_policy(
+    "ecr-lifecycle-keeps-tagged-images",
+    description="ECR lifecycle rules (of repositories and creation templates) may select untagged images only: a "
+                "tagged image may be the rollback target a deployment record names.",
+    controls=["RAZ-CHG-005"], types=[ECR_LIFECYCLE_POLICY, ECR_REPOSITORY_CREATION_TEMPLATE])
+def ecr_lifecycle_keeps_tagged_images(resource: ResourceView) -> Iterator[str]:
+    field = "lifecyclePolicy" if resource.type == ECR_REPOSITORY_CREATION_TEMPLATE else "policy"
+    policy = resource.known(field, None)
+    if policy is None:
+        return   # a creation template without lifecycle rules expires nothing
+    for problem in tagged_image_rules(policy):
+        yield f"'{resource.name}' {field}: {problem}."

@@ -11,7 +11,10 @@ does not create cannot be judged and is reported.
 A resource of a type the file has no row for, that names a key in any key input (`kmsKeyId`,
 `...KmsKeyArn`, `kmsMasterKeyId`, an EBS block device's `kmsKeyId` ...), cannot be judged either: what
 AWS performs with the key for it is not recorded, so nothing shows the key policy allows it. It is
-reported until its row is added (the sibling an unrecorded type would otherwise be).
+reported until its row is added (the sibling an unrecorded type would otherwise be). Its key inputs are
+those its pulumi-aws schema declares (regzone/key_inputs.py), so an input unknown at preview that may
+hold one (a block with a `kmsKeyId` inside) is reported as unverifiable, and one that cannot is not; a
+type the pinned SDK does not have is searched by input names at any depth, and any unknown may hold a key.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from regulated_ai.policies.key_lockout import key_arn
 from regulated_ai.policies.tagging import is_aws_resource
 from regulated_ai.types import KMS_ALIAS, KMS_KEY_POLICY, KMS_KEYS
 from regzone.key_caller_permissions import CallerPermission, caller_permissions
+from regzone.key_inputs import is_key_input, is_kms_key_input, schema_key_inputs
 from regzone_core.policy import Decision, Policy, Principal, Request, evaluate, parse_policy
 from regzone_core.policy.kms import GRANT_OPERATIONS
 from regzone_core.policy.lockout import role_session
@@ -31,12 +35,7 @@ from regzone_core.policy.lockout import role_session
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[A-Za-z0-9]+)?)\}")
 # AWS managed keys: AWS keeps their policies (use through the service, for the account).
 _AWS_MANAGED = re.compile(r"(^|:)alias/aws/")
-# Inputs that name a KMS key, at any depth, in pulumi-aws's wire names (read from the SDK by the coverage
-# test: kmsKeyId, kmsKeyArn, kmsKey, kmsMasterKeyId, kmsKeyIdentifier, volumeKmsKeyId, kmsArn, cmkArn ...).
-_KMS_KEY_INPUT = re.compile(r"(?i)(kms(master)?key(id|arn|identifier)?|kmsarn|cmkarn|kmsencryptionkey|"
-                            r"encryptionkeyarn)$")
-# Inputs named for any key (an API key, a signing key ...): a KMS key only when the value shows one.
-_ANY_KEY_INPUT = frozenset({"keyArn", "keyId"})
+# A key input named for any key (`keyId`: an API key, a signing key ...) names a KMS key when its value shows one.
 _KMS_KEY_VALUE = re.compile(r"^(arn:[^:]+:kms:|alias/)")
 # Tags are metadata (string keys and values): no service uses a key a tag names.
 _TAG_INPUTS = frozenset({"tags", "tagsAll"})
@@ -92,41 +91,50 @@ def _keys_of(resource: ResourceView, row: CallerPermission, stack: StackView) ->
     return found
 
 
-def _key_inputs(value, path: str) -> Iterator[tuple[str, object]]:
-    """(path, value) of every key input at any depth of `value`, the input at `path`."""
+def _key_inputs(value, path: str, schema_path: str, schema: frozenset[str] | None) -> Iterator[tuple[str, bool]]:
+    """(path, names a KMS key) of every key input within `value`, the input at `path` (`schema_path`: the
+    same without list indexes): those of the type's schema, or for a type the pinned SDK does not have
+    (schema None) every input named as one. An unknown that may hold a KMS key input counts as one."""
     name = path.rsplit(".", 1)[-1]
-    if _KMS_KEY_INPUT.search(name) or name in _ANY_KEY_INPUT:
-        yield path, value
+    if (schema_path in schema) if schema is not None else is_key_input(name):
+        yield path, is_kms_key_input(name)
+    elif is_unknown(value):
+        if schema is None or any(key.startswith(f"{schema_path}.") and is_kms_key_input(key.rsplit(".", 1)[-1])
+                                 for key in schema):
+            yield path, True
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _key_inputs(item, f"{path}.{key}")
+            yield from _key_inputs(item, f"{path}.{key}", f"{schema_path}.{key}", schema)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _key_inputs(item, f"{path}.{index}")
+            yield from _key_inputs(item, f"{path}.{index}", schema_path, schema)
 
 
 def _keys_named_anywhere(resource: ResourceView, stack: StackView) -> list[tuple[ResourceView | None, str]]:
     """The keys any key input of the resource names (of the stack, or None: outside it); AWS managed ones
-    are AWS's. An unknown KMS key input without a key of the stack behind it cannot be judged."""
+    are AWS's. An unknown KMS key input, or an unknown that may hold one, without a key of the stack behind
+    it cannot be judged; an unknown `keyId` may be a key of another kind."""
     found: list[tuple[ResourceView | None, str]] = []
-    # Key inputs are found by name, scanning every input as a reference; each one found is read as
-    # the control depends on it. Tags are metadata: a key named in a tag is no use of it.
+    schema = schema_key_inputs(resource.type)
+    # Key inputs are found scanning every input as a reference; each one found is read as the control
+    # depends on it, unless the key of the stack behind it is known from its dependency. Tags are
+    # metadata: a key named in a tag is no use of it (the schema has no key input under them).
     for top, value in reference(resource.props).items():
-        if top in _TAG_INPUTS:
+        if schema is None and top in _TAG_INPUTS:
             continue
-        inputs = [(path, resource.get(path)) for path, _ in _key_inputs(value, top)]
+        inputs = list(_key_inputs(value, top, top, schema))
         if not inputs:
             continue
         keys = _stack_keys(resource, top)
         if keys:
             found += keys
             continue
-        for path, named in inputs:
+        for path, kms_input in inputs:
+            named = resource.get(path)
             if is_unknown(named):
-                if _KMS_KEY_INPUT.search(path.rsplit(".", 1)[-1]):
+                if kms_input:
                     raise unverifiable(named, path)
                 continue
-            kms_input = path.rsplit(".", 1)[-1] not in _ANY_KEY_INPUT
             if isinstance(named, str) and named and not _AWS_MANAGED.search(named) \
                     and (kms_input or _KMS_KEY_VALUE.match(named)):
                 found += _named_key(named, stack)

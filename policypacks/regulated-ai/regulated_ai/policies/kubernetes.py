@@ -299,11 +299,20 @@ def no_cluster_admin_binding(resource: ResourceView) -> Iterator[str]:
                        "bind a duty role instead, or list the subject in break_glass_subjects.")
 
 
+def _has_rules(policy: ResourceView, direction: str) -> bool:
+    """Whether `spec.<direction>` holds any rule. A default deny has none, whatever a rule would say,
+    so only presence is read; a rule list unknown as a whole cannot be judged."""
+    rules = policy.reference(f"spec.{direction}")
+    if is_unknown(rules):
+        raise Unverifiable(f"spec.{direction}", policy.urn)
+    return bool(rules)
+
+
 def is_default_deny(policy: ResourceView) -> bool:
     selector = policy.get("spec.podSelector")
     types = policy.get("spec.policyTypes") or []
     return (selector == {} and not is_unknown(types) and {"Ingress", "Egress"} <= set(types)
-            and not policy.get("spec.ingress") and not policy.get("spec.egress"))
+            and not _has_rules(policy, "ingress") and not _has_rules(policy, "egress"))
 
 
 def default_deny_namespaces(stack: StackView) -> set[str]:

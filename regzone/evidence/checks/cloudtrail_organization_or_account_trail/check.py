@@ -1,13 +1,15 @@
 """Every scanned Region is recorded by the account's management-event trail: an organization
 trail, or the account baseline's multi-Region trail (regzone-account-audit)."""
-from regzone.evidence.model import ApiError, Result, Status
+from regzone.evidence.model import ApiError, Result, Status, missing_fields
 from regzone_core.policy.guardrails import load_guardrails
 
 
 def _judge(inventory) -> tuple[Status, str]:
+    # The trails DescribeTrails returns (shadow trails included), an answer view: a field the judgement
+    # reads and the answer lacks is noted, and the verdict cannot be PASS (execute).
     covering = inventory.fact("covering")
     account_trail = load_guardrails().account_trail
-    found = [t for t in covering if t.get("IsMultiRegionTrail") and t.get("IncludeGlobalServiceEvents", True)
+    found = [t for t in covering if t.get("IsMultiRegionTrail") and t.get("IncludeGlobalServiceEvents")
              and (t.get("IsOrganizationTrail") or t.get("Name") == account_trail)]
     if found:
         return Status.PASS, ", ".join(
@@ -20,7 +22,11 @@ def _judge(inventory) -> tuple[Status, str]:
 def execute(ctx):
     for inventory in ctx.inventories("cloudtrail"):
         try:
-            status, message = _judge(inventory)
+            with missing_fields() as missing:
+                status, message = _judge(inventory)
+            if missing and status is Status.PASS:
+                status, message = Status.ERROR, (f"the API answer lacks {', '.join(dict.fromkeys(missing))}, which "
+                                                 "this check reads: it cannot pass on what AWS did not say")
         except ApiError as error:
             status, message = Status.ERROR, str(error)
         yield Result(ctx.scope_id("cloudtrail", inventory.region), inventory.region, status, message)
