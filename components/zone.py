@@ -1,7 +1,11 @@
-"""RegulatedAiZone: one regulated AI zone assembled from the per-concern components."""
-from __future__ import annotations
+"""RegulatedAiZone: one regulated AI zone assembled from the per-concern components.
 
-from dataclasses import dataclass
+Served to other Pulumi languages by the component provider (provider/__main__.py): the SDK reads the
+schema from the annotations of `__init__`'s `args` (components/zone_inputs.py) and of this class (its
+outputs), unevaluated, so this module must not use `from __future__ import annotations`.
+"""
+from collections.abc import Callable
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -17,91 +21,94 @@ from components.node_groups import ConfidentialNodeGroup, ConfidentialNodeGroupA
 from components.registry import ArtifactRecord, RestrictedRegistry, RestrictedRegistryArgs
 from components.zone_keys import ZoneKeys, ZoneKeysArgs
 from components.zone_pki import ServiceCertificate, ZonePki, ZonePkiArgs
-from regzone.config import StackConfig, Zone
-from regzone.config.errors import key_path
-from regzone.config.loader import CONFIG_NAMESPACE
-
-
-@dataclass
-class RegulatedAiZoneArgs:
-    stack: StackConfig
-    zone: Zone
-    # The account's EC2 Auto Scaling service-linked role (components/autoscaling_role.py), owned by the
-    # account baseline; required when the zone has node groups (their volumes key names it).
-    autoscaling_role_arn: pulumi.Input[str] | None = None
+from components.zone_inputs import RegulatedAiZoneArgs, ZoneInputError, input_path, zone_config
+from regzone.config.model import Zone, ZonesConfig
 
 
 class RegulatedAiZone(pulumi.ComponentResource):
-    """A zone: keys first (everything else encrypts with them), then the components that use them."""
+    """A regulated AI zone on AWS: KMS keys, WORM audit storage and trail, private VPC, private EKS and registry."""
 
-    keys: ZoneKeys
-    record_key: RecordKey
-    pki: ZonePki
-    audit_bucket: AuditBucket
-    data_buckets: DataBuckets
-    audit_trail: AuditTrail
-    network: ZoneNetwork
-    # What workload components build on (from `network`).
+    # Inputs are validated like a stack file's `regzone:*` keys before any resource is registered; the
+    # cluster (with confidential-compute node groups) and the registry are built when configured.
+
+    key_arns: pulumi.Output[dict[str, str]]
+    """ARNs of the zone's KMS keys by purpose (audit, data, secrets, volumes, artifacts, enclave, ...)."""
     vpc_id: pulumi.Output[str]
+    """ID of the zone VPC."""
     vpc_cidr: str
+    """IPv4 range of the zone VPC."""
     workload_subnet_ids: list[pulumi.Output[str]]
+    """Private subnets where workloads run."""
     endpoints_security_group_id: pulumi.Output[str]
-    # Where AI workloads run (absent when the zone config has no `cluster` / `registry`).
-    cluster: PrivateCluster | None
-    node_groups: list[ConfidentialNodeGroup]
-    registry: RestrictedRegistry | None
+    """Security group of the zone's interface endpoints."""
+    endpoint_subnet_cidrs: list[str]
+    """Subnets holding the interface endpoints: what in-cluster NetworkPolicies let pods reach on 443."""
+    audit_bucket_name: pulumi.Output[str]
+    """The zone's WORM audit bucket."""
+    trail_arn: pulumi.Output[str]
+    """The zone's CloudTrail trail (S3 data events of the zone's data buckets)."""
+    record_key_arn: pulumi.Output[str]
+    """KMS key that signs deployment records of the zone."""
+    cluster_name: pulumi.Output[str] | None
+    """Name of the zone's EKS cluster (absent without a cluster)."""
+    repository_urls: pulumi.Output[dict[str, str]] | None
+    """Registry repository URLs by name (absent without a registry)."""
 
-    def __init__(self, name: str, args: RegulatedAiZoneArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: RegulatedAiZoneArgs, opts: pulumi.ResourceOptions | None = None, *,
+                 config_path: Callable[[tuple[Any, ...]], str] = input_path) -> None:
+        """`config_path` names a config location in messages (default: the input path, `zone.keyUsers[0]`;
+        the Python program names its stack-file keys)."""
+        stack, zone = zone_config(name, args)  # before anything is registered
         super().__init__("regzone:index:RegulatedAiZone", name, None, opts)
-        zone, stack = args.zone, args.stack
         region = stack.zone_region(zone)
         child = pulumi.ResourceOptions(parent=self)
         invoke = pulumi.InvokeOutputOptions(parent=self)
         identity = aws.get_caller_identity_output(opts=invoke)
         partition = aws.get_partition_output(opts=invoke)
         has_nodes = zone.cluster is not None and bool(zone.cluster.node_groups)
-        if has_nodes and args.autoscaling_role_arn is None:
-            raise ValueError(f"RegulatedAiZone {name}: the zone has node groups but no autoscaling_role_arn")
+        autoscaling_role_arn = args.get("autoscaling_role_arn")
+        if has_nodes and autoscaling_role_arn is None:
+            raise ZoneInputError(name, [(config_path(("autoscaling_role_arn",)),
+                                         "is required: the zone has node groups, whose volumes key names it")])
         # Every policy below names principals only through these checks, so nothing is created
         # before the deploying identity and each configured principal are verified.
-        deployer = verified_deployer(stack.deployer_role_arn, identity)
-        index = stack.zones.index(zone)
+        deployer = verified_deployer(stack.deployer_role_arn, identity, config_path(("deployer_role_arn",)))
         principals = {where: existing_principal(deployer.apply(lambda _, arn=arn: arn),
-                                                key_path(CONFIG_NAMESPACE, ("zones", index, *where)), opts=invoke)
+                                                config_path(("zones", 0, *where)), opts=invoke)
                       for where, arn in zone.named_principals()}
 
         # The keys (protected and kept, and what every zone component encrypts with) also wait for
         # the principals only the cluster and registry name.
         all_checked = pulumi.Output.all(deployer, *principals.values()).apply(lambda checked: checked[0])
-        self.keys = ZoneKeys(f"{name}-keys", ZoneKeysArgs(
+        self.keys: ZoneKeys = ZoneKeys(f"{name}-keys", ZoneKeysArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id, deployer=all_checked,
             partition=partition.partition,
             administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))],
             users=[principals[("key_users", k)] for k in range(len(zone.key_users))],
-            autoscaling_role_arn=args.autoscaling_role_arn if has_nodes else None,
+            autoscaling_role_arn=autoscaling_role_arn if has_nodes else None,
             enclave_attestation=zone.enclave_attestation.conditions() if zone.enclave_attestation else None,
             producers=[principals[where] for where, _ in zone.named_principals()
                        if where[0] == "key_users" or where == ("registry", "promotion_role_arn")]), opts=child)
         # After the zone keys, so that it too waits for every principal check (the volumes key's included).
-        self.record_key = RecordKey(f"{name}-record-key", RecordKeyArgs(
+        self.record_key: RecordKey = RecordKey(f"{name}-record-key", RecordKeyArgs(
             zone_name=zone.name, account_id=identity.account_id, deployer=all_checked, partition=partition.partition,
             administrators=[principals[("key_administrators", k)] for k in range(len(zone.key_administrators))]),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.keys]))
-        self.pki = ZonePki(f"{name}-pki", ZonePkiArgs(
+        self.pki: ZonePki = ZonePki(f"{name}-pki", ZonePkiArgs(
             zone_name=zone.name, secrets_key_arn=self.keys.key_arns["secrets"],
             key_algorithm=zone.pki.key_algorithm, ca_validity_days=zone.pki.ca_validity_days,
             certificate_validity_days=zone.pki.certificate_validity_days,
             renew_before_days=zone.pki.renew_before_days,
             services=[ServiceCertificate(s.name, s.dns_names) for s in zone.pki.services]), opts=child)
         retention_days = stack.zone_retention_days(zone)
-        self.audit_bucket = AuditBucket(f"{name}-audit", AuditBucketArgs(
+        self.audit_bucket: AuditBucket = AuditBucket(f"{name}-audit", AuditBucketArgs(
             zone_name=zone.name, retention_days=retention_days, kms_key_arn=self.keys.key_arns["audit"],
             account_id=identity.account_id, partition=partition.partition), opts=child)
-        self.data_buckets = DataBuckets(f"{name}-data", DataBucketsArgs(
+        self.data_buckets: DataBuckets = DataBuckets(f"{name}-data", DataBucketsArgs(
             zone_name=zone.name, kms_key_arn=self.keys.key_arns["data"],
             retention_days={c: stack.data_class_policy[c].retention_days for c in stack.zone_data_classes(zone)},
             access_log_bucket=self.audit_bucket.access_log_bucket.bucket), opts=child)
-        self.audit_trail = AuditTrail(f"{name}-trail", AuditTrailArgs(
+        self.audit_trail: AuditTrail = AuditTrail(f"{name}-trail", AuditTrailArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id, partition=partition.partition,
             bucket_name=self.audit_bucket.bucket.bucket, bucket_policy=self.audit_bucket.policy,
             kms_key_arn=self.keys.key_arns["audit"], retention_days=retention_days,
@@ -109,7 +116,7 @@ class RegulatedAiZone(pulumi.ComponentResource):
             # The account baseline's trail records the management events (regzone:baseline_stack).
             records_management_events=False), opts=child)
         egress = zone.regulated_ai_zone.egress
-        self.network = ZoneNetwork(f"{name}-network", ZoneNetworkArgs(
+        self.network: ZoneNetwork = ZoneNetwork(f"{name}-network", ZoneNetworkArgs(
             zone_name=zone.name, region=region, account_id=identity.account_id, vpc_cidr=str(zone.vpc_cidr),
             az_count=zone.az_count, allowed_destinations=egress.allowed_destinations,
             air_gapped=egress.is_air_gapped, log_kms_key_arn=self.keys.key_arns["audit"],
@@ -125,13 +132,24 @@ class RegulatedAiZone(pulumi.ComponentResource):
 
         self._workloads(name, stack, zone, region, identity, partition, principals, deployer)
 
-        self.register_outputs({"key_arns": self.keys.key_arns})
+        self.key_arns = pulumi.Output.from_input(self.keys.key_arns)
+        self.endpoint_subnet_cidrs = self.network.endpoint_subnet_cidrs
+        self.audit_bucket_name = self.audit_bucket.bucket.bucket
+        self.trail_arn = self.audit_trail.trail.arn
+        self.record_key_arn = self.record_key.key.arn
+        self.cluster_name = self.cluster.name if self.cluster is not None else None
+        self.repository_urls = (pulumi.Output.from_input(self.registry.repository_urls)
+                                if self.registry is not None else None)
+        self.register_outputs({name: getattr(self, name) for name in self.__class__.__annotations__
+                               if getattr(self, name) is not None})
 
-    def _workloads(self, name: str, stack: StackConfig, zone: Zone, region: str, identity, partition,
+    def _workloads(self, name: str, stack: ZonesConfig, zone: Zone, region: str, identity, partition,
                    principals: dict[tuple, pulumi.Output[str]], deployer: pulumi.Output[str]) -> None:
         """The private cluster and its confidential node groups, then the registry only they pull from."""
         child = pulumi.ResourceOptions(parent=self)
-        self.cluster, self.node_groups, self.registry = None, [], None
+        self.cluster: PrivateCluster | None = None
+        self.node_groups: list[ConfidentialNodeGroup] = []
+        self.registry: RestrictedRegistry | None = None
         if zone.cluster is not None:
             self.cluster = PrivateCluster(f"{name}-eks", PrivateClusterArgs(
                 zone_name=zone.name, region=region, kubernetes_version=zone.cluster.kubernetes_version,

@@ -3,7 +3,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.baseline_reference import account_baseline
-from components.zone import RegulatedAiZone, RegulatedAiZoneArgs
+from components.zone import RegulatedAiZone
+from components.zone_inputs import stack_config_path, zone_inputs
 from regzone.config import ConfigError
 from regzone.config.program import stack_config_from_runtime
 from regzone.tags import (TAG_CHANGE_REF, TAG_DATA_CLASS, TAG_ENVIRONMENT, TAG_MANAGED_BY, TAG_OWNER,
@@ -30,11 +31,13 @@ providers = {zone.name: aws.Provider(f"{zone.name}-aws", region=stack.zone_regio
 caller = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(provider=providers[stack.zones[0].name]))
 baseline = account_baseline(stack, caller.account_id)
 
+# The same inputs a program in another language gives the component provider, built from the stack
+# config (already validated as a whole); messages name this stack file's keys.
 zones = {}
-for zone in stack.zones:
-    zones[zone.name] = RegulatedAiZone(zone.name, RegulatedAiZoneArgs(
-        stack=stack, zone=zone, autoscaling_role_arn=baseline.apply(lambda b: b.autoscaling_service_linked_role_arn)),
-        opts=pulumi.ResourceOptions(providers=[providers[zone.name]]))
+for index, zone in enumerate(stack.zones):
+    zones[zone.name] = RegulatedAiZone(zone.name, zone_inputs(
+        stack, zone, autoscaling_role_arn=baseline.apply(lambda b: b.autoscaling_service_linked_role_arn)),
+        opts=pulumi.ResourceOptions(providers=[providers[zone.name]]), config_path=stack_config_path(index))
 
 pulumi.export("zones", {name: {"key_arns": z.keys.key_arns, "audit_bucket": z.audit_bucket.bucket.bucket,
                                "record_key_arn": z.record_key.key.arn,  # read by `regzone record`

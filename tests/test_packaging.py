@@ -27,7 +27,7 @@ import yaml
 
 from regzone.paths import POLICY_PACK_DIR, REPO_ROOT
 
-PROJECT_FILES = ("Pulumi.yaml", "PulumiPolicy.yaml")
+PROJECT_FILES = ("Pulumi.yaml", "PulumiPolicy.yaml", "PulumiPlugin.yaml")
 _NOT_SOURCES = {".git", ".venv", "venv", "node_modules", "__pycache__", "build", "dist"}
 
 
@@ -73,14 +73,20 @@ def local_requirements(requirements: Path, pip_dir: Path) -> list[Path]:
     return paths
 
 
-LAYOUTS = [cli_layout(p) for p in repository_files(PROJECT_FILES)]
+def runtime_name(project_file: Path) -> str:
+    runtime = yaml.safe_load(project_file.read_text())["runtime"]
+    return runtime if isinstance(runtime, str) else runtime["name"]
+
+
+# Programs in other languages (examples/ consuming the component provider) install their own dependencies.
+LAYOUTS = [cli_layout(p) for p in repository_files(PROJECT_FILES) if runtime_name(p) == "python"]
 LAYOUT_IDS = [str(layout.project_file.relative_to(REPO_ROOT)) for layout in LAYOUTS]
 PROJECT_NAME = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["name"]
 
 
 def test_every_project_file_is_modelled():
     assert {str(p) for p in LAYOUT_IDS} >= {"Pulumi.yaml", "incluster/Pulumi.yaml", "baseline/Pulumi.yaml",
-                                            "policypacks/regulated-ai/PulumiPolicy.yaml"}
+                                            "policypacks/regulated-ai/PulumiPolicy.yaml", "provider/PulumiPlugin.yaml"}
 
 
 def test_layout_model_follows_main_and_the_project_root():

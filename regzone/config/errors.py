@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -81,9 +82,13 @@ def unknown_key_hint(model: type[BaseModel] | None, loc: tuple[Any, ...], namesp
     return f"unknown key{f' (did you mean {near[0]}?)' if near else ''}; valid: {', '.join(valid)} ({docs})"
 
 
-def format_validation_error(err: ValidationError, raw: dict[str, Any], namespace: str,
-                            source: str, model: type[BaseModel] | None = None) -> ConfigError:
-    lines = []
+def validation_problems(err: ValidationError, raw: dict[str, Any], namespace: str,
+                        model: type[BaseModel] | None = None,
+                        path: Callable[[tuple[Any, ...]], str] | None = None) -> list[tuple[str, str]]:
+    """(where, what is wrong and what is valid) per error; `where` is `path(loc)`, by default the
+    config key as users write it in a stack file (`regzone:zones[0].key_users[1]`)."""
+    path = path or (lambda loc: key_path(namespace, loc))
+    problems = []
     for item in err.errors(include_url=False):
         loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         cause = item.get("ctx", {}).get("error")
@@ -91,17 +96,28 @@ def format_validation_error(err: ValidationError, raw: dict[str, Any], namespace
             loc += cause.loc
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "missing":
-            lines.append(f"{key_path(namespace, loc)}: required but not set")
+            problems.append((path(loc), "required but not set"))
             continue
         if item["type"] == "extra_forbidden":
-            lines.append(f"{key_path(namespace, loc)}: {unknown_key_hint(model, loc, namespace)}")
+            problems.append((path(loc), unknown_key_hint(model, loc, namespace)))
             continue
         value = _value(raw, loc)
-        shown = f" = {value!r}" if value is not None and not isinstance(value, (dict, list)) else ""
-        lines.append(f"{key_path(namespace, loc)}{shown}: {message}")
-    plural = "s" if len(lines) > 1 else ""
-    body = "\n".join(f"  - {line}" for line in lines)
-    return ConfigError(f"invalid stack config in {source} ({len(lines)} problem{plural}):\n{body}")
+        shown = f"= {value!r}: " if value is not None and not isinstance(value, (dict, list)) else ""
+        problems.append((path(loc), f"{shown}{message}"))
+    return problems
+
+
+def problems_message(heading: str, problems: list[tuple[str, str]]) -> str:
+    """`heading (n problems):` and one `  - where: what` line per problem."""
+    plural = "s" if len(problems) > 1 else ""
+    body = "\n".join(f"  - {where}{' ' if what.startswith('=') else ': '}{what}" for where, what in problems)
+    return f"{heading} ({len(problems)} problem{plural}):\n{body}"
+
+
+def format_validation_error(err: ValidationError, raw: dict[str, Any], namespace: str,
+                            source: str, model: type[BaseModel] | None = None) -> ConfigError:
+    problems = validation_problems(err, raw, namespace, model)
+    return ConfigError(problems_message(f"invalid stack config in {source}", problems))
 
 
 class KeyedError(ValueError):

@@ -549,38 +549,21 @@ class Zone(_Strict):
         return self
 
 
-class StackConfig(_Strict):
-    """Everything under the `regzone:` namespace of a stack file."""
-
-    # Former keys for account-wide singletons, now the account baseline's (docs/baseline.md): a stack
-    # that still sets one is told where it went, instead of an unknown-key error.
-    moved_keys: ClassVar[dict[str, str]] = {
-        "autoscaling_service_linked_role": "the EC2 Auto Scaling service-linked role is the account baseline's: set "
-                                           "regzone-baseline:autoscaling_service_linked_role (create or existing)",
-        "registry_settings_owner": "ECR registry scanning and replication are the account baseline's, for every "
-                                   "zone stack it lists in regzone-baseline:zone_stacks",
-        "management_events": "the management-event trail is the account baseline's (or an organization trail: "
-                             "regzone-baseline:organization_trail_arn)",
-    }
+class ZonesConfig(_Strict):
+    """The stack-wide settings the zones read (and the zones): what a RegulatedAiZone is built from,
+    whether from a stack file or from a component provider's inputs (components/zone_inputs.py)."""
 
     region: Region
     allowed_regions: list[Region] = Field(min_length=1)
     frameworks: list[FrameworkName] = []
     data_class_policy: dict[str, DataClassRule] = Field(min_length=1)
     zones: list[Zone] = Field(min_length=1)
-    owner: str = Field(min_length=1)
     # The IAM role that runs `pulumi up`. Key policies keep it able to manage the zone keys (KMS's
     # lockout safety check refuses a policy that would lock the caller out) and give it what AWS
     # performs as the caller when a resource uses a key; resource policies exempt it from their
     # write denies. Required: without it explicit key administrators would lock the deployer out.
     deployer_role_arn: RoleArn
-    # The account baseline stack of the account the zones deploy into (baseline/Pulumi.<stack>.yaml):
-    # it owns what exists once per account (the management-event trail, the S3 account public access
-    # block, EBS encryption by default, Access Analyzer, ECR registry scanning and replication, the
-    # EC2 Auto Scaling service-linked role); the zones reference its outputs and create none of them.
-    baseline_stack: Annotated[str, AfterValidator(check_baseline_stack)]
     environment: Literal["dev", "test", "staging", "prod"] = "dev"
-    change_ref: str = Field(default=CHANGE_REF_UNSET, min_length=1)
 
     def zone_region(self, zone: Zone) -> str:
         return zone.region or self.region
@@ -601,7 +584,7 @@ class StackConfig(_Strict):
         return zone.audit_retention_days or max(required, 365)
 
     @model_validator(mode="after")
-    def _cross_checks(self) -> "StackConfig":
+    def _cross_checks(self) -> "ZonesConfig":
         self._check_residency()
         self._check_zones_unique_and_disjoint()
         self._check_az_counts()
@@ -829,3 +812,27 @@ class StackConfig(_Strict):
                 strictest = max(frameworks, key=lambda f: catalog.frameworks[f].min_audit_retention_days)
                 raise KeyedError(("zones", i, "audit_retention_days"), f"is shorter than {strictest} "
                                  f"requires; valid: >= {required} days")
+
+
+class StackConfig(ZonesConfig):
+    """Everything under the `regzone:` namespace of a stack file: the zones' settings and what the
+    stack program adds around them (provider default tags, the account baseline it reads)."""
+
+    # Former keys for account-wide singletons, now the account baseline's (docs/baseline.md): a stack
+    # that still sets one is told where it went, instead of an unknown-key error.
+    moved_keys: ClassVar[dict[str, str]] = {
+        "autoscaling_service_linked_role": "the EC2 Auto Scaling service-linked role is the account baseline's: set "
+                                           "regzone-baseline:autoscaling_service_linked_role (create or existing)",
+        "registry_settings_owner": "ECR registry scanning and replication are the account baseline's, for every "
+                                   "zone stack it lists in regzone-baseline:zone_stacks",
+        "management_events": "the management-event trail is the account baseline's (or an organization trail: "
+                             "regzone-baseline:organization_trail_arn)",
+    }
+
+    owner: str = Field(min_length=1)
+    # The account baseline stack of the account the zones deploy into (baseline/Pulumi.<stack>.yaml):
+    # it owns what exists once per account (the management-event trail, the S3 account public access
+    # block, EBS encryption by default, Access Analyzer, ECR registry scanning and replication, the
+    # EC2 Auto Scaling service-linked role); the zones reference its outputs and create none of them.
+    baseline_stack: Annotated[str, AfterValidator(check_baseline_stack)]
+    change_ref: str = Field(default=CHANGE_REF_UNSET, min_length=1)
