@@ -238,6 +238,76 @@ def run_as_non_root(resource: ResourceView) -> Iterator[str]:
                        "true on the pod or the container.")
 
 
+# What the restricted Pod Security Standard allows a container (kubernetes.io/docs/concepts/security/
+# pod-security-standards/, "Restricted": allowPrivilegeEscalation must be false, capabilities must drop
+# ALL and may add only NET_BIND_SERVICE; "Baseline": no hostPath volumes).
+ALLOWED_ADDED_CAPABILITIES = ("NET_BIND_SERVICE",)
+
+
+def _security_context(container: dict, where: str) -> dict:
+    context = _known(container.get("securityContext") or {}, f"{where}.securityContext")
+    if not isinstance(context, dict):
+        raise ValueError(f"`{where}.securityContext` is not a map")
+    return context
+
+
+@resource_policy(
+    "k8s-no-privilege-escalation",
+    description="Every container sets allowPrivilegeEscalation: false; a patch may not set it true.",
+    controls=["RAZ-K8S-009"], types=holds_pods)
+def no_privilege_escalation(resource: ResourceView) -> Iterator[str]:
+    for workload in workloads(resource):
+        for path, container in _containers(workload):
+            where = f"{path}.securityContext.allowPrivilegeEscalation"
+            value = as_bool(_security_context(container, path).get("allowPrivilegeEscalation"), where)
+            if value is True or (value is None and not is_patch(workload)):
+                yield (f"{_where(workload)}: {path} may escalate privileges (setuid binaries, file capabilities); "
+                       "set securityContext.allowPrivilegeEscalation: false.")
+
+
+@resource_policy(
+    "k8s-capabilities-dropped",
+    description="Every container drops ALL Linux capabilities and adds none but NET_BIND_SERVICE; a patch may "
+                "not add one or replace the drop list without ALL.",
+    controls=["RAZ-K8S-009"], types=holds_pods)
+def capabilities_dropped(resource: ResourceView) -> Iterator[str]:
+    for workload in workloads(resource):
+        for path, container in _containers(workload):
+            capabilities = _known(_security_context(container, path).get("capabilities") or {},
+                                  f"{path}.securityContext.capabilities")
+            drop = _known(capabilities.get("drop"), f"{path}.securityContext.capabilities.drop")
+            add = _known(capabilities.get("add") or [], f"{path}.securityContext.capabilities.add")
+            dropped = [_known(c, f"{path}.securityContext.capabilities.drop") for c in drop or []]
+            added = [_known(c, f"{path}.securityContext.capabilities.add") for c in add]
+            if "ALL" not in dropped and not (drop is None and is_patch(workload)):
+                yield (f"{_where(workload)}: {path} keeps the runtime's default capabilities "
+                       f"(drop {dropped or 'nothing'}); set securityContext.capabilities.drop: [ALL].")
+            extra = sorted(str(c) for c in added if c not in ALLOWED_ADDED_CAPABILITIES)
+            if extra:
+                yield (f"{_where(workload)}: {path} adds capabilities {extra}; only "
+                       f"{', '.join(ALLOWED_ADDED_CAPABILITIES)} may be added.")
+
+
+@resource_policy(
+    "k8s-no-host-paths",
+    description="Pods mount no hostPath volume; a node agent in the node agents' namespace only the paths a device "
+                "plugin needs.",
+    controls=["RAZ-K8S-009"], types=holds_pods)
+def no_host_paths(resource: ResourceView) -> Iterator[str]:
+    for workload in workloads(resource):
+        node_agent = _node_agent(workload)
+        path, spec = _pod_spec(workload)
+        for index, volume in enumerate(_known(spec.get("volumes") or [], f"{path}.volumes")):
+            host_path = _known(volume, f"{path}.volumes[{index}]").get("hostPath")
+            if host_path is None:
+                continue
+            mounted = _known(_known(host_path, f"{path}.volumes[{index}].hostPath").get("path"),
+                             f"{path}.volumes[{index}].hostPath.path")
+            if not (node_agent and mounted in NODE_AGENT_HOST_PATHS):
+                yield (f"{_where(workload)} mounts the node's {mounted!r} ({path}.volumes[{index}].hostPath); "
+                       "pods must not reach the node's filesystem: use a volume of the cluster instead.")
+
+
 @resource_policy(
     "k8s-service-internal-only",
     description="Services are exposed only as the in-cluster admission allows: no externalIPs or NodePort, and a "
