@@ -259,3 +259,12 @@ TRUST_POLICY_DOCUMENTS = {IAM_ROLE: ("assumeRolePolicy",)}
 IAM_USER_CREDENTIALS = ("aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile",
                         "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
                         "aws:iam/sshKey:SshKey", "aws:iam/signingCertificate:SigningCertificate")
+
+# How Kubernetes manifests reach a cluster besides single objects (regulated_ai/policies/helm.py): a Helm
+# Release is applied by the provider (Helm as a library), so its objects never reach the pack; charts,
+# YAML files and kustomizations are components whose rendered objects are registered as their children.
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+K8S_MANIFEST_COMPONENTS = ("kubernetes:helm.sh/v2:Chart", "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v4:Chart",
+                           "kubernetes:yaml:ConfigFile", "kubernetes:yaml:ConfigGroup", "kubernetes:yaml/v2:ConfigFile",
+                           "kubernetes:yaml/v2:ConfigGroup", "kubernetes:kustomize:Directory",
+                           "kubernetes:kustomize/v2:Directory")
