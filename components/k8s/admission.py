@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s.labels import (CONFIDENTIAL_LABEL, CONFIDENTIAL_MODES, DATA_CLASS_PREFIX, LB_CLASS,
+from components.k8s.labels import (ADMISSION_POLICY_NAMES, CONFIDENTIAL_LABEL, CONFIDENTIAL_MODES, DATA_CLASS_PREFIX, LB_CLASS,
                                    LB_INTERNAL_SCHEME, LB_IP_TARGETS, LB_SCHEME_ANNOTATION, LB_TARGET_TYPE_ANNOTATION,
                                    NAMESPACE_PERMITS, NODE_HOLDS, ZONE_LABEL)
 
@@ -222,7 +222,7 @@ class WorkloadAdmission(pulumi.ComponentResource):
             return admission_validations(zone_name=args.zone_name, registry=registry,
                                          confidential_classes=args.confidential_classes)
 
-        policy_name = f"regzone-{args.zone_name}-workloads"
+        policy_name, service_policy_name = (name.format(zone=args.zone_name) for name in ADMISSION_POLICY_NAMES)
         policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
             f"{name}-policy",
             metadata={"name": policy_name},
@@ -238,7 +238,6 @@ class WorkloadAdmission(pulumi.ComponentResource):
         selector = {"namespaceSelector": {"matchExpressions": [{
             "key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": list(args.exempt_namespaces)}]}}
         self._bind(f"{name}-binding", policy_name, policy, selector)
-        service_policy_name = f"regzone-{args.zone_name}-services"
         service_policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
             f"{name}-services",
             metadata={"name": service_policy_name},

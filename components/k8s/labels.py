@@ -30,6 +30,8 @@ LB_CLASS = "service.k8s.aws/nlb"
 LB_SCHEME_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 LB_TARGET_TYPE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"
 LB_INTERNAL_SCHEME = "internal"
+# The zone's ValidatingAdmissionPolicies (components/k8s/admission.py), each bound by a binding of the same name.
+ADMISSION_POLICY_NAMES = ("regzone-{zone}-workloads", "regzone-{zone}-services")
 LB_IP_TARGETS = "ip"
 
 
