@@ -220,13 +220,16 @@ K8S_CLUSTER_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:Clu
 K8S_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:RoleBinding"
                           for v in ("v1", "v1beta1", "v1alpha1"))
 K8S_BINDINGS = (*K8S_CLUSTER_ROLE_BINDINGS, *K8S_ROLE_BINDINGS)
+K8S_CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+K8S_CONFIG_MAPS = (K8S_CONFIG_MAP, f"{K8S_CONFIG_MAP}Patch")
 _ADMISSION_VERSIONS = ("v1", "v1beta1", "v1alpha1")
 K8S_ADMISSION_POLICIES = tuple(f"kubernetes:admissionregistration.k8s.io/{v}:ValidatingAdmissionPolicy"
                                for v in _ADMISSION_VERSIONS)
 K8S_ADMISSION_BINDINGS = tuple(f"{t}Binding" for t in K8S_ADMISSION_POLICIES)
 # Every List type the policies open: List type -> item type.
 K8S_LISTS = {**K8S_POD_LISTS, **lists((K8S_NAMESPACE, K8S_SERVICE)), **lists(K8S_NETWORK_POLICIES),
-             **lists(K8S_BINDINGS), **lists(K8S_ADMISSION_POLICIES), **lists(K8S_ADMISSION_BINDINGS)}
+             **lists(K8S_BINDINGS), **lists(K8S_ADMISSION_POLICIES), **lists(K8S_ADMISSION_BINDINGS),
+             **lists((K8S_CONFIG_MAP,))}
 
 # TLS (pulumi-tls), Secrets Manager and SSM parameters.
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
