@@ -220,6 +220,11 @@ K8S_CLUSTER_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:Clu
 K8S_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:RoleBinding"
                           for v in ("v1", "v1beta1", "v1alpha1"))
 K8S_BINDINGS = (*K8S_CLUSTER_ROLE_BINDINGS, *K8S_ROLE_BINDINGS)
+K8S_INGRESSES = _kinds({"networking.k8s.io/v1": ("Ingress",), "networking.k8s.io/v1beta1": ("Ingress",),
+                        "extensions/v1beta1": ("Ingress",)})
+# The AWS Load Balancer Controller's IngressClassParams: a custom resource (no SDK type declares it).
+ALB_INGRESS_CLASS_PARAMS = ("kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams",
+                            "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParamsPatch")
 K8S_CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 K8S_CONFIG_MAPS = (K8S_CONFIG_MAP, f"{K8S_CONFIG_MAP}Patch")
 _ADMISSION_VERSIONS = ("v1", "v1beta1", "v1alpha1")
@@ -229,7 +234,7 @@ K8S_ADMISSION_BINDINGS = tuple(f"{t}Binding" for t in K8S_ADMISSION_POLICIES)
 # Every List type the policies open: List type -> item type.
 K8S_LISTS = {**K8S_POD_LISTS, **lists((K8S_NAMESPACE, K8S_SERVICE)), **lists(K8S_NETWORK_POLICIES),
              **lists(K8S_BINDINGS), **lists(K8S_ADMISSION_POLICIES), **lists(K8S_ADMISSION_BINDINGS),
-             **lists((K8S_CONFIG_MAP,))}
+             **lists((K8S_CONFIG_MAP,)), **lists(K8S_INGRESSES)}
 
 # TLS (pulumi-tls), Secrets Manager and SSM parameters.
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
