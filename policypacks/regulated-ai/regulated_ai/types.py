@@ -240,6 +240,10 @@ K8S_LISTS = {**K8S_POD_LISTS, **lists((K8S_NAMESPACE, K8S_SERVICE)), **lists(K8S
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
 TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
+# AWS Private CA and ACM (regulated_ai/policies/private_ca.py).
+ACMPCA_CERTIFICATE_AUTHORITY = "aws:acmpca/certificateAuthority:CertificateAuthority"
+ACMPCA_CERTIFICATE = "aws:acmpca/certificate:Certificate"
+ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
 # Type tokens, not credentials (bandit B105 matches the word "secret" in the name).
 SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"  # nosec B105
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
