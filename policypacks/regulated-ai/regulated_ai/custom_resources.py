@@ -74,6 +74,17 @@ KNOWN_CARRIERS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
 }
 
 
+# Templates other objects' pods are made from: a KServe serving runtime's pods carry the labels of the
+# InferenceService component that uses it (which is judged for its data classes), not classes of its own.
+SHARED_TEMPLATES = frozenset({("serving.kserve.io", "ServingRuntime"), ("serving.kserve.io", "ClusterServingRuntime")})
+
+
+def declares_pod_labels(type_token: str) -> bool:
+    """Whether the pods a custom resource carries get their labels (data classes) from it."""
+    group, kind, _ = group_kind(type_token)
+    return (group, kind) not in SHARED_TEMPLATES
+
+
 def group_kind(type_token: str) -> tuple[str, str, bool]:
     """(API group, Kind, is a patch) of a `kubernetes:<group>/<version>:<Kind>[Patch]` token."""
     _, api_version, kind = type_token.split(":", 2)

@@ -101,6 +101,16 @@ def test_kserve_framework_container_is_judged(zone_pack):
     assert len(found) == 1 and "spec.predictor" in found[0].message and "private ECR" in found[0].message
 
 
+def test_serving_runtimes_declare_no_data_classes_of_their_own(zone_pack):
+    """A runtime's pods carry the labels of the InferenceService component using it, which is judged."""
+    runtime = {"spec": {**pod_spec(), "supportedModelFormats": [{"name": "sklearn"}]}}
+    for kind in ("ServingRuntime", "ClusterServingRuntime"):
+        cr = custom(f"kubernetes:serving.kserve.io/v1alpha1:{kind}", runtime)
+        assert violations(zone_pack, "k8s-workload-data-class-label", cr) == []
+        bad = custom(f"kubernetes:serving.kserve.io/v1alpha1:{kind}", {"spec": pod_spec(hostPID=True)})
+        assert violations(zone_pack, "k8s-no-host-namespaces", bad)
+
+
 def test_kserve_component_without_data_class_label_fires(zone_pack):
     isvc = {"spec": {"predictor": kserve_component(labels={})}}
     found = violations(zone_pack, "k8s-workload-data-class-label",

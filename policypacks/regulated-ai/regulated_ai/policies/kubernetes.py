@@ -16,6 +16,7 @@ from typing import Any
 
 from components.k8s.labels import (DATA_CLASS_PREFIX, LB_IP_TARGETS, LB_TARGET_TYPE_ANNOTATION, NODE_AGENT_HOST_PATHS,
                                    NODE_AGENT_NAMESPACE, PSA_LABEL, PSA_LEVEL, PSA_MODES, ZONE_LABEL)
+from regulated_ai.custom_resources import declares_pod_labels, is_custom_resource
 from regulated_ai.exposure import service_exposed
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.kubernetes_objects import holds_pods, is_patch, objects, workloads
@@ -147,6 +148,8 @@ def _namespace_data_classes(ns: ResourceView) -> Iterator[str]:
     description="Pods and pod templates must declare their data classes (data-class.regzone.io/<class>).",
     controls=["RAZ-K8S-002"], types=lambda t: holds_pods(t) and not t.endswith("Patch"))
 def workload_data_class_label(resource: ResourceView) -> Iterator[str]:
+    if is_custom_resource(resource.type) and not declares_pod_labels(resource.type):
+        return  # a serving runtime: its pods carry the labels of the object that uses it
     for workload in workloads(resource):
         if _node_agent(workload):
             continue
