@@ -323,6 +323,9 @@ def test_internal_nlb_without_node_ports_is_admitted():
     (service("LoadBalancer", INTERNAL_NLB, loadBalancerClass="service.k8s.aws/nlb"), "allocateLoadBalancerNodePorts"),
     (service("LoadBalancer", {"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal"},
              loadBalancerClass="service.k8s.aws/nlb", allocateLoadBalancerNodePorts=False), "target-type"),
+    # Conflicting scheme annotations: the deprecated one says public.
+    (service("LoadBalancer", {**INTERNAL_NLB, "service.beta.kubernetes.io/aws-load-balancer-internal": "false"},
+             loadBalancerClass="service.k8s.aws/nlb", allocateLoadBalancerNodePorts=False), "must be absent or true"),
 ])
 def test_exposed_services_are_rejected(svc, expected):
     messages = admit_service(svc)

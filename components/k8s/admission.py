@@ -34,9 +34,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.k8s.labels import (CONFIDENTIAL_LABEL, CONFIDENTIAL_MODES, DATA_CLASS_PREFIX, LB_CLASS,
-                                   LB_INTERNAL_SCHEME, LB_IP_TARGETS, LB_SCHEME_ANNOTATION, LB_TARGET_TYPE_ANNOTATION,
-                                   NAMESPACE_PERMITS, NODE_HOLDS, ZONE_LABEL)
+from components.k8s.labels import (ADMISSION_POLICY_NAMES, CONFIDENTIAL_LABEL, CONFIDENTIAL_MODES, DATA_CLASS_PREFIX,
+                                   LB_CLASS, LB_INTERNAL_SCHEME, LB_IP_TARGETS, LB_LEGACY_INTERNAL_ANNOTATION,
+                                   LB_SCHEME_ANNOTATION, LB_TARGET_TYPE_ANNOTATION, LB_TRUE_VALUES, NAMESPACE_PERMITS,
+                                   NODE_HOLDS, ZONE_LABEL)
 
 # Namespaces EKS and Kubernetes manage themselves; everything else is a zone namespace.
 _REGISTRY = re.compile(r"^[a-z0-9.-]+\.[a-z]{2,}(/[a-z0-9._-]+)*/?$")
@@ -181,6 +182,11 @@ def service_validations() -> list[dict[str, str]]:
     return [
         {"expression": "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
          "message": "Services must not set externalIPs (RAZ-K8S-005)", "reason": "Forbidden"},
+        {"expression": (f"!({_cel_string(LB_LEGACY_INTERNAL_ANNOTATION)} in {annotations}) || "
+                        f"{annotations}[{_cel_string(LB_LEGACY_INTERNAL_ANNOTATION)}] in {json.dumps(list(LB_TRUE_VALUES))}"),
+         "message": (f"{LB_LEGACY_INTERNAL_ANNOTATION} must be absent or true: any other value contradicts an internal "
+                     "scheme (RAZ-K8S-005)"),
+         "reason": "Forbidden"},
         {"expression": "!has(object.spec.type) || object.spec.type != 'NodePort'",
          "message": "NodePort Services are not allowed; use ClusterIP or an internal load balancer (RAZ-K8S-005)",
          "reason": "Forbidden"},
@@ -222,7 +228,7 @@ class WorkloadAdmission(pulumi.ComponentResource):
             return admission_validations(zone_name=args.zone_name, registry=registry,
                                          confidential_classes=args.confidential_classes)
 
-        policy_name = f"regzone-{args.zone_name}-workloads"
+        policy_name, service_policy_name = (name.format(zone=args.zone_name) for name in ADMISSION_POLICY_NAMES)
         policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
             f"{name}-policy",
             metadata={"name": policy_name},
@@ -238,7 +244,6 @@ class WorkloadAdmission(pulumi.ComponentResource):
         selector = {"namespaceSelector": {"matchExpressions": [{
             "key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": list(args.exempt_namespaces)}]}}
         self._bind(f"{name}-binding", policy_name, policy, selector)
-        service_policy_name = f"regzone-{args.zone_name}-services"
         service_policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
             f"{name}-services",
             metadata={"name": service_policy_name},

@@ -30,6 +30,18 @@ LB_CLASS = "service.k8s.aws/nlb"
 LB_SCHEME_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-scheme"
 LB_TARGET_TYPE_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"
 LB_INTERNAL_SCHEME = "internal"
+# The deprecated boolean form of the scheme, which the in-tree controller reads instead of the scheme
+# annotation (LBC "Service annotations": aws-load-balancer-internal, deprecated in favor of
+# aws-load-balancer-scheme). Present, it must say true: a false beside `scheme: internal` is a conflict
+# that controllers resolve differently.
+LB_LEGACY_INTERNAL_ANNOTATION = "service.beta.kubernetes.io/aws-load-balancer-internal"
+LB_TRUE_VALUES = ("1", "t", "T", "TRUE", "true", "True")  # Go's strconv.ParseBool, as the LBC parses it
+# Ingresses of the AWS Load Balancer Controller: internal unless the scheme says otherwise (LBC docs,
+# "Ingress annotations": alb.ingress.kubernetes.io/scheme, default internal); an IngressClassParams'
+# `spec.scheme` sets it for every Ingress of its class ("IngressClass").
+ALB_SCHEME_ANNOTATION = "alb.ingress.kubernetes.io/scheme"
+INTERNET_FACING = "internet-facing"# The zone's ValidatingAdmissionPolicies (components/k8s/admission.py), each bound by a binding of the same name.
+ADMISSION_POLICY_NAMES = ("regzone-{zone}-workloads", "regzone-{zone}-services")
 LB_IP_TARGETS = "ip"
 
 

@@ -116,6 +116,7 @@ CONTROL_SUBJECTS = {
     # and that what is pushed is scanned ("what was scanned and approved at promotion")
     "RAZ-K8S-003": {"repository tag mutability", "repository image scanning"},
     "RAZ-K8S-005": {"subnet routes"},
+    "RAZ-K8S-013": {"subnet routes"},  # an internet-facing ALB needs subnets routed to an internet gateway
     # IMDSv2 with hop limit 1 keeps pods from the node role's credentials
     "RAZ-K8S-008": {"launch template instance metadata options"},
     "RAZ-ECR-001": {"repository tag mutability"},

@@ -79,7 +79,7 @@ def test_level_4_has_no_next_level_and_lists_what_no_control_implements(dev_conf
     assert {c.id for c in zone.missing} == {"RAZ-LVL-002", "RAZ-LVL-003"}
     assert any("rollback" in p for p in zone.not_yet_controlled)
     report = text("dev", [zone])
-    assert "level 4 requires 90 controls: 88 met, 2 missing" in report
+    assert "level 4 requires 98 controls: 96 met, 2 missing" in report
     assert "next level: none, level 4 is the highest" in report
 
 

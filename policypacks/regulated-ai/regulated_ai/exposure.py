@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from components.k8s.labels import LB_CLASS, LB_INTERNAL_SCHEME, LB_SCHEME_ANNOTATION
+from components.k8s.labels import (LB_CLASS, LB_INTERNAL_SCHEME, LB_LEGACY_INTERNAL_ANNOTATION, LB_SCHEME_ANNOTATION,
+                                   LB_TRUE_VALUES)
 from regulated_ai.addresses import internet_admitted, parse_cidr
 from regulated_ai.framework import ResourceView
 from regulated_ai.kubernetes_objects import is_patch
@@ -130,6 +131,13 @@ def service_exposed(service: ResourceView) -> list[str]:
     scheme = annotations.get(LB_SCHEME_ANNOTATION)
     if is_unknown(scheme):
         raise unverifiable(scheme, f"metadata.annotations.{LB_SCHEME_ANNOTATION}")
+    legacy = annotations.get(LB_LEGACY_INTERNAL_ANNOTATION)
+    if is_unknown(legacy):
+        raise unverifiable(legacy, f"metadata.annotations.{LB_LEGACY_INTERNAL_ANNOTATION}")
+    if legacy is not None and legacy not in LB_TRUE_VALUES:
+        found.append(f"sets {LB_LEGACY_INTERNAL_ANNOTATION}: {legacy!r}, which conflicts with an internal scheme "
+                     "(controllers that read the deprecated annotation would make the load balancer public); remove "
+                     "it or set it to \"true\"")
     load_balancer_class = service.known("spec.loadBalancerClass", None)
     if kind == "NodePort":
         found.append("is a NodePort Service")

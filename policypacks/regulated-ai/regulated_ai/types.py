@@ -221,14 +221,30 @@ K8S_CLUSTER_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:Clu
 K8S_ROLE_BINDINGS = tuple(f"kubernetes:rbac.authorization.k8s.io/{v}:RoleBinding"
                           for v in ("v1", "v1beta1", "v1alpha1"))
 K8S_BINDINGS = (*K8S_CLUSTER_ROLE_BINDINGS, *K8S_ROLE_BINDINGS)
+K8S_INGRESSES = _kinds({"networking.k8s.io/v1": ("Ingress",), "networking.k8s.io/v1beta1": ("Ingress",),
+                        "extensions/v1beta1": ("Ingress",)})
+# The AWS Load Balancer Controller's IngressClassParams: a custom resource (no SDK type declares it).
+ALB_INGRESS_CLASS_PARAMS = ("kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams",
+                            "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParamsPatch")
+K8S_CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+K8S_CONFIG_MAPS = (K8S_CONFIG_MAP, f"{K8S_CONFIG_MAP}Patch")
+_ADMISSION_VERSIONS = ("v1", "v1beta1", "v1alpha1")
+K8S_ADMISSION_POLICIES = tuple(f"kubernetes:admissionregistration.k8s.io/{v}:ValidatingAdmissionPolicy"
+                               for v in _ADMISSION_VERSIONS)
+K8S_ADMISSION_BINDINGS = tuple(f"{t}Binding" for t in K8S_ADMISSION_POLICIES)
 # Every List type the policies open: List type -> item type.
 K8S_LISTS = {**K8S_POD_LISTS, **lists((K8S_NAMESPACE, K8S_SERVICE)), **lists(K8S_NETWORK_POLICIES),
-             **lists(K8S_BINDINGS)}
+             **lists(K8S_BINDINGS), **lists(K8S_ADMISSION_POLICIES), **lists(K8S_ADMISSION_BINDINGS),
+             **lists((K8S_CONFIG_MAP,)), **lists(K8S_INGRESSES)}
 
 # TLS (pulumi-tls), Secrets Manager and SSM parameters.
 TLS_PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 TLS_SELF_SIGNED_CERT = "tls:index/selfSignedCert:SelfSignedCert"
 TLS_LOCALLY_SIGNED_CERT = "tls:index/locallySignedCert:LocallySignedCert"
+# AWS Private CA and ACM (regulated_ai/policies/private_ca.py).
+ACMPCA_CERTIFICATE_AUTHORITY = "aws:acmpca/certificateAuthority:CertificateAuthority"
+ACMPCA_CERTIFICATE = "aws:acmpca/certificate:Certificate"
+ACM_CERTIFICATE = "aws:acm/certificate:Certificate"
 # Type tokens, not credentials (bandit B105 matches the word "secret" in the name).
 SECRETSMANAGER_SECRET = "aws:secretsmanager/secret:Secret"  # nosec B105
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
@@ -260,3 +276,12 @@ TRUST_POLICY_DOCUMENTS = {IAM_ROLE: ("assumeRolePolicy",)}
 IAM_USER_CREDENTIALS = ("aws:iam/accessKey:AccessKey", "aws:iam/userLoginProfile:UserLoginProfile",
                         "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",
                         "aws:iam/sshKey:SshKey", "aws:iam/signingCertificate:SigningCertificate")
+
+# How Kubernetes manifests reach a cluster besides single objects (regulated_ai/policies/helm.py): a Helm
+# Release is applied by the provider (Helm as a library), so its objects never reach the pack; charts,
+# YAML files and kustomizations are components whose rendered objects are registered as their children.
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+K8S_MANIFEST_COMPONENTS = ("kubernetes:helm.sh/v2:Chart", "kubernetes:helm.sh/v3:Chart", "kubernetes:helm.sh/v4:Chart",
+                           "kubernetes:yaml:ConfigFile", "kubernetes:yaml:ConfigGroup", "kubernetes:yaml/v2:ConfigFile",
+                           "kubernetes:yaml/v2:ConfigGroup", "kubernetes:kustomize:Directory",
+                           "kubernetes:kustomize/v2:Directory")

@@ -239,7 +239,9 @@ def service(kind, annotations=None, **spec):
     return resource("kubernetes:core/v1:Service", service_object(kind, annotations, **spec), name="s")
 
 
-ADMITTED = [service_object("ClusterIP"), service_object("LoadBalancer", INTERNAL_NLB, **NLB)]
+ADMITTED = [service_object("ClusterIP"), service_object("LoadBalancer", INTERNAL_NLB, **NLB),
+            service_object("LoadBalancer", {**INTERNAL_NLB, "service.beta.kubernetes.io/aws-load-balancer-internal": "true"},
+                           **NLB)]
 REFUSED = [
     (service_object("LoadBalancer"), "not an internal NLB"),
     (service_object("NodePort"), "NodePort"),
@@ -254,6 +256,11 @@ REFUSED = [
     (service_object("LoadBalancer", INTERNAL_NLB, loadBalancerClass="service.k8s.aws/nlb"),
      "allocateLoadBalancerNodePorts: None"),
     (service_object("LoadBalancer", {SCHEME: "internal"}, **NLB), f"{TARGET}: None"),
+    # Conflicting scheme annotations: the deprecated one says public.
+    (service_object("LoadBalancer", {**INTERNAL_NLB, "service.beta.kubernetes.io/aws-load-balancer-internal": "false"},
+                    **NLB), "conflicts with an internal scheme"),
+    (service_object("ClusterIP", {"service.beta.kubernetes.io/aws-load-balancer-internal": "0.0.0.0/0"}),
+     "conflicts with an internal scheme"),
 ]
 
 

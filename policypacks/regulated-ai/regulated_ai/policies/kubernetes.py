@@ -16,15 +16,15 @@ from typing import Any
 
 from components.k8s.labels import (DATA_CLASS_PREFIX, LB_IP_TARGETS, LB_TARGET_TYPE_ANNOTATION, NODE_AGENT_HOST_PATHS,
                                    NODE_AGENT_NAMESPACE, PSA_LABEL, PSA_LEVEL, PSA_MODES, ZONE_LABEL)
+from regulated_ai.custom_resources import declares_pod_labels, is_custom_resource
 from regulated_ai.exposure import service_exposed
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
-from regulated_ai.kubernetes_objects import is_patch, objects
+from regulated_ai.kubernetes_objects import holds_pods, is_patch, objects, workloads
 from regulated_ai.registry import foreign_image
 from regulated_ai.types import (K8S_BINDINGS, K8S_DAEMON_SETS, K8S_LISTS, K8S_NAMESPACES, K8S_NETWORK_POLICIES,
-                                K8S_POD_LISTS, K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
+                                K8S_POD_TEMPLATE_PATHS, K8S_SERVICES, lists, patches)
 from regulated_ai.values import Unverifiable, as_bool, is_unknown, unverifiable
 
-POD_KINDS = [*K8S_POD_TEMPLATE_PATHS, *K8S_POD_LISTS]
 NAMESPACE_TYPES = [*K8S_NAMESPACES, *(t for t, item in K8S_LISTS.items() if item in K8S_NAMESPACES)]
 SERVICE_TYPES = [*K8S_SERVICES, *(t for t, item in K8S_LISTS.items() if item in K8S_SERVICES)]
 BINDING_TYPES = [*K8S_BINDINGS, *patches(K8S_BINDINGS), *lists(K8S_BINDINGS)]
@@ -146,9 +146,11 @@ def _namespace_data_classes(ns: ResourceView) -> Iterator[str]:
 @resource_policy(
     "k8s-workload-data-class-label",
     description="Pods and pod templates must declare their data classes (data-class.regzone.io/<class>).",
-    controls=["RAZ-K8S-002"], types=[t for t in POD_KINDS if not t.endswith("Patch")])
+    controls=["RAZ-K8S-002"], types=lambda t: holds_pods(t) and not t.endswith("Patch"))
 def workload_data_class_label(resource: ResourceView) -> Iterator[str]:
-    for workload in objects(resource):
+    if is_custom_resource(resource.type) and not declares_pod_labels(resource.type):
+        return  # a serving runtime: its pods carry the labels of the object that uses it
+    for workload in workloads(resource):
         if _node_agent(workload):
             continue
         path = K8S_POD_TEMPLATE_PATHS[workload.type].removesuffix("spec") + "metadata.labels"
@@ -163,7 +165,7 @@ def workload_data_class_label(resource: ResourceView) -> Iterator[str]:
 def _images(resource: ResourceView) -> Iterator[tuple[ResourceView, str, str]]:
     """(object, path, image) of every container image the resource sets; a patch may name a container
     without an image (it keeps its image), anything else must have one."""
-    for workload in objects(resource):
+    for workload in workloads(resource):
         for path, container in _containers(workload):
             image = _known(container.get("image"), f"{path}.image")
             if image is not None or not is_patch(workload):
@@ -173,7 +175,7 @@ def _images(resource: ResourceView) -> Iterator[tuple[ResourceView, str, str]]:
 @resource_policy(
     "k8s-image-zone-registry",
     description="Every container image must come from the zone's private ECR registry.",
-    controls=["RAZ-K8S-003"], types=POD_KINDS)
+    controls=["RAZ-K8S-003"], types=holds_pods)
 def image_zone_registry(resource: ResourceView) -> Iterator[str]:
     for workload, path, image in _images(resource):
         problem = foreign_image(image, resource.settings)
@@ -184,7 +186,7 @@ def image_zone_registry(resource: ResourceView) -> Iterator[str]:
 @resource_policy(
     "k8s-image-pinned-digest",
     description="Every container image must be pinned by digest (@sha256:...).",
-    controls=["RAZ-K8S-003"], types=POD_KINDS)
+    controls=["RAZ-K8S-003"], types=holds_pods)
 def image_pinned_digest(resource: ResourceView) -> Iterator[str]:
     for workload, path, image in _images(resource):
         if not _DIGEST.search(image or ""):
@@ -195,9 +197,9 @@ def image_pinned_digest(resource: ResourceView) -> Iterator[str]:
 @resource_policy(
     "k8s-no-privileged-containers",
     description="No container may run privileged.",
-    controls=["RAZ-K8S-004"], types=POD_KINDS)
+    controls=["RAZ-K8S-004"], types=holds_pods)
 def no_privileged_containers(resource: ResourceView) -> Iterator[str]:
-    for workload in objects(resource):
+    for workload in workloads(resource):
         for path, container in _containers(workload):
             context = _known(container.get("securityContext") or {}, f"{path}.securityContext")
             if as_bool(context.get("privileged"), f"{path}.securityContext.privileged") is True:
@@ -207,9 +209,9 @@ def no_privileged_containers(resource: ResourceView) -> Iterator[str]:
 @resource_policy(
     "k8s-no-host-namespaces",
     description="Pods must not share the node's network, PID or IPC namespaces.",
-    controls=["RAZ-K8S-004"], types=POD_KINDS)
+    controls=["RAZ-K8S-004"], types=holds_pods)
 def no_host_namespaces(resource: ResourceView) -> Iterator[str]:
-    for workload in objects(resource):
+    for workload in workloads(resource):
         path, spec = _pod_spec(workload)
         for key in ("hostNetwork", "hostPID", "hostIPC"):
             if as_bool(spec.get(key), f"{path}.{key}") is True:
@@ -220,9 +222,9 @@ def no_host_namespaces(resource: ResourceView) -> Iterator[str]:
     "k8s-run-as-non-root",
     description="Every container must run as non-root (runAsNonRoot on the pod or the container); a patch may "
                 "not turn it off.",
-    controls=["RAZ-K8S-004"], types=POD_KINDS)
+    controls=["RAZ-K8S-004"], types=holds_pods)
 def run_as_non_root(resource: ResourceView) -> Iterator[str]:
-    for workload in objects(resource):
+    for workload in workloads(resource):
         if _node_agent(workload):
             continue
         path, spec = _pod_spec(workload)
@@ -237,6 +239,76 @@ def run_as_non_root(resource: ResourceView) -> Iterator[str]:
             if effective is False or (effective is None and not is_patch(workload)):
                 yield (f"{_where(workload)}: {container_path} may run as root; set securityContext.runAsNonRoot: "
                        "true on the pod or the container.")
+
+
+# What the restricted Pod Security Standard allows a container (kubernetes.io/docs/concepts/security/
+# pod-security-standards/, "Restricted": allowPrivilegeEscalation must be false, capabilities must drop
+# ALL and may add only NET_BIND_SERVICE; "Baseline": no hostPath volumes).
+ALLOWED_ADDED_CAPABILITIES = ("NET_BIND_SERVICE",)
+
+
+def _security_context(container: dict, where: str) -> dict:
+    context = _known(container.get("securityContext") or {}, f"{where}.securityContext")
+    if not isinstance(context, dict):
+        raise ValueError(f"`{where}.securityContext` is not a map")
+    return context
+
+
+@resource_policy(
+    "k8s-no-privilege-escalation",
+    description="Every container sets allowPrivilegeEscalation: false; a patch may not set it true.",
+    controls=["RAZ-K8S-009"], types=holds_pods)
+def no_privilege_escalation(resource: ResourceView) -> Iterator[str]:
+    for workload in workloads(resource):
+        for path, container in _containers(workload):
+            where = f"{path}.securityContext.allowPrivilegeEscalation"
+            value = as_bool(_security_context(container, path).get("allowPrivilegeEscalation"), where)
+            if value is True or (value is None and not is_patch(workload)):
+                yield (f"{_where(workload)}: {path} may escalate privileges (setuid binaries, file capabilities); "
+                       "set securityContext.allowPrivilegeEscalation: false.")
+
+
+@resource_policy(
+    "k8s-capabilities-dropped",
+    description="Every container drops ALL Linux capabilities and adds none but NET_BIND_SERVICE; a patch may "
+                "not add one or replace the drop list without ALL.",
+    controls=["RAZ-K8S-009"], types=holds_pods)
+def capabilities_dropped(resource: ResourceView) -> Iterator[str]:
+    for workload in workloads(resource):
+        for path, container in _containers(workload):
+            capabilities = _known(_security_context(container, path).get("capabilities") or {},
+                                  f"{path}.securityContext.capabilities")
+            drop = _known(capabilities.get("drop"), f"{path}.securityContext.capabilities.drop")
+            add = _known(capabilities.get("add") or [], f"{path}.securityContext.capabilities.add")
+            dropped = [_known(c, f"{path}.securityContext.capabilities.drop") for c in drop or []]
+            added = [_known(c, f"{path}.securityContext.capabilities.add") for c in add]
+            if "ALL" not in dropped and not (drop is None and is_patch(workload)):
+                yield (f"{_where(workload)}: {path} keeps the runtime's default capabilities "
+                       f"(drop {dropped or 'nothing'}); set securityContext.capabilities.drop: [ALL].")
+            extra = sorted(str(c) for c in added if c not in ALLOWED_ADDED_CAPABILITIES)
+            if extra:
+                yield (f"{_where(workload)}: {path} adds capabilities {extra}; only "
+                       f"{', '.join(ALLOWED_ADDED_CAPABILITIES)} may be added.")
+
+
+@resource_policy(
+    "k8s-no-host-paths",
+    description="Pods mount no hostPath volume; a node agent in the node agents' namespace only the paths a device "
+                "plugin needs.",
+    controls=["RAZ-K8S-009"], types=holds_pods)
+def no_host_paths(resource: ResourceView) -> Iterator[str]:
+    for workload in workloads(resource):
+        node_agent = _node_agent(workload)
+        path, spec = _pod_spec(workload)
+        for index, volume in enumerate(_known(spec.get("volumes") or [], f"{path}.volumes")):
+            host_path = _known(volume, f"{path}.volumes[{index}]").get("hostPath")
+            if host_path is None:
+                continue
+            mounted = _known(_known(host_path, f"{path}.volumes[{index}].hostPath").get("path"),
+                             f"{path}.volumes[{index}].hostPath.path")
+            if not (node_agent and mounted in NODE_AGENT_HOST_PATHS):
+                yield (f"{_where(workload)} mounts the node's {mounted!r} ({path}.volumes[{index}].hostPath); "
+                       "pods must not reach the node's filesystem: use a volume of the cluster instead.")
 
 
 @resource_policy(

@@ -17,7 +17,9 @@ MIN_RSA_BITS = 3072
 ALLOWED_ECDSA_CURVES = ("P384", "P521")
 MAX_LEAF_VALIDITY_HOURS = 397 * 24
 MAX_CA_VALIDITY_HOURS = 3650 * 24
-_LEAF_USES = {"server_auth", "client_auth"}
+# Uses that let a certificate authenticate a TLS server or client; `any_extended` (anyExtendedKeyUsage)
+# admits them all (RFC 5280 4.2.1.12).
+_TLS_USES = {"server_auth", "client_auth", "any_extended"}
 
 
 @resource_policy(
@@ -48,9 +50,24 @@ def self_signed_only_zone_ca(cert: ResourceView) -> Iterator[str]:
         yield (f"self-signed certificate '{cert.name}' is not a CA: service certificates must be issued "
                "by the zone CA (tls.LocallySignedCert via ZonePki).")
     uses = set(cert.known("allowedUses", []) or [])
-    if uses & _LEAF_USES:
-        yield (f"self-signed certificate '{cert.name}' allows {sorted(uses & _LEAF_USES)}: the zone CA must "
+    if uses & _TLS_USES:
+        yield (f"self-signed certificate '{cert.name}' allows {sorted(uses & _TLS_USES)}: the zone CA must "
                "only sign certificates, never serve TLS itself.")
+
+
+@resource_policy(
+    "pki-ca-certificate-not-for-tls",
+    description="A CA certificate issued by the zone CA (an intermediate) signs certificates only: it allows no TLS "
+                "server or client authentication.",
+    controls=["RAZ-PKI-005"], types=[TLS_LOCALLY_SIGNED_CERT])
+def ca_certificate_not_for_tls(cert: ResourceView) -> Iterator[str]:
+    if cert.flag("isCaCertificate", False) is not True:
+        return
+    uses = set(cert.known("allowedUses", []) or [])
+    if uses & _TLS_USES:
+        yield (f"CA certificate '{cert.name}' allows {sorted(uses & _TLS_USES)}: a CA whose key also serves TLS "
+               "exposes the signing key on every endpoint that uses it. Issue a separate leaf certificate; "
+               "give the CA cert_signing and crl_signing only.")
 
 
 @resource_policy(
