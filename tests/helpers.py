@@ -1,5 +1,6 @@
 """Helpers shared by tests."""
 import contextlib
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +25,12 @@ def offline_aws(monkeypatch: pytest.MonkeyPatch, region: str) -> Iterator[None]:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
         yield
+
+
+def edited(text: str, sid: str, change) -> str:
+    """A policy document (JSON text) with `change` applied to each statement whose Sid starts with `sid`."""
+    document = json.loads(text)
+    for statement in document["Statement"]:
+        if statement["Sid"].startswith(sid):
+            change(statement)
+    return json.dumps(document, separators=(",", ":"))

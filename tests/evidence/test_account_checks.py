@@ -17,6 +17,7 @@ from regzone.evidence.model import Status
 from regzone_core.policy.scp import FULL_AWS_ACCESS
 from tests.evidence.conftest import fresh_session, inject, run
 from tests.evidence.zone import ACCOUNT_CHECKS, BREAK_GLASS, REGION, seed_guardrails
+from tests.helpers import edited
 
 ACCOUNT = "123456789012"
 CUSTOMER_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -115,14 +116,6 @@ def scps(*, root=(FULL_AWS_ACCESS,), unit=(region_deny_document([REGION]), GUARD
         calls += [("describe_policy", {"Policy": {"PolicySummary": {"Id": pid}, "Content": (
             doc if isinstance(doc, str) else json.dumps(doc))}}) for pid, doc in zip(ids, documents)]
     return {("organizations", "us-east-1"): calls}
-
-
-def edited(text, sid, change):
-    document = json.loads(text)
-    for statement in document["Statement"]:
-        if statement["Sid"].startswith(sid):
-            change(statement)
-    return json.dumps(document, separators=(",", ":"))
 
 
 def test_the_baseline_scps_above_a_member_account_pass():

@@ -9,6 +9,7 @@ from analyzer_helpers import resource, stack_violations, violations
 from components.organization_guardrails import guardrails_document, region_deny_document
 from regzone.paths import POLICY_PACK_DIR
 from regzone.preview.analyzer import PolicyPackClient
+from tests.helpers import edited
 
 POLICY = "aws:organizations/policy:Policy"
 ATTACHMENT = "aws:organizations/policyAttachment:PolicyAttachment"
@@ -56,14 +57,6 @@ def unit_stack(*, eu_regions=("eu-west-1", "eu-central-1"), guardrail_text=None,
         us_deny = scp("regzone-region-deny-us", region_deny_document(["us-east-2"]))
         resources += [us_deny, attach(shared, US, "guardrails-us"), attach(us_deny, US)]
     return resources
-
-
-def edited(text, sid, change):
-    document = json.loads(text)
-    for statement in document["Statement"]:
-        if statement["Sid"].startswith(sid):
-            change(statement)
-    return json.dumps(document, separators=(",", ":"))
 
 
 @pytest.mark.parametrize("policy", STACK_POLICIES)
