@@ -77,6 +77,16 @@ EBS_SNAPSHOT_BLOCK_PUBLIC_ACCESS = "aws:ebs/snapshotBlockPublicAccess:SnapshotBl
 RDS_SNAPSHOT_COPIES = ("aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy")
 RDS_SNAPSHOTS = ("aws:rds/snapshot:Snapshot", "aws:rds/clusterSnapshot:ClusterSnapshot", *RDS_SNAPSHOT_COPIES)
 
+# DataSync locations and tasks, Transfer Family connectors (regulated_ai/policies/data_transfer.py).
+DATASYNC_TASK = "aws:datasync/task:Task"
+DATASYNC_S3_LOCATION = "aws:datasync/s3Location:S3Location"
+# Locations on storage outside AWS, reached through an agent or over the internet: never in a zone.
+DATASYNC_EXTERNAL_LOCATIONS = ("aws:datasync/locationObjectStorage:LocationObjectStorage",
+                               "aws:datasync/locationSmb:LocationSmb", "aws:datasync/nfsLocation:NfsLocation",
+                               "aws:datasync/locationHdfs:LocationHdfs",
+                               "aws:datasync/locationAzureBlob:LocationAzureBlob")
+TRANSFER_CONNECTOR = "aws:transfer/connector:Connector"
+
 # Front doors (regulated_ai/policies/front_doors.py).
 REST_API = "aws:apigateway/restApi:RestApi"
 REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"

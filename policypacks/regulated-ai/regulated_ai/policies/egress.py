@@ -35,7 +35,7 @@ REPLICA_DESTINATIONS: dict[str, tuple[tuple[str, str | None, str], ...]] = {
 _BUCKET_TARGETS = frozenset({*S3_BUCKETS, "aws:s3tables/tableBucket:TableBucket"})
 
 
-def _origins(stack: StackView, source: ResourceView, prop: str, value: object,
+def destination_origins(stack: StackView, source: ResourceView, prop: str, value: object,
              kinds: frozenset[str] | None = None) -> list[ResourceView]:
     """The stack resources a destination is: for a value unknown at preview, those the top-level input
     `prop` was computed from (of `kinds`); for an S3 ARN, which carries neither region nor account, the
@@ -52,7 +52,7 @@ def _origins(stack: StackView, source: ResourceView, prop: str, value: object,
 def _replica_problems(stack: StackView, source: ResourceView) -> Iterator[str]:
     for bucket_path, account_path, prop in REPLICA_DESTINATIONS.get(source.type, ()):
         for where, value in values_at(source.props, bucket_path):
-            origins = _origins(stack, source, prop, value, _BUCKET_TARGETS)
+            origins = destination_origins(stack, source, prop, value, _BUCKET_TARGETS)
             yield from destination_problems(source, where, value, origins, "copies objects to", stack.settings)
         if account_path:
             for where, value in values_at(source.props, account_path):
@@ -106,7 +106,7 @@ def _log_problems(stack: StackView, source: ResourceView) -> Iterator[str]:
     for where, value in found:
         if value is None:
             continue
-        origins = _origins(stack, source, where.split(".", 1)[0], value)
+        origins = destination_origins(stack, source, where.split(".", 1)[0], value)
         yield from destination_problems(source, where, value, origins, "delivers logs to", stack.settings)
 
 
