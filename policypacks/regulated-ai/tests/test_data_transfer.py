@@ -86,3 +86,27 @@ def test_task_reports_to_a_foreign_bucket_fire(gate):
     found = stack_violations(gate, POLICY, [replica_bucket(), s3_location(),
                                             task(S3_LOCATION, "zone-s3", taskReportConfig=report)])
     assert len(found) == 1 and "writes task reports to" in found[0].message
+
+
+# ---- Transfer Family connectors -------------------------------------------------------------------
+
+CONNECTOR = "aws:transfer/connector:Connector"
+
+
+@pytest.mark.parametrize("props, fragment", [
+    ({"url": "sftp://partner.example.com", "accessRole": "r", "sftpConfig": {"userSecretId": "s"}},
+     "sends files to 'sftp://partner.example.com'"),
+    ({"url": "https://as2.example.com", "accessRole": "r", "as2Config": {"localProfileId": "p"}},
+     "sends files to 'https://as2.example.com'"),
+    ({"url": UNKNOWN, "accessRole": "r", "egressConfig": {"vpcLattice": {"resourceConfigurationArn": UNKNOWN}}},
+     "sends files through VPC Lattice"),
+])
+def test_a_transfer_connector_fires(gate, props, fragment):
+    found = violations(gate, "transfer-connector-not-in-zone", in_zone(CONNECTOR, props, name="partner"))
+    assert len(found) == 1 and fragment in found[0].message and "outside the zone" in found[0].message
+
+
+def test_a_transfer_server_is_not_judged_as_a_connector(gate):
+    server = in_zone("aws:transfer/server:Server", {"endpointType": "VPC", "url": "https://idp.example.com"},
+                     name="srv")
+    assert violations(gate, "transfer-connector-not-in-zone", server) == []

@@ -77,3 +77,21 @@ def datasync_transfer_within_zone(stack: StackView) -> Iterator[tuple[str, str]]
         except Unverifiable as missing:
             yield source.urn, (f"'{source.name}' ({source.type}): `{missing.path}` is unknown until deployment, so "
                                "where it copies data cannot be verified at preview. Give it a literal value.")
+
+
+@resource_policy(
+    "transfer-connector-not-in-zone",
+    description="No Transfer Family connector: each sends files to (and reads from) one SFTP or AS2 server that "
+                "the zone does not run, outside its regions and account.",
+    controls=["RAZ-EGR-001"], types=[TRANSFER_CONNECTOR])
+def transfer_connector_not_in_zone(connector: ResourceView) -> Iterator[str]:
+    # CreateConnector: "For AS2, the connector is required for sending files to an externally hosted AS2
+    # server. For SFTP, the connector is required when sending files to an SFTP server or receiving files
+    # from an SFTP server" (AWS Transfer Family API Reference); StartFileTransfer SendFilePaths copies S3
+    # objects to it. A VPC Lattice egress (egressConfig) reaches a server through a resource configuration
+    # whose target the pack cannot see either, so every connector is a way out.
+    url = connector.reference("url")
+    route = " through VPC Lattice" if connector.reference("egressConfig") else ""
+    yield (f"'{connector.name}' ({connector.type}) sends files{route} to {url!r:.100}, a server outside the zone "
+           "whose region and account cannot be verified; exchange files through a reviewed transfer outside the "
+           "zone, or an S3 bucket of the zone the partner reads under its own controls.")
