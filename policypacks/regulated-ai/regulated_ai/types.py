@@ -87,6 +87,12 @@ DATASYNC_EXTERNAL_LOCATIONS = ("aws:datasync/locationObjectStorage:LocationObjec
                                "aws:datasync/locationAzureBlob:LocationAzureBlob")
 TRANSFER_CONNECTOR = "aws:transfer/connector:Connector"
 
+# AWS RAM resource shares (regulated_ai/policies/resource_sharing.py).
+RAM_RESOURCE_SHARE = "aws:ram/resourceShare:ResourceShare"
+RAM_PRINCIPAL_ASSOCIATION = "aws:ram/principalAssociation:PrincipalAssociation"
+RAM_RESOURCE_ASSOCIATION = "aws:ram/resourceAssociation:ResourceAssociation"
+RAM_ASSOCIATIONS_EXCLUSIVE = "aws:ram/resourceShareAssociationsExclusive:ResourceShareAssociationsExclusive"
+
 # Front doors (regulated_ai/policies/front_doors.py).
 REST_API = "aws:apigateway/restApi:RestApi"
 REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"
