@@ -93,6 +93,10 @@ RAM_PRINCIPAL_ASSOCIATION = "aws:ram/principalAssociation:PrincipalAssociation"
 RAM_RESOURCE_ASSOCIATION = "aws:ram/resourceAssociation:ResourceAssociation"
 RAM_ASSOCIATIONS_EXCLUSIVE = "aws:ram/resourceShareAssociationsExclusive:ResourceShareAssociationsExclusive"
 
+# S3 Multi-Region Access Points and their routes (regulated_ai/policies/egress.py).
+S3_MULTI_REGION_ACCESS_POINT = "aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint"
+S3_MULTI_REGION_ACCESS_POINT_ROUTES = "aws:s3control/multiRegionAccessPointRoutes:MultiRegionAccessPointRoutes"
+
 # Front doors (regulated_ai/policies/front_doors.py).
 REST_API = "aws:apigateway/restApi:RestApi"
 REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"
