@@ -77,6 +77,26 @@ EBS_SNAPSHOT_BLOCK_PUBLIC_ACCESS = "aws:ebs/snapshotBlockPublicAccess:SnapshotBl
 RDS_SNAPSHOT_COPIES = ("aws:rds/snapshotCopy:SnapshotCopy", "aws:rds/clusterSnapshotCopy:ClusterSnapshotCopy")
 RDS_SNAPSHOTS = ("aws:rds/snapshot:Snapshot", "aws:rds/clusterSnapshot:ClusterSnapshot", *RDS_SNAPSHOT_COPIES)
 
+# DataSync locations and tasks, Transfer Family connectors (regulated_ai/policies/data_transfer.py).
+DATASYNC_TASK = "aws:datasync/task:Task"
+DATASYNC_S3_LOCATION = "aws:datasync/s3Location:S3Location"
+# Locations on storage outside AWS, reached through an agent or over the internet: never in a zone.
+DATASYNC_EXTERNAL_LOCATIONS = ("aws:datasync/locationObjectStorage:LocationObjectStorage",
+                               "aws:datasync/locationSmb:LocationSmb", "aws:datasync/nfsLocation:NfsLocation",
+                               "aws:datasync/locationHdfs:LocationHdfs",
+                               "aws:datasync/locationAzureBlob:LocationAzureBlob")
+TRANSFER_CONNECTOR = "aws:transfer/connector:Connector"
+
+# AWS RAM resource shares (regulated_ai/policies/resource_sharing.py).
+RAM_RESOURCE_SHARE = "aws:ram/resourceShare:ResourceShare"
+RAM_PRINCIPAL_ASSOCIATION = "aws:ram/principalAssociation:PrincipalAssociation"
+RAM_RESOURCE_ASSOCIATION = "aws:ram/resourceAssociation:ResourceAssociation"
+RAM_ASSOCIATIONS_EXCLUSIVE = "aws:ram/resourceShareAssociationsExclusive:ResourceShareAssociationsExclusive"
+
+# S3 Multi-Region Access Points and their routes (regulated_ai/policies/egress.py).
+S3_MULTI_REGION_ACCESS_POINT = "aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint"
+S3_MULTI_REGION_ACCESS_POINT_ROUTES = "aws:s3control/multiRegionAccessPointRoutes:MultiRegionAccessPointRoutes"
+
 # Front doors (regulated_ai/policies/front_doors.py).
 REST_API = "aws:apigateway/restApi:RestApi"
 REST_API_POLICY = "aws:apigateway/restApiPolicy:RestApiPolicy"

@@ -122,13 +122,13 @@ def test_every_listed_service_is_judged_or_gives_its_gap(index, policy_types):
 def test_a_service_without_controls_or_gap_a_stale_gap_and_an_empty_glob_are_reported(index, policy_types):
     from regzone.coverage.services import Service, Services, service_coverage, service_problems
     listed = Services(cross_cutting=["RAZ-DCP-001", "RAZ-LVL-001", "RAZ-RES-001", "RAZ-CHG-001", "RAZ-DEP-002", "RAZ-DEP-003", "RAZ-NOPE-001"], services={
-        "datasync": Service(title="DataSync", types=["aws:datasync/*"]),
+        "glue": Service(title="Glue", types=["aws:glue/*"]),
         "sqs": Service(title="SQS", types=["aws:sqs/*"], gap="not judged"),
         "nothing": Service(title="Nothing", types=["aws:nosuch/*"], gap="x")})
     coverage = catalog_coverage(load_catalog(), policy_types, index)
     problems = service_problems(service_coverage(coverage, index, listed), {c.id for c in load_catalog().controls},
                                 listed)
-    assert any("service datasync: no control judges it" in p for p in problems)
+    assert any("service glue: no control judges it" in p for p in problems)
     assert any(p.startswith("service sqs: `gap` is stale") and "RAZ-ENC-001" in p for p in problems)
     assert any("service nothing: its types" in p for p in problems)
     assert any("RAZ-NOPE-001, which is not a control" in p for p in problems)

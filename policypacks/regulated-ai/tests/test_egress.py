@@ -218,3 +218,43 @@ def test_block_public_access_settings(gate, type_token, good, bad):
     policy = "image-snapshot-public-sharing-blocked"
     assert violations(gate, policy, in_zone(type_token, {"state": good}, name="bpa")) == []
     assert len(violations(gate, policy, in_zone(type_token, {"state": bad}, name="bpa"))) == 1
+
+
+# ---- S3 Multi-Region Access Points ----------------------------------------------------------------
+
+MRAP_POLICY = "s3-multi-region-access-point-within-zone"
+MRAP = "aws:s3control/multiRegionAccessPoint:MultiRegionAccessPoint"
+
+
+def mrap(*regions, deps=False):
+    return in_zone(MRAP, {"details": {"name": "global", "regions": list(regions)}}, name="mrap",
+                   property_dependencies={"details": [urn(BUCKET, "replica")]} if deps else None)
+
+
+def test_multi_region_access_point_over_zone_buckets_passes(gate):
+    assert stack_violations(gate, MRAP_POLICY, [replica_bucket(), mrap({"bucket": "replica"})]) == []
+    assert stack_violations(gate, MRAP_POLICY, [replica_bucket(), mrap({"bucket": UNKNOWN}, deps=True)]) == []
+
+
+@pytest.mark.parametrize("bucket_region, entry, fragment", [
+    ("us-east-1", {"bucket": "replica"}, "us-east-1, outside the regions allowed for zone 'eu-ai'"),
+    ("eu-central-1", {"bucket": "someone-elses"}, "which this stack does not create"),
+    ("eu-central-1", {"bucket": "replica", "bucketAccountId": FOREIGN}, f"account {FOREIGN}, outside"),
+    ("eu-central-1", {"bucket": "replica", "region": "ap-southeast-2"}, "routes requests to ap-southeast-2"),
+])
+def test_multi_region_access_point_outside_the_zone_fires(gate, bucket_region, entry, fragment):
+    found = stack_violations(gate, MRAP_POLICY, [replica_bucket(bucket_region), mrap(entry)])
+    assert len(found) == 1 and found[0].urn.endswith("::mrap") and fragment in found[0].message
+
+
+def test_multi_region_access_point_routes_are_judged(gate):
+    routes = in_zone("aws:s3control/multiRegionAccessPointRoutes:MultiRegionAccessPointRoutes", {
+        "mrap": "arn:aws:s3::111122223333:accesspoint/abc.mrap",
+        "routes": [{"bucket": "replica", "region": "us-west-2", "trafficDialPercentage": 100}]}, name="routes")
+    found = stack_violations(gate, MRAP_POLICY, [replica_bucket(), routes])
+    assert len(found) == 1 and "routes requests to us-west-2" in found[0].message
+
+
+def test_multi_region_access_point_with_an_unknown_bucket_of_no_origin_is_reported(gate):
+    found = stack_violations(gate, MRAP_POLICY, [mrap({"bucket": UNKNOWN})])
+    assert len(found) == 1 and "`details.regions.0.bucket` is unknown until deployment" in found[0].message

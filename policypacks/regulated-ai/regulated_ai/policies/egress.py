@@ -1,5 +1,5 @@
-"""Data leaving the zone (controls RAZ-EGR-001..004): replication, log delivery, key grants and shared
-snapshots and images stay inside the zone's regions and account (regulated_ai/boundary.py).
+"""Data leaving the zone (controls RAZ-EGR-001..004): replication, multi-region access points, log delivery,
+key grants and shared snapshots and images stay inside the zone's regions and account (regulated_ai/boundary.py).
 
 Each judged input is listed with the type that carries it, so that the coverage test (regzone/coverage,
 `covers` of the RAZ-EGR controls) ties every SDK type that can send data out to a policy here.
@@ -15,7 +15,9 @@ from regulated_ai.types import (AMI_LAUNCH_PERMISSION, EBS_SNAPSHOT_BLOCK_PUBLIC
                                 KMS_GRANT, LOG_ACCOUNT_POLICY, LOG_DELIVERY, LOG_DELIVERY_DESTINATION,
                                 LOG_DESTINATION, LOG_SUBSCRIPTION_FILTER, RDS_SNAPSHOT_COPIES, RDS_SNAPSHOTS,
                                 S3_ANALYTICS_CONFIGURATION, S3_BUCKET, S3_BUCKET_REPLICATION, S3_BUCKET_V2,
-                                S3_BUCKETS, S3_INVENTORY, S3_TABLE_REPLICATIONS, SNAPSHOT_CREATE_VOLUME_PERMISSION)
+                                S3_BUCKETS, S3_INVENTORY, S3_MULTI_REGION_ACCESS_POINT,
+                                S3_MULTI_REGION_ACCESS_POINT_ROUTES, S3_TABLE_REPLICATIONS,
+                                SNAPSHOT_CREATE_VOLUME_PERMISSION)
 from regulated_ai.values import Unverifiable, is_unknown, unverifiable, values_at
 
 # type -> (path of the destination bucket or table bucket ARN, path of the destination account, top-level input)
@@ -35,7 +37,7 @@ REPLICA_DESTINATIONS: dict[str, tuple[tuple[str, str | None, str], ...]] = {
 _BUCKET_TARGETS = frozenset({*S3_BUCKETS, "aws:s3tables/tableBucket:TableBucket"})
 
 
-def _origins(stack: StackView, source: ResourceView, prop: str, value: object,
+def destination_origins(stack: StackView, source: ResourceView, prop: str, value: object,
              kinds: frozenset[str] | None = None) -> list[ResourceView]:
     """The stack resources a destination is: for a value unknown at preview, those the top-level input
     `prop` was computed from (of `kinds`); for an S3 ARN, which carries neither region nor account, the
@@ -52,7 +54,7 @@ def _origins(stack: StackView, source: ResourceView, prop: str, value: object,
 def _replica_problems(stack: StackView, source: ResourceView) -> Iterator[str]:
     for bucket_path, account_path, prop in REPLICA_DESTINATIONS.get(source.type, ()):
         for where, value in values_at(source.props, bucket_path):
-            origins = _origins(stack, source, prop, value, _BUCKET_TARGETS)
+            origins = destination_origins(stack, source, prop, value, _BUCKET_TARGETS)
             yield from destination_problems(source, where, value, origins, "copies objects to", stack.settings)
         if account_path:
             for where, value in values_at(source.props, account_path):
@@ -72,6 +74,54 @@ def s3_replication_within_zone(stack: StackView) -> Iterator[tuple[str, str]]:
         except Unverifiable as missing:
             yield source.urn, (f"'{source.name}' ({source.type}): `{missing.path}` is unknown until deployment, so "
                                "where it sends data cannot be verified at preview. Give it a literal value.")
+
+
+# ---- S3 Multi-Region Access Points -------------------------------------------------------------
+
+# type -> (path of the list of bucket entries, top-level input): each entry names a bucket by name, with
+# `bucketAccountId` (MRAP) and `region` (both types) where given.
+MULTI_REGION_BUCKETS = {S3_MULTI_REGION_ACCESS_POINT: ("details.regions", "details"),
+                        S3_MULTI_REGION_ACCESS_POINT_ROUTES: ("routes", "routes")}
+
+
+def _multi_region_problems(stack: StackView, source: ResourceView) -> Iterator[str]:
+    # CreateMultiRegionAccessPoint Regions: "Bucket" (name) and "BucketAccountId" (the account that owns it),
+    # buckets of other accounts allowed (Amazon S3 API Reference; User Guide, "Creating Multi-Region Access
+    # Points"); requests through the access point are served by and written to whichever bucket it routes to.
+    list_path, prop = MULTI_REGION_BUCKETS[source.type]
+    settings = stack.settings
+    for i, entry in enumerate(source.known(list_path, None) or []):
+        where = f"{list_path}.{i}"
+        name = entry.get("bucket")
+        if name is None:   # required by the API, which refuses the entry
+            continue
+        value = name if is_unknown(name) else f"arn:aws:s3:::{name}"
+        origins = destination_origins(stack, source, prop, value, _BUCKET_TARGETS)
+        yield from destination_problems(source, f"{where}.bucket", value, origins, "serves requests from", settings)
+        region = entry.get("region")
+        if is_unknown(region):
+            raise unverifiable(region, f"{where}.region")
+        allowed = settings.zone_regions(zone_of(source))
+        if region and region not in allowed:
+            yield (f"'{source.name}' ({source.type}) routes requests to {region} (`{where}.region`), outside the "
+                   f"regions allowed for its zone: {', '.join(allowed) or 'none configured'}")
+        yield from account_problems(source, f"{where}.bucketAccountId", entry.get("bucketAccountId"),
+                                    "serves requests from a bucket of", settings)
+
+
+@stack_policy(
+    "s3-multi-region-access-point-within-zone",
+    description="S3 Multi-Region Access Points and their routes reach only buckets in the zone's regions and "
+                "account.",
+    controls=["RAZ-EGR-001"], types=list(MULTI_REGION_BUCKETS))
+def s3_multi_region_access_point_within_zone(stack: StackView) -> Iterator[tuple[str, str]]:
+    for source in stack.of_type(*MULTI_REGION_BUCKETS):
+        try:
+            for problem in _multi_region_problems(stack, source):
+                yield source.urn, problem + "."
+        except Unverifiable as missing:
+            yield source.urn, (f"'{source.name}' ({source.type}): `{missing.path}` is unknown until deployment, so "
+                               "which buckets it reaches cannot be verified at preview. Give it a literal value.")
 
 
 # ---- CloudWatch Logs: subscriptions, destinations, vended log delivery --------------------------
@@ -106,7 +156,7 @@ def _log_problems(stack: StackView, source: ResourceView) -> Iterator[str]:
     for where, value in found:
         if value is None:
             continue
-        origins = _origins(stack, source, where.split(".", 1)[0], value)
+        origins = destination_origins(stack, source, where.split(".", 1)[0], value)
         yield from destination_problems(source, where, value, origins, "delivers logs to", stack.settings)
 
 
