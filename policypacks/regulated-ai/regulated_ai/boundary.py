@@ -12,7 +12,7 @@ reported, never passed. The zone's regions are its registry `regions`, else `all
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from regulated_ai.documents import region_of, zone_account
 from regulated_ai.framework import ResourceView
@@ -115,3 +115,16 @@ def account_problems(source: ResourceView, path: str, value: object, phrase: str
                "principals of the zone's account by ARN")
         return
     yield from _outside(source, f"{phrase} {value}", "", account, settings or source.settings)
+
+
+def findings_per_source(sources: Iterable[ResourceView], problems: Callable[[ResourceView], Iterable[str]],
+                        decided: str) -> Iterator[tuple[str, str]]:
+    """Each boundary problem of each source as a stack finding on it; an unknown its judgement met is
+    reported on that source, naming the path and what it leaves undecided (`decided`)."""
+    for source in sources:
+        try:
+            for problem in problems(source):
+                yield source.urn, problem + "."
+        except Unverifiable as missing:
+            yield source.urn, (f"'{source.name}' ({source.type}): `{missing.path}` is unknown until deployment, so "
+                               f"{decided} cannot be verified at preview. Give it a literal value.")

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from regulated_ai.boundary import destination_problems
+from regulated_ai.boundary import destination_problems, findings_per_source
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.policies.egress import destination_origins
 from regulated_ai.types import DATASYNC_EXTERNAL_LOCATIONS, DATASYNC_S3_LOCATION, DATASYNC_TASK, TRANSFER_CONNECTOR
-from regulated_ai.values import Unverifiable, is_unknown, unverifiable
+from regulated_ai.values import is_unknown, unverifiable
 
 # DataSync location type -> the input naming the AWS storage it reads and writes (pulumi-aws 7.51.1 inputs).
 AWS_STORAGE_LOCATIONS = {
@@ -69,14 +69,9 @@ def _task_problems(stack: StackView, task: ResourceView) -> Iterator[str]:
                 "locations point only at storage of the zone.",
     controls=["RAZ-EGR-001"], types=[DATASYNC_TASK, *sorted(LOCATIONS)])
 def datasync_transfer_within_zone(stack: StackView) -> Iterator[tuple[str, str]]:
-    for source in [*stack.of_type(*AWS_STORAGE_LOCATIONS), *stack.of_type(DATASYNC_TASK)]:
-        problems = _task_problems if source.type == DATASYNC_TASK else _storage_problems
-        try:
-            for problem in problems(stack, source):
-                yield source.urn, problem + "."
-        except Unverifiable as missing:
-            yield source.urn, (f"'{source.name}' ({source.type}): `{missing.path}` is unknown until deployment, so "
-                               "where it copies data cannot be verified at preview. Give it a literal value.")
+    yield from findings_per_source(
+        [*stack.of_type(*AWS_STORAGE_LOCATIONS), *stack.of_type(DATASYNC_TASK)],
+        lambda s: (_task_problems if s.type == DATASYNC_TASK else _storage_problems)(stack, s), "where it copies data")
 
 
 @resource_policy(

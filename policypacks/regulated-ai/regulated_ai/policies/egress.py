@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from regulated_ai.boundary import account_problems, arn_parts, destination_problems, zone_of
+from regulated_ai.boundary import (account_problems, arn_parts, destination_problems, findings_per_source,
+                                   zone_of)
 from regulated_ai.framework import ResourceView, StackView, resource_policy, stack_policy
 from regulated_ai.types import (AMI_LAUNCH_PERMISSION, EBS_SNAPSHOT_BLOCK_PUBLIC_ACCESS, IMAGE_BLOCK_PUBLIC_ACCESS,
                                 KMS_GRANT, LOG_ACCOUNT_POLICY, LOG_DELIVERY, LOG_DELIVERY_DESTINATION,
@@ -67,13 +68,8 @@ def _replica_problems(stack: StackView, source: ResourceView) -> Iterator[str]:
                 "inventory and analytics exports write only to buckets in the zone's regions and account.",
     controls=["RAZ-EGR-001"], types=list(REPLICA_DESTINATIONS))
 def s3_replication_within_zone(stack: StackView) -> Iterator[tuple[str, str]]:
-    for source in stack.of_type(*REPLICA_DESTINATIONS):
-        try:
-            for problem in _replica_problems(stack, source):
-                yield source.urn, problem + "."
-        except Unverifiable as missing:
-            yield source.urn, (f"'{source.name}' ({source.type}): `{missing.path}` is unknown until deployment, so "
-                               "where it sends data cannot be verified at preview. Give it a literal value.")
+    yield from findings_per_source(stack.of_type(*REPLICA_DESTINATIONS), lambda s: _replica_problems(stack, s),
+                                   "where it sends data")
 
 
 # ---- S3 Multi-Region Access Points -------------------------------------------------------------
@@ -115,13 +111,8 @@ def _multi_region_problems(stack: StackView, source: ResourceView) -> Iterator[s
                 "account.",
     controls=["RAZ-EGR-001"], types=list(MULTI_REGION_BUCKETS))
 def s3_multi_region_access_point_within_zone(stack: StackView) -> Iterator[tuple[str, str]]:
-    for source in stack.of_type(*MULTI_REGION_BUCKETS):
-        try:
-            for problem in _multi_region_problems(stack, source):
-                yield source.urn, problem + "."
-        except Unverifiable as missing:
-            yield source.urn, (f"'{source.name}' ({source.type}): `{missing.path}` is unknown until deployment, so "
-                               "which buckets it reaches cannot be verified at preview. Give it a literal value.")
+    yield from findings_per_source(stack.of_type(*MULTI_REGION_BUCKETS), lambda s: _multi_region_problems(stack, s),
+                                   "which buckets it reaches")
 
 
 # ---- CloudWatch Logs: subscriptions, destinations, vended log delivery --------------------------

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from regulated_ai.boundary import account_problems
+from regulated_ai.boundary import account_problems, findings_per_source
 from regulated_ai.framework import ResourceView, StackView, stack_policy
 from regulated_ai.settings import Settings
 from regulated_ai.types import (RAM_ASSOCIATIONS_EXCLUSIVE, RAM_PRINCIPAL_ASSOCIATION, RAM_RESOURCE_ASSOCIATION,
                                 RAM_RESOURCE_SHARE)
-from regulated_ai.values import Unverifiable, is_unknown, unverifiable
+from regulated_ai.values import is_unknown, unverifiable
 
 SHARE_TYPES = (RAM_RESOURCE_SHARE, RAM_PRINCIPAL_ASSOCIATION, RAM_RESOURCE_ASSOCIATION, RAM_ASSOCIATIONS_EXCLUSIVE)
 
@@ -63,10 +63,5 @@ def _share_problems(source: ResourceView, settings: Settings) -> Iterator[str]:
                 "only to shares the stack creates.",
     controls=["RAZ-EGR-004"], types=list(SHARE_TYPES))
 def ram_share_within_zone(stack: StackView) -> Iterator[tuple[str, str]]:
-    for source in stack.of_type(*SHARE_TYPES):
-        try:
-            for problem in _share_problems(source, stack.settings):
-                yield source.urn, problem + "."
-        except Unverifiable as missing:
-            yield source.urn, (f"'{source.name}' ({source.type}): `{missing.path}` is unknown until deployment, so "
-                               "whom it shares with cannot be verified at preview. Give it a literal value.")
+    yield from findings_per_source(stack.of_type(*SHARE_TYPES), lambda s: _share_problems(s, stack.settings),
+                                   "whom it shares with")
